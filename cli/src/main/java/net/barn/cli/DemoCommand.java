@@ -1,0 +1,192 @@
+package net.barn.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.PowParams;
+import net.barn.daemon.BarnNode;
+import net.barn.daemon.BlockingStream;
+import net.barn.daemon.BuiltinServices;
+import net.barn.daemon.LinkException;
+import net.barn.daemon.NodeConfig;
+import net.barn.daemon.PeerLink;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Starts a small BARN network on this machine (loopback only), links the nodes by invite,",
+                "opens streams and sends datagrams between them, and says what happened at each step."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--nodes", defaultValue = "3", description = "How many nodes (2-8, default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--pow", paramLabel = "STATIC,DYNAMIC", defaultValue = "8,22",
+            description = "Proof-of-work difficulty of the demo network (default ${DEFAULT-VALUE}).")
+    PowParams pow;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (nodes < 2 || nodes > 8) {
+            throw new IllegalArgumentException("--nodes must be 2 to 8");
+        }
+        Path root = Files.createTempDirectory("barn-demo-");
+        List<BarnNode> running = new ArrayList<>();
+        Thread cleanup = new Thread(() -> stop(running, root), "barn-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            run(root, running);
+        } finally {
+            stop(running, root);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+        return 0;
+    }
+
+    private void run(Path root, List<BarnNode> running) throws Exception {
+        out.printf("BARN demo: %d nodes on this machine, talking over loopback only.%n%n", nodes);
+
+        out.println("1. Starting the nodes. Each makes an identity: an Ed25519 key whose node id");
+        out.println("   (the SHA-256 of the key) is only valid with a proof of work, so ids are not free.");
+        for (int i = 0; i < nodes; i++) {
+            long t0 = System.nanoTime();
+            NodeConfig config = NodeConfig.defaults(root.resolve(name(i)), new InetSocketAddress("127.0.0.1", 0)).withPow(pow);
+            BarnNode node = BarnNode.start(config);
+            running.add(node);
+            out.printf("   node %s  id %s  on %s  (identity made in %.2f s)%n", name(i), node.id().shortForm(),
+                    node.invite().addresses().get(0), (System.nanoTime() - t0) / 1e9);
+        }
+        out.printf("   An invite is how you tell another node where you are, e.g. node A's:%n   %s%n%n",
+                running.get(0).invite());
+
+        out.println("2. Linking the nodes by invite. Each link runs a Noise XX handshake; the answering");
+        out.println("   node must prove the id written in the invite, or the link is refused.");
+        for (int i = 0; i < nodes; i++) {
+            for (int j = i + 1; j < nodes; j++) {
+                PeerLink link = running.get(i).dial(running.get(j).invite()).get(10, TimeUnit.SECONDS);
+                out.printf("   %s -> %s  linked, handshake %.2f ms%n", name(i), name(j), link.handshakeNanos() / 1e6);
+            }
+        }
+        out.println();
+
+        BarnNode a = running.get(0);
+        BarnNode b = running.get(1);
+        BarnNode last = running.get(nodes - 1);
+        PeerLink ab = a.link(b.id()).orElseThrow();
+
+        out.println("3. Streams. One link carries many independent streams, each opened to a port (like");
+        out.println("   TCP ports, but on a node id). Every node runs echo on port 7 and discard on port 9.");
+        for (int i = 1; i <= 3; i++) {
+            String line = "hello " + i + " from " + name(0);
+            long t0 = System.nanoTime();
+            try (BlockingStream s = ab.openBlocking(BuiltinServices.ECHO_PORT)) {
+                s.out().write(line.getBytes(StandardCharsets.UTF_8));
+                s.out().close();
+                String back = new String(s.in().readAllBytes(), StandardCharsets.UTF_8);
+                out.printf("   %s -> %s port 7, stream %d: sent \"%s\", got \"%s\" back in %.2f ms%n", name(0), name(1),
+                        s.stream().id(), line, back, (System.nanoTime() - t0) / 1e6);
+            }
+        }
+        out.println();
+
+        int streams = 16;
+        int perStream = 4 * 1024 * 1024;
+        PeerLink toLast = a.link(last.id()).orElseThrow();
+        out.printf("4. Many streams at once: %s sends %d MiB over %d parallel streams to %s's discard port.%n",
+                name(0), streams * perStream / (1024 * 1024), streams, name(nodes - 1));
+        out.println("   Each stream has its own flow-control window; the link shares itself fairly.");
+        long t0 = System.nanoTime();
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            BlockingStream s = toLast.openBlocking(BuiltinServices.DISCARD_PORT);
+            sends.add(CompletableFuture.runAsync(() -> send(s, perStream)));
+        }
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf("   all %d streams delivered in %.2f s (%.0f MiB/s, encrypted)%n%n", streams, seconds,
+                streams * (double) perStream / (1024 * 1024) / seconds);
+
+        out.println("5. Datagrams: small unreliable messages to a port, for games and probes.");
+        AtomicReference<String> echoed = new AtomicReference<>();
+        CompletableFuture<Void> got = new CompletableFuture<>();
+        a.bindDatagrams(4000, (from, dst, src, payload) -> {
+            byte[] bytes = new byte[payload.remaining()];
+            payload.get(bytes);
+            echoed.set(new String(bytes, StandardCharsets.UTF_8));
+            got.complete(null);
+        });
+        ab.sendDatagram(BuiltinServices.ECHO_PORT, 4000, "ping".getBytes(StandardCharsets.UTF_8));
+        got.get(5, TimeUnit.SECONDS);
+        out.printf("   %s sent \"ping\" to %s port 7 from its port 4000 and got \"%s\" back%n%n", name(0), name(1), echoed.get());
+
+        out.println("6. A forged invite: it names node " + name(1) + "'s id but points at node " + name(nodes - 1) + "'s address.");
+        Invite forged = new Invite(b.id(), last.invite().addresses());
+        BarnNode probe = BarnNode.start(NodeConfig.defaults(root.resolve("probe"),
+                new InetSocketAddress("127.0.0.1", 0)).withPow(pow));
+        running.add(probe);
+        try {
+            probe.dial(forged).get(10, TimeUnit.SECONDS);
+            out.println("   unexpectedly linked!");
+        } catch (java.util.concurrent.ExecutionException e) {
+            String why = e.getCause() instanceof LinkException le ? le.getMessage() : e.getCause().toString();
+            out.println("   refused: " + why);
+        }
+        out.println();
+        out.println("Done. To run nodes yourself, in two terminals:");
+        out.println("   bin/barn node --data /tmp/barn-a --listen 127.0.0.1:7001");
+        out.println("   bin/barn node --data /tmp/barn-b --listen 127.0.0.1:7002 --peer <invite printed by the first>");
+    }
+
+    private static void send(BlockingStream s, int bytes) {
+        byte[] chunk = new byte[64 * 1024];
+        new SecureRandom().nextBytes(chunk);
+        try (s) {
+            OutputStream o = s.out();
+            for (int sent = 0; sent < bytes; sent += chunk.length) {
+                o.write(chunk, 0, Math.min(chunk.length, bytes - sent));
+            }
+            o.close();
+            InputStream in = s.in();
+            if (!s.awaitFinished(30, TimeUnit.SECONDS)) {
+                throw new IOException("discard never finished the stream");
+            }
+            in.close();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String name(int i) {
+        return String.valueOf((char) ('A' + i));
+    }
+
+    private static void stop(List<BarnNode> running, Path root) {
+        for (BarnNode n : List.copyOf(running)) {
+            n.close();
+        }
+        running.clear();
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+}

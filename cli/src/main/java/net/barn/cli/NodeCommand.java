@@ -1,0 +1,61 @@
+package net.barn.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.PeerAddress;
+import net.barn.core.identity.PowParams;
+import net.barn.daemon.BarnNode;
+import net.barn.daemon.NodeConfig;
+import net.barn.daemon.store.NodeAddresses;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Runs a BARN node in the foreground until interrupted (Ctrl-C or SIGTERM).",
+                "Prints its invite; give that to other nodes' --peer to link with it."})
+final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Data directory: identity key and state (created on first run, mode 0700).")
+    Path data;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:" + NodeConfig.DEFAULT_PORT,
+            description = "Address to accept links on (default ${DEFAULT-VALUE}; port 0 picks a free one).")
+    InetSocketAddress listen;
+
+    @Option(names = "--peer", paramLabel = "INVITE", description = "Invite of a node to link with (repeatable).")
+    List<Invite> peers = new ArrayList<>();
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "Address to put in this node's invite instead of the listen address (repeatable).")
+    List<String> advertise = new ArrayList<>();
+
+    @Option(names = "--pow", paramLabel = "STATIC,DYNAMIC", defaultValue = "8,22",
+            description = "Proof-of-work difficulty in bits, a network parameter every node must share (default ${DEFAULT-VALUE}).")
+    PowParams pow;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        List<PeerAddress> adv = advertise.stream().map(PeerAddress::parse).toList();
+        NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(peers).withAdvertise(adv);
+        BarnNode node = BarnNode.start(config);
+        NodeAddresses.write(net.barn.daemon.store.DataDir.open(data), node.invite());
+        System.out.println("node " + node.id() + " ready");
+        System.out.println("invite: " + node.invite());
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "barn-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,462 @@
+package net.barn.daemon;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import net.barn.core.ErrorCode;
+import net.barn.core.identity.Identity;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.NodeId;
+import net.barn.core.identity.PeerAddress;
+import net.barn.core.link.LinkConfig;
+import net.barn.core.link.LinkCredentials;
+import net.barn.core.link.VerifiedKeys;
+import net.barn.core.mux.ServiceName;
+import net.barn.daemon.netty.LinkFrameDecoder;
+import net.barn.daemon.netty.LinkFrameEncoder;
+import net.barn.daemon.store.DataDir;
+import net.barn.daemon.store.IdentityStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running BARN node: accepts and dials links, serves bound ports and services, and keeps
+ * one authenticated link per peer. Thread-safe; network work runs on Netty event loops.
+ */
+public final class BarnNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BarnNode.class);
+
+    private final NodeConfig config;
+    private final Identity identity;
+    private final SecureRandom entropy;
+    private final LinkCredentials credentials;
+    private final LinkConfig linkConfig;
+    private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final InetSocketAddress boundAddress;
+    private final List<PeerAddress> advertised;
+    private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
+    private final Map<Integer, StreamAcceptor> ports = new ConcurrentHashMap<>();
+    private final Map<String, StreamAcceptor> services = new ConcurrentHashMap<>();
+    private final Map<Integer, DatagramHandler> datagramPorts = new ConcurrentHashMap<>();
+    private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger pendingInbound = new AtomicInteger();
+    private final AtomicLong datagramsUnbound = new AtomicLong();
+    private final AtomicLong streamsRefused = new AtomicLong();
+    private final long startedAtMillis = System.currentTimeMillis();
+    private volatile boolean closing;
+
+    private BarnNode(NodeConfig config, Identity identity, SecureRandom entropy) throws IOException {
+        this.config = config;
+        this.identity = identity;
+        this.entropy = entropy;
+        this.credentials = LinkCredentials.create(identity, entropy);
+        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        try {
+            ChannelFuture bind = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 256)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            acceptChannel(ch);
+                        }
+                    })
+                    .bind(config.listen())
+                    .syncUninterruptibly();
+            this.server = bind.channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                throw new IOException("cannot listen on " + describe(config.listen()) + ": address in use", e);
+            }
+            throw new IOException("cannot listen on " + describe(config.listen()) + ": " + e.getMessage(), e);
+        }
+        this.boundAddress = (InetSocketAddress) server.localAddress();
+        this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
+        this.linkConfig = config.link().withListenAddresses(advertised);
+        BuiltinServices.install(this);
+    }
+
+    /** Starts a node with the identity in its data directory (created on first start). */
+    public static BarnNode start(NodeConfig config) throws IOException {
+        SecureRandom entropy = new SecureRandom();
+        Identity identity = IdentityStore.loadOrCreate(DataDir.open(config.dataDir()), config.link().pow(), entropy);
+        return start(config, identity, entropy);
+    }
+
+    /** Starts a node with a given identity (tests, benchmarks, the in-process demo). */
+    public static BarnNode start(NodeConfig config, Identity identity, SecureRandom entropy) throws IOException {
+        BarnNode node = new BarnNode(config, identity, entropy);
+        log.info("node {} listening on {}", identity.id().shortForm(), describe(node.boundAddress));
+        for (Invite peer : config.peers()) {
+            node.dial(peer).whenComplete((link, error) -> {
+                if (error != null) {
+                    log.warn("could not reach peer {}: {}", peer.nodeId().shortForm(), rootMessage(error));
+                }
+            });
+        }
+        return node;
+    }
+
+    // ---------------------------------------------------------------- identity and addresses
+
+    public NodeId id() {
+        return identity.id();
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public InetSocketAddress listenAddress() {
+        return boundAddress;
+    }
+
+    /** The invite others use to reach this node: its id and advertised addresses. */
+    public Invite invite() {
+        return new Invite(identity.id(), advertised.stream().limit(Invite.MAX_ADDRESSES).toList());
+    }
+
+    public long startedAtMillis() {
+        return startedAtMillis;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- links
+
+    /**
+     * Dials a peer by invite, trying its addresses in order; completes with the link once the
+     * peer proved the invite's id, or fails with a {@link LinkException} naming why.
+     */
+    public CompletableFuture<PeerLink> dial(Invite invite) {
+        PeerLink existing = links.get(invite.nodeId());
+        if (existing != null) {
+            return CompletableFuture.completedFuture(existing);
+        }
+        if (invite.nodeId().equals(id())) {
+            return CompletableFuture.failedFuture(new LinkException(ErrorCode.SELF_DIAL, "the invite is this node's own"));
+        }
+        if (invite.addresses().isEmpty()) {
+            return CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST,
+                    "the invite has no address to dial"));
+        }
+        CompletableFuture<PeerLink> result = new CompletableFuture<>();
+        dialNext(invite, 0, result, null);
+        return result;
+    }
+
+    private void dialNext(Invite invite, int index, CompletableFuture<PeerLink> result, Throwable last) {
+        if (closing) {
+            result.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node is shutting down"));
+            return;
+        }
+        if (index >= invite.addresses().size()) {
+            result.completeExceptionally(last);
+            return;
+        }
+        PeerAddress address = invite.addresses().get(index);
+        CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
+        new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new LinkFrameDecoder(false), new LinkFrameEncoder(),
+                                new LinkDriver(BarnNode.this, true, invite.nodeId(), attempt));
+                    }
+                })
+                .connect(address.host(), address.port())
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        attempt.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
+                                "cannot connect to " + address + ": " + rootMessage(f.cause())));
+                    }
+                });
+        attempt.whenComplete((link, error) -> {
+            if (error == null) {
+                result.complete(link);
+            } else {
+                dialNext(invite, index + 1, result, error);
+            }
+        });
+    }
+
+    private void acceptChannel(SocketChannel ch) {
+        if (closing || links.size() >= config.maxLinks()) {
+            ch.close();
+            return;
+        }
+        if (pendingInbound.incrementAndGet() > config.maxPendingHandshakes()) {
+            pendingInbound.decrementAndGet();
+            log.debug("dropping connection from {}: too many handshakes in progress", ch.remoteAddress());
+            ch.close();
+            return;
+        }
+        CompletableFuture<PeerLink> established = new CompletableFuture<>();
+        established.whenComplete((l, e) -> pendingInbound.decrementAndGet());
+        ch.pipeline().addLast(new LinkFrameDecoder(true), new LinkFrameEncoder(),
+                new LinkDriver(this, false, null, established));
+    }
+
+    /** Why a freshly established link must close. */
+    record Refusal(ErrorCode code, String reason) {}
+
+    /** Returns null to keep the link, or why it must close. Runs on the link's event loop. */
+    Refusal linkEstablished(PeerLink link) {
+        if (closing) {
+            return new Refusal(ErrorCode.SHUTDOWN, "node shutting down");
+        }
+        PeerLink winner = links.compute(link.peerId(), (id, existing) -> {
+            if (existing == null || !existing.isActive()) {
+                return link;
+            }
+            // Both nodes dialed each other: both keep the link whose initiator has the lower id.
+            NodeId initiatorNew = link.isOutbound() ? id() : link.peerId();
+            NodeId initiatorOld = existing.isOutbound() ? id() : existing.peerId();
+            return initiatorNew.compareTo(initiatorOld) < 0 ? link : existing;
+        });
+        if (winner != link) {
+            return new Refusal(ErrorCode.REFUSED, "duplicate link to " + link.peerId().shortForm());
+        }
+        log.info("link up: {} {} {} (handshake {} ms)", link.peerId().shortForm(), link.isOutbound() ? "to" : "from",
+                describe(link.remoteAddress()), String.format("%.2f", link.handshakeNanos() / 1e6));
+        for (NodeListener l : listeners) {
+            l.linkUp(link);
+        }
+        return null;
+    }
+
+    void linkClosed(LinkDriver driver, PeerLink link, ErrorCode code, String reason, boolean byPeer) {
+        if (link == null) {
+            String who = driver.isOutbound() ? "dial" : "inbound connection";
+            if (code == ErrorCode.CONNECTION_LOST) {
+                log.debug("{} failed: {}", who, reason);
+            } else {
+                log.warn("{} refused: {} ({})", who, code, reason);
+            }
+            return;
+        }
+        links.remove(link.peerId(), link);
+        if (code == ErrorCode.REFUSED && reason.startsWith("duplicate link")) {
+            log.debug("closed duplicate link to {}", link.peerId().shortForm());
+            return;
+        }
+        log.info("link down: {} {}: {} ({})", link.peerId().shortForm(), byPeer ? "closed by peer" : "closed",
+                code, reason);
+        for (NodeListener l : listeners) {
+            l.linkDown(link, code, reason, byPeer);
+        }
+    }
+
+    public Optional<PeerLink> link(NodeId peer) {
+        return Optional.ofNullable(links.get(peer));
+    }
+
+    public List<PeerLink> links() {
+        return List.copyOf(links.values());
+    }
+
+    public void addListener(NodeListener listener) {
+        listeners.add(listener);
+    }
+
+    // ---------------------------------------------------------------- ports and services
+
+    /** Serves streams opened to a port; fails if the port is taken. */
+    public void bind(int port, StreamAcceptor acceptor) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535");
+        }
+        if (ports.putIfAbsent(port, acceptor) != null) {
+            throw new IllegalStateException("port " + port + " is already bound");
+        }
+    }
+
+    /** Serves streams opened to a service name; fails if the name is taken. */
+    public void bind(String service, StreamAcceptor acceptor) {
+        if (services.putIfAbsent(ServiceName.require(service), acceptor) != null) {
+            throw new IllegalStateException("service " + service + " is already bound");
+        }
+    }
+
+    public void unbind(int port) {
+        ports.remove(port);
+    }
+
+    public void unbind(String service) {
+        services.remove(service);
+    }
+
+    /** Receives datagrams sent to a port; fails if the port is taken. */
+    public void bindDatagrams(int port, DatagramHandler handler) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535");
+        }
+        if (datagramPorts.putIfAbsent(port, handler) != null) {
+            throw new IllegalStateException("datagram port " + port + " is already bound");
+        }
+    }
+
+    void acceptStream(LinkDriver driver, int id, int port, String service) {
+        StreamAcceptor acceptor = service != null ? services.get(service) : ports.get(port);
+        if (acceptor == null) {
+            streamsRefused.incrementAndGet();
+            driver.mux().reset(id, ErrorCode.PORT_UNREACHABLE,
+                    "nothing bound at " + (service != null ? "service " + service : "port " + port));
+            driver.requestDrive();
+            return;
+        }
+        BarnStream stream = driver.adoptInbound(id, port, service);
+        try {
+            acceptor.accept(stream);
+        } catch (RuntimeException e) {
+            log.warn("service at {} failed to accept a stream: {}", stream.address(), e.toString());
+            stream.reset(ErrorCode.INTERNAL_ERROR, "service failed");
+        }
+    }
+
+    void deliverDatagram(PeerLink from, int destinationPort, int sourcePort, ByteBuffer payload) {
+        DatagramHandler handler = datagramPorts.get(destinationPort);
+        if (handler == null) {
+            datagramsUnbound.incrementAndGet();
+            return;
+        }
+        handler.onDatagram(from, destinationPort, sourcePort, payload);
+    }
+
+    public long streamsRefused() {
+        return streamsRefused.get();
+    }
+
+    public long datagramsUnbound() {
+        return datagramsUnbound.get();
+    }
+
+    // ---------------------------------------------------------------- internals for the driver
+
+    LinkCredentials credentials() {
+        return credentials;
+    }
+
+    LinkConfig linkConfig() {
+        return linkConfig;
+    }
+
+    SecureRandom entropy() {
+        return entropy;
+    }
+
+    VerifiedKeys verifiedKeys() {
+        return verifiedKeys;
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /** Tells every peer the node is going away, then stops. */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        for (PeerLink link : links()) {
+            link.driver().eventLoop().execute(() -> link.driver().close(ErrorCode.SHUTDOWN, "node shutting down"));
+        }
+        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        log.info("node {} stopped", identity.id().shortForm());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static String describe(InetSocketAddress a) {
+        return a == null ? "?" : PeerAddressFormat.of(a);
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException || c instanceof java.util.concurrent.ExecutionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() != null ? c.getMessage() : c.toString();
+    }
+
+    /** Addresses to advertise for a bound socket: the address itself, or every interface's for a wildcard. */
+    static List<PeerAddress> deriveAddresses(InetSocketAddress bound) {
+        InetAddress address = bound.getAddress();
+        if (!address.isAnyLocalAddress()) {
+            return List.of(new PeerAddress(address.getHostAddress(), bound.getPort()));
+        }
+        List<PeerAddress> out = new ArrayList<>();
+        List<PeerAddress> loopback = new ArrayList<>();
+        try {
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                    if (a.isLinkLocalAddress() || (address instanceof Inet4Address && !(a instanceof Inet4Address))) {
+                        continue;
+                    }
+                    PeerAddress pa = new PeerAddress(stripScope(a.getHostAddress()), bound.getPort());
+                    (a.isLoopbackAddress() ? loopback : out).add(pa);
+                }
+            }
+        } catch (SocketException e) {
+            // no interface list: fall back to loopback below
+        }
+        out.addAll(loopback);
+        if (out.isEmpty()) {
+            out.add(new PeerAddress("127.0.0.1", bound.getPort()));
+        }
+        return out.stream().limit(Invite.MAX_ADDRESSES).toList();
+    }
+
+    private static String stripScope(String host) {
+        int pct = host.indexOf('%');
+        return pct < 0 ? host : host.substring(0, pct);
+    }
+}

@@ -1,0 +1,52 @@
+package net.barn.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.PeerAddress;
+import net.barn.core.identity.PowParams;
+import net.barn.core.link.LinkConfig;
+
+/**
+ * How to run a node.
+ *
+ * @param dataDir where the identity key and state live
+ * @param listen address to accept links on (port 0 picks a free port)
+ * @param advertise addresses to put in the invite; empty means derive from {@code listen}
+ * @param peers invites to dial at start
+ * @param link link and multiplexer settings, including the network's proof-of-work difficulty
+ * @param maxLinks established links beyond which new ones are refused
+ * @param maxPendingHandshakes inbound connections still handshaking beyond which new ones are dropped
+ * @param ioThreads Netty event-loop threads
+ */
+public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddress> advertise, List<Invite> peers,
+        LinkConfig link, int maxLinks, int maxPendingHandshakes, int ioThreads) {
+    public static final int DEFAULT_PORT = 7345;
+
+    public NodeConfig {
+        advertise = List.copyOf(advertise);
+        peers = List.copyOf(peers);
+    }
+
+    public static NodeConfig defaults(Path dataDir, InetSocketAddress listen) {
+        return new NodeConfig(dataDir, listen, List.of(), List.of(), LinkConfig.defaults(PowParams.DEFAULT), 512, 64,
+                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
+    public NodeConfig withPeers(List<Invite> value) {
+        return new NodeConfig(dataDir, listen, advertise, value, link, maxLinks, maxPendingHandshakes, ioThreads);
+    }
+
+    public NodeConfig withLink(LinkConfig value) {
+        return new NodeConfig(dataDir, listen, advertise, peers, value, maxLinks, maxPendingHandshakes, ioThreads);
+    }
+
+    public NodeConfig withPow(PowParams pow) {
+        return withLink(new LinkConfig(pow, link.handshakeTimeoutNanos(), link.capabilities(), link.listenAddresses(), link.mux()));
+    }
+
+    public NodeConfig withAdvertise(List<PeerAddress> value) {
+        return new NodeConfig(dataDir, listen, value, peers, link, maxLinks, maxPendingHandshakes, ioThreads);
+    }
+}

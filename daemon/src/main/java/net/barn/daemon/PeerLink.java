@@ -1,0 +1,135 @@
+package net.barn.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import net.barn.core.ErrorCode;
+import net.barn.core.identity.NodeId;
+import net.barn.core.link.PeerInfo;
+import net.barn.core.mux.ServiceName;
+
+/**
+ * An established, authenticated link to a peer. Methods are safe from any thread; their work
+ * runs on the link's event loop.
+ */
+public final class PeerLink {
+    private final LinkDriver driver;
+    private final PeerInfo peer;
+    private final long handshakeNanos;
+    private final long establishedAtMillis;
+    private final InetSocketAddress remote;
+
+    PeerLink(LinkDriver driver, PeerInfo peer, long handshakeNanos) {
+        this.driver = driver;
+        this.peer = peer;
+        this.handshakeNanos = handshakeNanos;
+        this.establishedAtMillis = System.currentTimeMillis();
+        this.remote = driver.remoteAddress();
+    }
+
+    public NodeId peerId() {
+        return peer.id();
+    }
+
+    public PeerInfo peerInfo() {
+        return peer;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    public boolean isOutbound() {
+        return driver.isOutbound();
+    }
+
+    public long handshakeNanos() {
+        return handshakeNanos;
+    }
+
+    public long establishedAtMillis() {
+        return establishedAtMillis;
+    }
+
+    /** Smoothed round-trip time from the link's PINGs, or -1 before the first sample. */
+    public long rttNanos() {
+        return driver.rttNanos();
+    }
+
+    /** Payload bytes sent on streams so far (read on the loop; approximate from elsewhere). */
+    public long bytesSent() {
+        var mux = driver.mux();
+        return mux == null ? 0 : mux.bytesSent();
+    }
+
+    public long bytesReceived() {
+        var mux = driver.mux();
+        return mux == null ? 0 : mux.bytesReceived();
+    }
+
+    /** Opens a stream to a port on the peer. The handler may be null and set later on the loop. */
+    public CompletableFuture<BarnStream> openStream(int port, StreamHandler handler) {
+        if (port < 1 || port > 65535) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("port must be 1..65535"));
+        }
+        return onLoop(() -> driver.openStream(port, null, handler));
+    }
+
+    /** Opens a stream to a named service on the peer. */
+    public CompletableFuture<BarnStream> openStream(String service, StreamHandler handler) {
+        if (!ServiceName.isValid(service)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "service names are 1-63 of a-z 0-9 . _ - /, starting with a letter or digit"));
+        }
+        return onLoop(() -> driver.openStream(0, service, handler));
+    }
+
+    /** Opens a stream to a port and wraps it for blocking use from the calling thread. */
+    public BlockingStream openBlocking(int port) throws java.io.IOException {
+        return BlockingStream.open(this, port, null);
+    }
+
+    /** Opens a stream to a service and wraps it for blocking use from the calling thread. */
+    public BlockingStream openBlocking(String service) throws java.io.IOException {
+        return BlockingStream.open(this, 0, service);
+    }
+
+    /**
+     * Sends a datagram (at most 1200 bytes). Completes with false if the link dropped it under
+     * congestion; fails if it is too large.
+     */
+    public CompletableFuture<Boolean> sendDatagram(int destinationPort, int sourcePort, byte[] payload) {
+        ByteBuffer copy = ByteBuffer.wrap(payload.clone());
+        return onLoop(() -> driver.sendDatagram(destinationPort, sourcePort, copy));
+    }
+
+    /** Closes the link; the peer is told why. */
+    public void close(String reason) {
+        driver.eventLoop().execute(() -> driver.close(ErrorCode.NO_ERROR, reason));
+    }
+
+    public boolean isActive() {
+        return !driver.isClosed();
+    }
+
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        driver.eventLoop().execute(() -> {
+            try {
+                result.complete(task.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    LinkDriver driver() {
+        return driver;
+    }
+
+    @Override
+    public String toString() {
+        return "link to " + peer.id().shortForm() + " (" + remote + ")";
+    }
+}
