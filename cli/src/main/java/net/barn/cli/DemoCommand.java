@@ -29,8 +29,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts a small BARN network on this machine (loopback only), links the nodes by invite,",
-                "opens streams and sends datagrams between them, and says what happened at each step."})
+        description = {"Runs a small BARN network on this machine and says what happens.",
+                "Starts nodes on loopback, links them by invite, opens streams and sends datagrams",
+                "between them, and explains each step."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "3", description = "How many nodes (2-8, default ${DEFAULT-VALUE}).")
     int nodes;

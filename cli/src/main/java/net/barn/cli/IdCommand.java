@@ -24,18 +24,23 @@ final class IdCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty of the network (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        java.io.PrintWriter out = spec.commandLine().getOut();
         DataDir dir = DataDir.open(data);
         Identity identity = IdentityStore.loadOrCreate(dir, pow, new SecureRandom());
         Invite invite = NodeAddresses.read(dir)
                 .filter(i -> i.nodeId().equals(identity.id()))
                 .orElse(new Invite(identity.id(), List.of()));
-        System.out.println("node id: " + identity.id());
-        System.out.println("invite:  " + invite);
+        out.println("node id: " + identity.id());
+        out.println("invite:  " + invite);
         if (invite.addresses().isEmpty()) {
-            System.out.println("(no addresses yet: they appear once the node has run, e.g. bin/barn node --data " + data + ")");
+            out.println("(no addresses yet: they appear once the node has run, e.g. bin/barn node --data " + data + ")");
         }
+        out.flush();
         return 0;
     }
 }

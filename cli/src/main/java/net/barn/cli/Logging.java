@@ -6,7 +6,9 @@ final class Logging {
 
     static void configure(String[] args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose") || java.util.Arrays.asList(args).contains("-v");
-        set("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+        // The demo narrates in plain words; node logs would only interleave with it.
+        boolean narrated = args.length > 0 && args[0].equals("demo");
+        set("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : narrated ? "warn" : "info");
         set("org.slf4j.simpleLogger.showDateTime", "true");
         set("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         set("org.slf4j.simpleLogger.showThreadName", "false");

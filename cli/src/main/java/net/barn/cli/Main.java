@@ -20,7 +20,14 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (0 ok, 1 failed, 2 usage). */
     public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #run(String...)}, printing to the given writers. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.registerConverter(net.barn.core.identity.Invite.class, Converters::invite);
         cli.registerConverter(net.barn.core.identity.PowParams.class, Converters::pow);
         cli.registerConverter(java.net.InetSocketAddress.class, Converters::listen);

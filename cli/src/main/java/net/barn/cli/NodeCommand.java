@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import net.barn.core.identity.Invite;
 import net.barn.core.identity.PeerAddress;
 import net.barn.core.identity.PowParams;
@@ -41,20 +42,30 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
     boolean verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         List<PeerAddress> adv = advertise.stream().map(PeerAddress::parse).toList();
         NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(peers).withAdvertise(adv);
-        BarnNode node = BarnNode.start(config);
-        NodeAddresses.write(net.barn.daemon.store.DataDir.open(data), node.invite());
-        System.out.println("node " + node.id() + " ready");
-        System.out.println("invite: " + node.invite());
-        System.out.flush();
+        // The hook is in place before the node exists, so a SIGTERM at any moment stops it cleanly.
+        AtomicReference<BarnNode> running = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
+            BarnNode n = running.getAndSet(null);
+            if (n != null) {
+                n.close();
+            }
             stopped.countDown();
         }, "barn-shutdown"));
+        BarnNode node = BarnNode.start(config);
+        running.set(node);
+        NodeAddresses.write(net.barn.daemon.store.DataDir.open(data), node.invite());
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        out.println("node " + node.id() + " ready");
+        out.println("invite: " + node.invite());
+        out.flush();
         stopped.await();
         return 0;
     }

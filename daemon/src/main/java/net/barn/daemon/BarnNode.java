@@ -401,11 +401,18 @@ public final class BarnNode implements AutoCloseable {
             return;
         }
         closing = true;
+        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
         for (PeerLink link : links()) {
+            closed.add(link.driver().closeFuture());
             link.driver().eventLoop().execute(() -> link.driver().close(ErrorCode.SHUTDOWN, "node shutting down"));
         }
-        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // Peers close their side on our GOAWAY; give them a moment before tearing down the loops.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LinkDriver.LINGER_MILLIS + 500);
+        for (io.netty.channel.ChannelFuture f : closed) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        group.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("node {} stopped", identity.id().shortForm());
     }
 

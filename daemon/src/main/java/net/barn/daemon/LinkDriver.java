@@ -2,7 +2,6 @@ package net.barn.daemon;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -92,6 +91,9 @@ final class LinkDriver extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed) {
+            return; // lingering after the GOAWAY: drain and ignore
+        }
         long now = System.nanoTime();
         switch ((LinkFrameDecoder.Input) msg) {
             case LinkFrameDecoder.Input.PreambleBytes p -> link.handlePreamble(now, p.bytes());
@@ -115,7 +117,7 @@ final class LinkDriver extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (link != null) {
+        if (link != null && !closed) {
             link.handleEof(System.nanoTime(), false);
             requestDrive();
         }
@@ -164,9 +166,9 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (link.state() == Link.State.CLOSED) {
             if (!closed) {
                 closed = true;
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                cancelTimer();
+                lingerAndClose();
             }
-            cancelTimer();
             return;
         }
         if (wrote) {
@@ -246,6 +248,33 @@ final class LinkDriver extends ChannelDuplexHandler {
         streams.clear();
         established.completeExceptionally(new LinkException(c.code(), c.reason()));
         node.linkClosed(this, peerLink, c.code(), c.reason(), c.byPeer());
+    }
+
+    /**
+     * Sends what is queued (the GOAWAY), half-closes, and waits briefly for the peer to close
+     * its side. Closing at once could reset the connection while the peer's last frames sit
+     * unread, and a reset can destroy the GOAWAY before the peer reads it.
+     */
+    private void lingerAndClose() {
+        io.netty.channel.Channel ch = ctx.channel();
+        if (!ch.isActive()) {
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch instanceof io.netty.channel.socket.SocketChannel socket && f.isSuccess() && !socket.isOutputShutdown()) {
+                socket.shutdownOutput();
+                ctx.executor().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    /** How long a closing link waits for the peer's own close. */
+    static final long LINGER_MILLIS = 2000;
+
+    io.netty.channel.ChannelFuture closeFuture() {
+        return ctx.channel().closeFuture();
     }
 
     private void scheduleTimer(long now) {

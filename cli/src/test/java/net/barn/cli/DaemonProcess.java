@@ -1,0 +1,108 @@
+package net.barn.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.identity.Invite;
+
+/** A {@code barn node} in its own JVM process, on loopback, with its output captured. */
+final class DaemonProcess implements AutoCloseable {
+    /** Cheap proof of work for test networks; every daemon of a test must use the same. */
+    static final String TEST_POW = "2,6";
+
+    final Process process;
+    final List<String> stdout = new CopyOnWriteArrayList<>();
+    final List<String> stderr = new CopyOnWriteArrayList<>();
+
+    private final List<Thread> pipes = new ArrayList<>();
+
+    private DaemonProcess(Process process) {
+        this.process = process;
+        pipes.add(pipe(process.getInputStream(), stdout));
+        pipes.add(pipe(process.getErrorStream(), stderr));
+    }
+
+    static DaemonProcess start(Path data, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        if (Runtime.version().feature() >= 23) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow"); // protobuf's, not ours
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "node", "--data", data.toString(), "--listen", "127.0.0.1:0", "--pow", TEST_POW));
+        cmd.addAll(List.of(extra));
+        return new DaemonProcess(new ProcessBuilder(cmd).start());
+    }
+
+    private static Thread pipe(InputStream in, List<String> sink) {
+        return Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    sink.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+    }
+
+    /** Waits for the daemon to print its invite. */
+    Invite invite(Duration timeout) throws InterruptedException {
+        String line = awaitLine(stdout, "invite: ", timeout);
+        return Invite.parse(line.substring("invite: ".length()));
+    }
+
+    String awaitLine(List<String> lines, String containing, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String l : lines) {
+                if (l.contains(containing)) {
+                    return l;
+                }
+            }
+            if (!process.isAlive() && drained() && lines.stream().noneMatch(l -> l.contains(containing))) {
+                throw new AssertionError("daemon exited (" + process.exitValue() + ") without printing '" + containing
+                        + "'; stderr: " + String.join("\n", stderr));
+            }
+            Thread.sleep(10); // polling interval of the wait
+        }
+        throw new AssertionError("daemon never printed '" + containing + "'; stdout: " + stdout + " stderr: " + stderr);
+    }
+
+    /** True once both output pipes reached end of stream (waits briefly for them). */
+    private boolean drained() throws InterruptedException {
+        for (Thread t : pipes) {
+            t.join(Duration.ofSeconds(5));
+        }
+        return pipes.stream().noneMatch(Thread::isAlive);
+    }
+
+    /** Sends SIGTERM and waits for the exit code. */
+    int terminate(Duration timeout) throws InterruptedException {
+        // Process.destroy() would also close our ends of its pipes and lose its last words.
+        process.toHandle().destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("daemon did not stop within " + timeout + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
