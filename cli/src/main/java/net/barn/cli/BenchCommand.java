@@ -2,22 +2,49 @@ package net.barn.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Runs a benchmark and prints a table for docs/BENCHMARKS.md.", "  link   throughput, latency and handshake time of two daemons on loopback, beside plain TCP"})
-final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "WHICH", description = "link")
-    String which;
-
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "options of the benchmark (see its --help)")
-    String[] args = new String[0];
+        description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
+        subcommands = {BenchCommand.Link.class, BenchCommand.Jmh.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        return switch (which) {
-            case "link" -> net.barn.bench.LinkBench.run(args);
-            default -> throw new IllegalArgumentException("unknown benchmark '" + which + "' (known: link)");
-        };
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "link", mixinStandardHelpOptions = true,
+            description = {"Throughput, round trip and handshake time between two daemons on loopback,",
+                    "beside plain TCP between the same two processes in the same run."})
+    static final class Link implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "3", description = "Length of each throughput measurement (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--runs", defaultValue = "3", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.LinkBench.run(seconds, runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "jmh", mixinStandardHelpOptions = false,
+            description = {"JMH micro-benchmarks of the core (handshake, transport, mux); arguments go to JMH,",
+                    "e.g. 'barn bench jmh Handshake' or 'barn bench jmh -h'."})
+    static final class Jmh implements Callable<Integer> {
+        /** Everything after "jmh" belongs to JMH, options included. */
+        @picocli.CommandLine.Unmatched
+        java.util.List<String> args = new java.util.ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            org.openjdk.jmh.Main.main(args.toArray(String[]::new));
+            return 0;
+        }
     }
 }

@@ -67,6 +67,7 @@ public final class BarnNode implements AutoCloseable {
     private final InetSocketAddress boundAddress;
     private final List<PeerAddress> advertised;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
+    private final Map<NodeId, CompletableFuture<PeerLink>> pendingDials = new ConcurrentHashMap<>();
     private final Map<Integer, StreamAcceptor> ports = new ConcurrentHashMap<>();
     private final Map<String, StreamAcceptor> services = new ConcurrentHashMap<>();
     private final Map<Integer, DatagramHandler> datagramPorts = new ConcurrentHashMap<>();
@@ -179,6 +180,11 @@ public final class BarnNode implements AutoCloseable {
                     "the invite has no address to dial"));
         }
         CompletableFuture<PeerLink> result = new CompletableFuture<>();
+        CompletableFuture<PeerLink> inFlight = pendingDials.putIfAbsent(invite.nodeId(), result);
+        if (inFlight != null) {
+            return inFlight; // one dial per peer at a time
+        }
+        result.whenComplete((l, e) -> pendingDials.remove(invite.nodeId(), result));
         dialNext(invite, 0, result, null);
         return result;
     }
@@ -248,18 +254,30 @@ public final class BarnNode implements AutoCloseable {
         if (closing) {
             return new Refusal(ErrorCode.SHUTDOWN, "node shutting down");
         }
+        PeerLink[] replaced = new PeerLink[1];
         PeerLink winner = links.compute(link.peerId(), (id, existing) -> {
             if (existing == null || !existing.isActive()) {
                 return link;
             }
-            // Both nodes dialed each other: both keep the link whose initiator has the lower id.
             NodeId initiatorNew = link.isOutbound() ? id() : link.peerId();
             NodeId initiatorOld = existing.isOutbound() ? id() : existing.peerId();
-            return initiatorNew.compareTo(initiatorOld) < 0 ? link : existing;
+            // The same side dialed again: its old link is stale on its end, so the new one wins.
+            // Both sides dialed at once: both keep the link whose initiator has the lower id.
+            if (initiatorNew.equals(initiatorOld) || initiatorNew.compareTo(initiatorOld) < 0) {
+                replaced[0] = existing;
+                return link;
+            }
+            return existing;
         });
         if (winner != link) {
             return new Refusal(ErrorCode.REFUSED, "duplicate link to " + link.peerId().shortForm());
         }
+        if (replaced[0] != null) {
+            PeerLink old = replaced[0];
+            old.driver().eventLoop().execute(() -> old.driver().close(ErrorCode.REFUSED,
+                    "duplicate link to " + old.peerId().shortForm()));
+        }
+        link.announced = true;
         log.info("link up: {} {} {} (handshake {} ms)", link.peerId().shortForm(), link.isOutbound() ? "to" : "from",
                 describe(link.remoteAddress()), String.format("%.2f", link.handshakeNanos() / 1e6));
         for (NodeListener l : listeners) {
@@ -279,8 +297,8 @@ public final class BarnNode implements AutoCloseable {
             return;
         }
         links.remove(link.peerId(), link);
-        if (code == ErrorCode.REFUSED && reason.startsWith("duplicate link")) {
-            log.debug("closed duplicate link to {}", link.peerId().shortForm());
+        if (!link.announced) {
+            log.debug("closed link to {} before it was announced: {} ({})", link.peerId().shortForm(), code, reason);
             return;
         }
         log.info("link down: {} {}: {} ({})", link.peerId().shortForm(), byPeer ? "closed by peer" : "closed",

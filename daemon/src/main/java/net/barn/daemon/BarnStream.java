@@ -84,7 +84,18 @@ public final class BarnStream {
             return -1;
         }
         int n = driver.mux().write(id, data);
-        driver.requestDrive();
+        driver.scheduleDrive();
+        return n;
+    }
+
+    /** As {@link #write}, taking ownership of a buffer the caller will not touch again (no copy). */
+    public int writeOwned(ByteBuffer owned) {
+        checkLoop();
+        if (gone) {
+            return -1;
+        }
+        int n = driver.mux().writeOwned(id, owned);
+        driver.scheduleDrive();
         return n;
     }
 
@@ -93,7 +104,7 @@ public final class BarnStream {
         checkLoop();
         if (!gone && bytes > 0) {
             driver.mux().consumed(System.nanoTime(), id, bytes);
-            driver.requestDrive();
+            driver.scheduleDrive();
         }
     }
 
@@ -102,7 +113,7 @@ public final class BarnStream {
         checkLoop();
         if (!gone) {
             driver.mux().finish(id);
-            driver.requestDrive();
+            driver.scheduleDrive();
         }
     }
 
@@ -113,7 +124,7 @@ public final class BarnStream {
             driver.mux().reset(id, code, reason);
             driver.forget(this);
             gone = true;
-            driver.requestDrive();
+            driver.scheduleDrive();
         }
     }
 

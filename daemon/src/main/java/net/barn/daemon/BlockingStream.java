@@ -257,10 +257,11 @@ public final class BlockingStream implements StreamHandler, Closeable {
             if (closed) {
                 throw new IOException("stream output closed");
             }
-            ByteBuffer data = ByteBuffer.wrap(b, off, len);
+            // Copy here, on the writer's thread; the link's thread then queues it as is.
+            ByteBuffer data = ByteBuffer.wrap(java.util.Arrays.copyOfRange(b, off, off + len));
             while (data.hasRemaining()) {
                 long[] result = await(onLoop(() -> {
-                    int n = stream.write(data);
+                    int n = stream.writeOwned(data);
                     return new long[] {n, writableEpoch};
                 }));
                 if (result[0] < 0) {

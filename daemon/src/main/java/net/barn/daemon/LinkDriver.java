@@ -135,6 +135,24 @@ final class LinkDriver extends ChannelDuplexHandler {
         ctx.close();
     }
 
+    /**
+     * Drives after the current event-loop task, so that a caller waiting on that task (a
+     * blocking writer) is released before the loop spends time encrypting.
+     */
+    void scheduleDrive() {
+        if (driving) {
+            driveAgain = true;
+        } else if (!driveScheduled) {
+            driveScheduled = true;
+            ctx.executor().execute(() -> {
+                driveScheduled = false;
+                requestDrive();
+            });
+        }
+    }
+
+    private boolean driveScheduled;
+
     /** Runs the drive loop now, or once more after the current one if called from inside it. */
     void requestDrive() {
         if (driving) {

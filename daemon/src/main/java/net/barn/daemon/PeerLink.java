@@ -18,6 +18,8 @@ public final class PeerLink {
     private final long handshakeNanos;
     private final long establishedAtMillis;
     private final InetSocketAddress remote;
+    /** Set once listeners heard linkUp; only then do they hear linkDown. */
+    volatile boolean announced;
 
     PeerLink(LinkDriver driver, PeerInfo peer, long handshakeNanos) {
         this.driver = driver;

@@ -114,6 +114,32 @@ public final class Mux {
         return n;
     }
 
+    /**
+     * As {@link #write}, but takes the buffer itself instead of copying it: the caller hands
+     * over a buffer it will never touch again, and the accepted bytes are consumed from its
+     * position. Lets the copy happen on the application's thread rather than the link's.
+     */
+    public int writeOwned(int stream, ByteBuffer owned) {
+        MuxStream s = liveSendHalf(stream);
+        if (s == null) {
+            return -1;
+        }
+        long room = config.sendBufferBytes() - s.queued;
+        int n = (int) Math.min(room, owned.remaining());
+        if (n < owned.remaining()) {
+            s.writableWanted = true;
+        }
+        if (n <= 0) {
+            return 0;
+        }
+        ByteBuffer slice = owned.slice(owned.position(), n);
+        owned.position(owned.position() + n);
+        s.queue.add(slice);
+        s.queued += n;
+        markReady(s);
+        return n;
+    }
+
     /** Ends the local half after the queued bytes (half-close). */
     public void finish(int stream) {
         MuxStream s = liveSendHalf(stream);

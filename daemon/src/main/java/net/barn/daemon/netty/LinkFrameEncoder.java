@@ -21,8 +21,9 @@ public final class LinkFrameEncoder extends MessageToMessageEncoder<Transmit> {
                 if (m.body().length > 0xffff) {
                     throw new IllegalArgumentException("frame body over 65535 bytes");
                 }
-                ByteBuf header = ctx.alloc().buffer(2).writeShort(m.body().length);
-                out.add(Unpooled.wrappedUnmodifiableBuffer(header, Unpooled.wrappedBuffer(m.body())));
+                // One copy into a pooled direct buffer: the socket writes it without another.
+                ByteBuf frame = ctx.alloc().directBuffer(2 + m.body().length);
+                out.add(frame.writeShort(m.body().length).writeBytes(m.body()));
             }
         }
     }

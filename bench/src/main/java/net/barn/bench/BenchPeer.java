@@ -1,0 +1,76 @@
+package net.barn.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import net.barn.core.identity.PowParams;
+import net.barn.daemon.BarnNode;
+import net.barn.daemon.NodeConfig;
+
+/**
+ * The far end of the link benchmark, run as its own process: a BARN node (echo on port 7,
+ * discard on port 9) and, as the physical limit, plain TCP discard and echo servers, all on
+ * loopback. Prints one line, {@code ready <invite> <tcp-discard-port> <tcp-echo-port>}.
+ */
+public final class BenchPeer {
+    private BenchPeer() {}
+
+    public static void main(String[] args) throws Exception {
+        PowParams pow = PowParams.parse(args.length > 0 ? args[0] : "2,6");
+        NodeConfig config = NodeConfig.defaults(Files.createTempDirectory("barn-bench-peer"),
+                new InetSocketAddress("127.0.0.1", 0)).withPow(pow);
+        BarnNode node = BarnNode.start(config, net.barn.core.identity.Identity.generate(new SecureRandom(), pow),
+                new SecureRandom());
+        ServerSocket discard = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        ServerSocket echo = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        serve(discard, false);
+        serve(echo, true);
+        System.out.println("ready " + node.invite() + " " + discard.getLocalPort() + " " + echo.getLocalPort());
+        System.out.flush();
+        // Runs until the benchmark closes our stdin (or kills us).
+        while (System.in.read() >= 0) {
+            // nothing to read; EOF ends the peer
+        }
+        node.close();
+        System.exit(0);
+    }
+
+    private static void serve(ServerSocket server, boolean echo) {
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                Socket s;
+                try {
+                    s = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                Thread.ofPlatform().daemon().start(() -> handle(s, echo));
+            }
+        });
+    }
+
+    private static void handle(Socket s, boolean echo) {
+        byte[] buf = new byte[64 * 1024];
+        try (s) {
+            s.setTcpNoDelay(true);
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (echo) {
+                    out.write(buf, 0, n);
+                }
+            }
+            s.shutdownOutput();
+        } catch (IOException ignored) {
+            // the benchmark hung up
+        }
+    }
+
+}
