@@ -72,6 +72,7 @@ public final class BarnNode implements AutoCloseable {
     private final Map<String, StreamAcceptor> services = new ConcurrentHashMap<>();
     private final Map<Integer, DatagramHandler> datagramPorts = new ConcurrentHashMap<>();
     private final List<NodeListener> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.Set<LinkDriver> drivers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger pendingInbound = new AtomicInteger();
     private final AtomicLong datagramsUnbound = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
@@ -394,6 +395,14 @@ public final class BarnNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals for the driver
 
+    void driverActive(LinkDriver driver) {
+        drivers.add(driver);
+    }
+
+    void driverInactive(LinkDriver driver) {
+        drivers.remove(driver);
+    }
+
     LinkCredentials credentials() {
         return credentials;
     }
@@ -421,9 +430,9 @@ public final class BarnNode implements AutoCloseable {
         closing = true;
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
-        for (PeerLink link : links()) {
-            closed.add(link.driver().closeFuture());
-            link.driver().eventLoop().execute(() -> link.driver().close(ErrorCode.SHUTDOWN, "node shutting down"));
+        for (LinkDriver driver : List.copyOf(drivers)) { // established links and handshakes alike
+            closed.add(driver.closeFuture());
+            driver.eventLoop().execute(() -> driver.close(ErrorCode.SHUTDOWN, "node shutting down"));
         }
         // Peers close their side on our GOAWAY; give them a moment before tearing down the loops.
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LinkDriver.LINGER_MILLIS + 500);

@@ -85,6 +85,7 @@ final class LinkDriver extends ChannelDuplexHandler {
         link = outbound
                 ? Link.initiate(node.credentials(), node.linkConfig(), expectedPeer, node.entropy(), node.verifiedKeys(), startedNanos)
                 : Link.accept(node.credentials(), node.linkConfig(), node.entropy(), node.verifiedKeys(), startedNanos);
+        node.driverActive(this);
         requestDrive();
         ctx.fireChannelActive();
     }
@@ -122,6 +123,7 @@ final class LinkDriver extends ChannelDuplexHandler {
             requestDrive();
         }
         cancelTimer();
+        node.driverInactive(this);
         ctx.fireChannelInactive();
     }
 
@@ -361,17 +363,10 @@ final class LinkDriver extends ChannelDuplexHandler {
         return queued;
     }
 
+    /** Ends the link: a GOAWAY if established, else just the connection; the drive does the rest. */
     void close(ErrorCode code, String reason) {
         link.close(code, reason);
-        if (link.state() == Link.State.CLOSED || link.state() == Link.State.CLOSING) {
-            requestDrive();
-        }
-        if (!ctx.channel().isActive()) {
-            return;
-        }
-        if (link.state() != Link.State.CLOSED && link.state() != Link.State.CLOSING) {
-            ctx.close();
-        }
+        requestDrive();
     }
 
     boolean isClosed() {

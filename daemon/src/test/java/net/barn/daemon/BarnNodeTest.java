@@ -184,6 +184,8 @@ class BarnNodeTest {
             }
         });
         a.dial(b.invite()).get(10, TimeUnit.SECONDS);
+        // The dialer is linked once it sent the last handshake message; wait for b to read it.
+        await(() -> b.link(a.id()).isPresent(), Duration.ofSeconds(5), "b to see the link");
         b.close();
         assertThat(down.get(10, TimeUnit.SECONDS)).isEqualTo("SHUTDOWN byPeer=true");
     }
