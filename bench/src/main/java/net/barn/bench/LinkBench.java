@@ -108,8 +108,10 @@ public final class LinkBench {
             throws Exception {
         out.printf("# barn bench link, %s%n", LocalDate.now());
         out.printf("machine: %s, %d cores, Java %s%n", cpuModel(), Runtime.getRuntime().availableProcessors(), Runtime.version());
-        out.printf("each figure: median of %d runs of %.1f s; daemons and TCP endpoints in two processes on loopback%n%n",
+        out.printf("each throughput: median of %d runs of %.1f s, TCP and BARN alternating; ratio = median of the per-pair ratios%n",
                 runs, seconds);
+        out.println("daemons and TCP endpoints in two processes on loopback");
+        out.println();
 
         // Warm-up: the JIT compiles the hot paths of both processes before anything counts.
         tcpThroughput(tcpDiscard, 1);
@@ -117,18 +119,18 @@ public final class LinkBench {
         tcpThroughput(tcpDiscard, 16);
         barnThroughput(link, 16);
 
-        double tcp1 = median(() -> tcpThroughput(tcpDiscard, 1));
-        double barn1 = median(() -> barnThroughput(link, 1));
-        double tcp16 = median(() -> tcpThroughput(tcpDiscard, 16));
-        double barn16 = median(() -> barnThroughput(link, 16));
+        double[] one = paired(() -> tcpThroughput(tcpDiscard, 1), () -> barnThroughput(link, 1));
+        double[] sixteen = paired(() -> tcpThroughput(tcpDiscard, 16), () -> barnThroughput(link, 16));
+        System.gc(); // the throughput runs' garbage is not the round trips' to pay for
         double[] tcpRtt = tcpRoundTrips(tcpEcho);
         double[] barnRtt = barnRoundTrips(link);
         double[] handshake = handshakes(local, invite);
 
         out.println("| measurement | plain TCP | BARN (Noise + mux) | BARN / TCP |");
         out.println("|---|---|---|---|");
-        out.printf("| throughput, 1 stream | %.0f MiB/s | %.0f MiB/s | %.2f |%n", tcp1, barn1, barn1 / tcp1);
-        out.printf("| throughput, 16 streams | %.0f MiB/s | %.0f MiB/s | %.2f |%n", tcp16, barn16, barn16 / tcp16);
+        out.printf("| throughput, 1 stream | %.0f MiB/s | %.0f MiB/s | %.2f (pairs %.2f-%.2f) |%n", one[0], one[1], one[2], one[3], one[4]);
+        out.printf("| throughput, 16 streams | %.0f MiB/s | %.0f MiB/s | %.2f (pairs %.2f-%.2f) |%n", sixteen[0], sixteen[1],
+                sixteen[2], sixteen[3], sixteen[4]);
         out.printf("| round trip, 64 B, p50 | %.1f us | %.1f us | %.2f |%n", tcpRtt[0], barnRtt[0], barnRtt[0] / tcpRtt[0]);
         out.printf("| round trip, 64 B, p99 | %.1f us | %.1f us | %.2f |%n", tcpRtt[1], barnRtt[1], barnRtt[1] / tcpRtt[1]);
         out.printf("| handshake (TCP connect excluded), p50 | | %.2f ms | |%n", handshake[0]);
@@ -142,13 +144,27 @@ public final class LinkBench {
         double run() throws Exception;
     }
 
-    private double median(Measurement m) throws Exception {
-        double[] v = new double[runs];
+    /**
+     * Runs anchor and subject alternately, so both see the same moment of a shared machine;
+     * returns the median anchor, the median subject, and the median of the per-pair ratios.
+     */
+    private double[] paired(Measurement anchor, Measurement subject) throws Exception {
+        double[] a = new double[runs];
+        double[] b = new double[runs];
+        double[] ratio = new double[runs];
         for (int i = 0; i < runs; i++) {
-            v[i] = m.run();
+            a[i] = anchor.run();
+            b[i] = subject.run();
+            ratio[i] = b[i] / a[i];
         }
-        Arrays.sort(v);
-        return v[runs / 2];
+        Arrays.sort(ratio);
+        return new double[] {median(a), median(b), median(ratio), ratio[0], ratio[runs - 1]};
+    }
+
+    private static double median(double[] v) {
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private double tcpThroughput(InetSocketAddress discard, int connections) throws Exception {

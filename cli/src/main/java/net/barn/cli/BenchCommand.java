@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Link.class, BenchCommand.IdentityCost.class, BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,12 +23,32 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seconds", defaultValue = "3", description = "Length of each throughput measurement (default ${DEFAULT-VALUE}).")
         double seconds;
 
-        @Option(names = "--runs", defaultValue = "3", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "5", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
         int runs;
 
         @Override
         public Integer call() throws Exception {
             net.barn.bench.LinkBench.run(seconds, runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "identity", mixinStandardHelpOptions = true,
+            description = "Time to generate identities (key + proof of work) on one core.")
+    static final class IdentityCost implements Callable<Integer> {
+        @Option(names = "--count", defaultValue = "50", description = "Identities to generate (default ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--pow", paramLabel = "STATIC,DYNAMIC", defaultValue = "8,22",
+                description = "Difficulty (default ${DEFAULT-VALUE}, the network default).")
+        net.barn.core.identity.PowParams pow;
+
+        @Override
+        public Integer call() {
+            if (count < 1 || count > 10_000) {
+                throw new IllegalArgumentException("--count must be 1..10000");
+            }
+            net.barn.bench.IdentityBench.run(count, pow);
             return 0;
         }
     }
