@@ -91,27 +91,11 @@ public final class Mux {
 
     /**
      * Queues bytes on a stream; returns how many were accepted (the rest did not fit the send
-     * buffer, and a {@link MuxEvent.StreamWritable} follows once room is free).
+     * buffer, and a {@link MuxEvent.StreamWritable} follows once room is free), or -1 if the
+     * stream can no longer send.
      */
     public int write(int stream, ByteBuffer data) {
-        MuxStream s = liveSendHalf(stream);
-        if (s == null) {
-            return -1;
-        }
-        long room = config.sendBufferBytes() - s.queued;
-        int n = (int) Math.min(room, data.remaining());
-        if (n < data.remaining()) {
-            s.writableWanted = true;
-        }
-        if (n <= 0) {
-            return 0;
-        }
-        byte[] copy = new byte[n];
-        data.get(copy);
-        s.queue.add(ByteBuffer.wrap(copy));
-        s.queued += n;
-        markReady(s);
-        return n;
+        return enqueue(stream, data, true);
     }
 
     /**
@@ -120,21 +104,27 @@ public final class Mux {
      * position. Lets the copy happen on the application's thread rather than the link's.
      */
     public int writeOwned(int stream, ByteBuffer owned) {
+        return enqueue(stream, owned, false);
+    }
+
+    private int enqueue(int stream, ByteBuffer source, boolean copy) {
         MuxStream s = liveSendHalf(stream);
         if (s == null) {
             return -1;
         }
-        long room = config.sendBufferBytes() - s.queued;
-        int n = (int) Math.min(room, owned.remaining());
-        if (n < owned.remaining()) {
+        int n = (int) Math.min(config.sendBufferBytes() - s.queued, source.remaining());
+        if (n < source.remaining()) {
             s.writableWanted = true;
         }
         if (n <= 0) {
             return 0;
         }
-        ByteBuffer slice = owned.slice(owned.position(), n);
-        owned.position(owned.position() + n);
-        s.queue.add(slice);
+        ByteBuffer chunk = copy ? ByteBuffer.allocate(n) : source.slice(source.position(), n);
+        if (copy) {
+            chunk.put(chunk.position(), source, source.position(), n);
+        }
+        source.position(source.position() + n);
+        s.queue.add(chunk);
         s.queued += n;
         markReady(s);
         return n;
