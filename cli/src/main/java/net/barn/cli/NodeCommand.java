@@ -12,6 +12,8 @@ import net.barn.core.identity.PeerAddress;
 import net.barn.core.identity.PowParams;
 import net.barn.daemon.BarnNode;
 import net.barn.daemon.NodeConfig;
+import net.barn.daemon.api.ApiServer;
+import net.barn.daemon.api.policy.PolicyFile;
 import net.barn.daemon.store.NodeAddresses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,6 +41,15 @@ final class NodeCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty in bits, a network parameter every node must share (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
+    @Option(names = "--api", paramLabel = "PATH",
+            description = "Local API socket for applications (default DIR/api.sock, mode 0660).")
+    java.nio.file.Path api;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Policy for local applications (default DIR/policy.toml; without one, only this user may use the node). "
+                    + "Reloaded on SIGHUP.")
+    java.nio.file.Path policy;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
     boolean verbose;
 
@@ -51,8 +62,13 @@ final class NodeCommand implements Callable<Integer> {
         NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(peers).withAdvertise(adv);
         // The hook is in place before the node exists, so a SIGTERM at any moment stops it cleanly.
         AtomicReference<BarnNode> running = new AtomicReference<>();
+        AtomicReference<ApiServer> serving = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ApiServer a = serving.getAndSet(null);
+            if (a != null) {
+                a.close();
+            }
             BarnNode n = running.getAndSet(null);
             if (n != null) {
                 n.close();
@@ -61,6 +77,17 @@ final class NodeCommand implements Callable<Integer> {
         }, "barn-shutdown"));
         BarnNode node = BarnNode.start(config);
         running.set(node);
+        ApiServer apiServer;
+        try {
+            apiServer = ApiServer.start(node, api != null ? api : data.resolve(ApiServer.SOCKET_NAME),
+                    policy != null ? policy : data.resolve(PolicyFile.FILE_NAME));
+        } catch (java.io.IOException e) {
+            node.close();
+            running.set(null);
+            throw e;
+        }
+        serving.set(apiServer);
+        Signals.onHangup(apiServer::reloadPolicy);
         NodeAddresses.write(net.barn.daemon.store.DataDir.open(data), node.invite());
         java.io.PrintWriter out = spec.commandLine().getOut();
         out.println("node " + node.id() + " ready");

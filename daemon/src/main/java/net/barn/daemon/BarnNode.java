@@ -358,6 +358,10 @@ public final class BarnNode implements AutoCloseable {
         }
     }
 
+    public void unbindDatagrams(int port) {
+        datagramPorts.remove(port);
+    }
+
     void acceptStream(LinkDriver driver, int id, int port, String service) {
         StreamAcceptor acceptor = service != null ? services.get(service) : ports.get(port);
         if (acceptor == null) {
@@ -387,6 +391,11 @@ public final class BarnNode implements AutoCloseable {
 
     public long streamsRefused() {
         return streamsRefused.get();
+    }
+
+    /** The Netty event-loop group, shared with the local API server. */
+    public EventLoopGroup eventLoopGroup() {
+        return group;
     }
 
     public long datagramsUnbound() {

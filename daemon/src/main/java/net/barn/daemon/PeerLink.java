@@ -110,6 +110,11 @@ public final class PeerLink {
         driver.eventLoop().execute(() -> driver.close(ErrorCode.NO_ERROR, reason));
     }
 
+    /** Streams open on this link (read from another thread, approximate). */
+    public int streamCount() {
+        return driver.streamCount();
+    }
+
     public boolean isActive() {
         return !driver.isClosed();
     }
