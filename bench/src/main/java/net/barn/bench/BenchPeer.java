@@ -16,7 +16,8 @@ import net.barn.daemon.NodeConfig;
 /**
  * The far end of the link benchmark, run as its own process: a BARN node (echo on port 7,
  * discard on port 9) and, as the physical limit, plain TCP discard and echo servers, all on
- * loopback. Prints one line, {@code ready <invite> <tcp-discard-port> <tcp-echo-port>}.
+ * loopback; with a second argument, also the local API on that socket path. Prints one line,
+ * {@code ready <invite> <tcp-discard-port> <tcp-echo-port>}.
  */
 public final class BenchPeer {
     private BenchPeer() {}
@@ -27,6 +28,10 @@ public final class BenchPeer {
                 new InetSocketAddress("127.0.0.1", 0)).withPow(pow);
         BarnNode node = BarnNode.start(config, net.barn.core.identity.Identity.generate(new SecureRandom(), pow),
                 new SecureRandom());
+        if (args.length > 1) { // serve the local API too, for benchmarks of applications
+            net.barn.daemon.api.ApiServer.start(node, java.nio.file.Path.of(args[1]),
+                    java.nio.file.Path.of(args[1] + ".no-policy"));
+        }
         ServerSocket discard = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         ServerSocket echo = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         serve(discard, false);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.IdentityCost.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.IdentityCost.class, BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -29,6 +29,23 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.LinkBench.run(seconds, runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "local", mixinStandardHelpOptions = true,
+            description = {"What the containment boundary costs: app -> daemon -> link -> daemon -> app through the",
+                    "local API, beside the direct link (a node inside the app's process) in the same run."})
+    static final class Local implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "3", description = "Length of each throughput measurement (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--runs", defaultValue = "5", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.LocalApiBench.run(seconds, runs);
             return 0;
         }
     }

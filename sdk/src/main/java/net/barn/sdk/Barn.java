@@ -1,6 +1,8 @@
 package net.barn.sdk;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -256,8 +258,11 @@ public final class Barn implements AutoCloseable {
                 }
                 ByteBuffer body = ByteBuffer.allocate(length);
                 readFully(ch, body);
-                body.flip();
-                dispatch(NodeMessage.parseFrom(body));
+                // Byte fields alias this fresh array rather than copy it again.
+                CodedInputStream cis = com.google.protobuf.UnsafeByteOperations.unsafeWrap(body.array(), 0, length)
+                        .newCodedInput(); // marks the input immutable, so aliasing applies
+                cis.enableAliasing(true);
+                dispatch(NodeMessage.parseFrom(cis));
             }
         } catch (InvalidProtocolBufferException e) {
             why = "the node sent a malformed message";
@@ -435,8 +440,12 @@ public final class Barn implements AutoCloseable {
 
     void send(AppMessage m) throws IOException {
         SocketChannel ch = channel;
-        byte[] bytes = m.toByteArray();
-        ByteBuffer buf = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
+        int size = m.getSerializedSize();
+        ByteBuffer buf = ByteBuffer.allocate(4 + size).putInt(size);
+        CodedOutputStream cos = CodedOutputStream.newInstance(buf);
+        m.writeTo(cos);
+        cos.flush();
+        buf.flip();
         writeLock.lock();
         try {
             while (buf.hasRemaining()) {

@@ -31,7 +31,7 @@ public final class BarnConnection implements Closeable {
     private final String service;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<byte[]> received = new ArrayDeque<>();
+    private final ArrayDeque<ByteString> received = new ArrayDeque<>();
     private int headOffset;
     private long sendWindow;
     private long unreported;
@@ -113,7 +113,7 @@ public final class BarnConnection implements Closeable {
         lock.lock();
         try {
             if (!data.isEmpty() && !inputClosed) {
-                received.add(data.toByteArray());
+                received.add(data); // aliases the message buffer: copied once, into the reader's array
             } else if (!data.isEmpty()) {
                 unreported += data.size(); // input closed: keep the node's window open anyway
             }
@@ -203,12 +203,12 @@ public final class BarnConnection implements Closeable {
                     awaitChange(deadline, "no data within " + readTimeoutMillis + " ms");
                 }
                 while (n < len && !received.isEmpty()) {
-                    byte[] head = received.peek();
-                    int take = Math.min(len - n, head.length - headOffset);
-                    System.arraycopy(head, headOffset, b, off + n, take);
+                    ByteString head = received.peek();
+                    int take = Math.min(len - n, head.size() - headOffset);
+                    head.copyTo(b, headOffset, off + n, take);
                     n += take;
                     headOffset += take;
-                    if (headOffset == head.length) {
+                    if (headOffset == head.size()) {
                         received.poll();
                         headOffset = 0;
                     }
@@ -226,8 +226,8 @@ public final class BarnConnection implements Closeable {
             lock.lock();
             try {
                 inputClosed = true;
-                for (byte[] chunk : received) {
-                    unreported += chunk.length;
+                for (ByteString chunk : received) {
+                    unreported += chunk.size();
                 }
                 unreported -= headOffset;
                 received.clear();
@@ -286,8 +286,9 @@ public final class BarnConnection implements Closeable {
                 } finally {
                     lock.unlock();
                 }
+                // Wrapping without a copy is safe: the message is serialized before write returns.
                 barn.send(AppMessage.newBuilder().setData(StreamData.newBuilder().setStream(id)
-                        .setData(ByteString.copyFrom(b, off, n))).build());
+                        .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(b, off, n))).build());
                 off += n;
                 len -= n;
             }

@@ -1,7 +1,9 @@
 package net.barn.daemon.api;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.MessageToByteEncoder;
@@ -39,8 +41,13 @@ public final class ApiCodec {
                     return;
                 }
                 in.skipBytes(4);
+                // One copy out of the socket buffer; byte fields then alias it instead of copying again.
+                byte[] body = new byte[(int) length];
+                in.readBytes(body);
                 try {
-                    out.add(AppMessage.parseFrom(new ByteBufInputStream(in.readSlice((int) length))));
+                    CodedInputStream cis = UnsafeByteOperations.unsafeWrap(body).newCodedInput(); // immutable input
+                    cis.enableAliasing(true);
+                    out.add(AppMessage.parseFrom(cis));
                 } catch (IOException e) {
                     fail(in, out, "not an AppMessage (" + e.getMessage() + ")");
                     return;
@@ -58,9 +65,13 @@ public final class ApiCodec {
     /** Encodes NodeMessages behind their length. */
     public static final class Encoder extends MessageToByteEncoder<NodeMessage> {
         @Override
-        protected void encode(ChannelHandlerContext ctx, NodeMessage msg, ByteBuf out) {
-            byte[] bytes = msg.toByteArray();
-            out.writeInt(bytes.length).writeBytes(bytes);
+        protected void encode(ChannelHandlerContext ctx, NodeMessage msg, ByteBuf out) throws IOException {
+            int size = msg.getSerializedSize();
+            out.ensureWritable(4 + size).writeInt(size);
+            CodedOutputStream cos = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
+            msg.writeTo(cos);
+            cos.flush();
+            out.writerIndex(out.writerIndex() + size);
         }
     }
 }

@@ -1,6 +1,7 @@
 package net.barn.daemon.api;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import net.barn.core.ErrorCode;
@@ -189,6 +190,7 @@ final class LocalStream implements StreamHandler {
         while (!toApp.isEmpty() && appWindow > 0) {
             ByteBuffer head = toApp.peek();
             int n = (int) Math.min(Math.min(appWindow, MAX_CHUNK), head.remaining());
+            // The decrypted buffer is ours alone and never written again: wrap it, do not copy.
             ByteBuffer chunk = head.slice(head.position(), n);
             head.position(head.position() + n);
             if (!head.hasRemaining()) {
@@ -198,7 +200,7 @@ final class LocalStream implements StreamHandler {
             sent += n;
             boolean last = toApp.isEmpty() && finFromNetwork;
             session.send(NodeMessage.newBuilder().setData(StreamData.newBuilder()
-                    .setStream(id).setData(ByteString.copyFrom(chunk)).setFin(last)).build());
+                    .setStream(id).setData(UnsafeByteOperations.unsafeWrap(chunk)).setFin(last)).build());
             if (last) {
                 finSentToApp = true;
             }

@@ -1,0 +1,229 @@
+package net.barn.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.identity.Identity;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.PowParams;
+import net.barn.daemon.BarnNode;
+import net.barn.daemon.BlockingStream;
+import net.barn.daemon.BuiltinServices;
+import net.barn.daemon.NodeConfig;
+import net.barn.daemon.PeerLink;
+import net.barn.sdk.Barn;
+import net.barn.sdk.BarnConnection;
+import net.barn.sdk.BarnListener;
+import net.barn.sdk.Role;
+
+/**
+ * What the containment boundary costs: application → daemon → link → daemon → application
+ * through the local API and the SDK, against the direct link of {@link LinkBench} (an
+ * in-process node writing to the far daemon's discard port), alternating in one run.
+ */
+public final class LocalApiBench {
+    private static final int CHUNK = 64 * 1024;
+    private static final int PORT = 9000;
+    private final double seconds;
+    private final int runs;
+    private final byte[] chunk = new byte[CHUNK];
+
+    private LocalApiBench(double seconds, int runs) {
+        this.seconds = seconds;
+        this.runs = runs;
+        new SecureRandom().nextBytes(chunk);
+    }
+
+    public static void run(double seconds, int runs) throws Exception {
+        if (seconds <= 0 || seconds > 60 || runs < 1 || runs > 20) {
+            throw new IllegalArgumentException("--seconds must be in (0, 60], --runs in 1..20");
+        }
+        new LocalApiBench(seconds, runs).measure();
+    }
+
+    private record Peer(Process process, Invite invite, Path socket) {}
+
+    private static Peer startPeer(Path dir, PowParams pow) throws IOException {
+        Path socket = dir.resolve("api.sock");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g"));
+        if (Runtime.version().feature() >= 23) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        String extra = System.getenv("BARN_BENCH_PEER_OPTS"); // e.g. a profiler for the daemons
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().replace("%d", dir.getFileName().toString()).split("\\s+")));
+        }
+        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                BenchPeer.class.getName(), pow.toString(), socket.toString()));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = r.readLine()) != null && !line.startsWith("ready ")) {
+            // skip anything the JVM prints first
+        }
+        if (line == null) {
+            throw new IOException("benchmark daemon did not start");
+        }
+        return new Peer(p, Invite.parse(line.split(" ")[1]), socket);
+    }
+
+    private void measure() throws Exception {
+        PowParams pow = new PowParams(2, 6);
+        Path dir = Files.createTempDirectory("barn-bench-local");
+        Peer one = startPeer(Files.createDirectories(dir.resolve("one")), pow);
+        Peer two = startPeer(Files.createDirectories(dir.resolve("two")), pow);
+        NodeConfig config = NodeConfig.defaults(dir.resolve("direct"), new InetSocketAddress("127.0.0.1", 0)).withPow(pow);
+        try (BarnNode direct = BarnNode.start(config, Identity.generate(new SecureRandom(), pow), new SecureRandom());
+                Barn sender = Barn.connect(one.socket(), "bench-sender", Role.CLIENT);
+                Barn receiver = Barn.connect(two.socket(), "bench-receiver", Role.SERVER)) {
+            sender.addPeer(two.invite().toString());
+            PeerLink link = direct.dial(two.invite()).get(20, TimeUnit.SECONDS);
+            BarnListener sink = receiver.listen(PORT);
+            BarnListener echo = receiver.listen(PORT + 1);
+            serve(sink, false);
+            serve(echo, true);
+            String target = two.invite().nodeId().toString();
+
+            directThroughput(link);
+            appThroughput(sender, target); // warm-up of both paths
+            double[] d = new double[runs];
+            double[] a = new double[runs];
+            double[] ratio = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                d[i] = directThroughput(link);
+                a[i] = appThroughput(sender, target);
+                ratio[i] = a[i] / d[i];
+            }
+            System.gc();
+            double[] directRtt;
+            try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
+                directRtt = roundTrips(s.in(), s.out());
+            }
+            double[] appRtt;
+            try (BarnConnection c = sender.dial(target, PORT + 1)) {
+                appRtt = roundTrips(c.input(), c.output());
+            }
+            Arrays.sort(ratio);
+            System.out.printf("# barn bench local, %s%n", LocalDate.now());
+            System.out.printf("%d cores, Java %s; three processes (bench with apps and a direct node, daemon one, daemon two)%n",
+                    Runtime.getRuntime().availableProcessors(), Runtime.version());
+            System.out.printf("throughput: median of %d alternating runs of %.1f s%n%n", runs, seconds);
+            System.out.println("| measurement | direct link (node in the app's process) | app → daemon → link → daemon → app | ratio |");
+            System.out.println("|---|---|---|---|");
+            System.out.printf("| throughput, 1 stream | %.0f MiB/s | %.0f MiB/s | %.2f (pairs %.2f-%.2f) |%n",
+                    median(d), median(a), median(ratio), ratio[0], ratio[runs - 1]);
+            System.out.printf("| round trip, 64 B, p50 | %.1f us | %.1f us | %.2f |%n", directRtt[0], appRtt[0], appRtt[0] / directRtt[0]);
+            System.out.printf("| round trip, 64 B, p99 | %.1f us | %.1f us | %.2f |%n", directRtt[1], appRtt[1], appRtt[1] / directRtt[1]);
+        } finally {
+            for (Peer p : List.of(one, two)) {
+                p.process().getOutputStream().close();
+                if (!p.process().waitFor(10, TimeUnit.SECONDS)) {
+                    p.process().destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void serve(BarnListener listener, boolean echo) {
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                BarnConnection c;
+                try {
+                    c = listener.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                Thread.ofPlatform().daemon().start(() -> {
+                    byte[] buf = new byte[CHUNK];
+                    try (c) {
+                        InputStream in = c.input();
+                        int n;
+                        while ((n = in.read(buf)) >= 0) {
+                            if (echo) {
+                                c.output().write(buf, 0, n);
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // the sender went away
+                    }
+                });
+            }
+        });
+    }
+
+    private double directThroughput(PeerLink link) throws Exception {
+        BlockingStream s = link.openBlocking(BuiltinServices.DISCARD_PORT);
+        long t0 = System.nanoTime();
+        long bytes = pump(s.out());
+        s.out().close();
+        if (!s.awaitFinished(30, TimeUnit.SECONDS)) {
+            throw new IOException("discard did not finish");
+        }
+        s.close();
+        return bytes / (1024.0 * 1024.0) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private double appThroughput(Barn sender, String target) throws Exception {
+        BarnConnection c = sender.dial(target, PORT);
+        long t0 = System.nanoTime();
+        long bytes = pump(c.output());
+        c.output().close();
+        c.input().readAllBytes(); // the receiving app closes after reading everything
+        c.close();
+        return bytes / (1024.0 * 1024.0) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private long pump(OutputStream o) throws IOException {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        long bytes = 0;
+        while (System.nanoTime() < deadline) {
+            o.write(chunk);
+            bytes += chunk.length;
+        }
+        return bytes;
+    }
+
+    private static double[] roundTrips(InputStream in, OutputStream o) throws IOException {
+        int samples = 2000;
+        byte[] msg = new byte[64];
+        byte[] back = new byte[64];
+        long[] t = new long[samples];
+        for (int i = -samples; i < samples; i++) {
+            long t0 = System.nanoTime();
+            o.write(msg);
+            o.flush();
+            int got = 0;
+            while (got < back.length) {
+                int n = in.read(back, got, back.length - got);
+                if (n < 0) {
+                    throw new IOException("echo ended early");
+                }
+                got += n;
+            }
+            if (i >= 0) {
+                t[i] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(t);
+        return new double[] {t[samples / 2] / 1e3, t[samples * 99 / 100] / 1e3};
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+}
