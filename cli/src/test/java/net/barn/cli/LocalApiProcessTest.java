@@ -135,6 +135,25 @@ class LocalApiProcessTest {
     }
 
     @Test
+    void sighupReloadsThePolicyAndRefusesABrokenOneKeepingSessions() throws Exception {
+        Path data = tmp.resolve("node");
+        try (DaemonProcess node = DaemonProcess.start(data)) {
+            node.invite(START);
+            try (Barn app = Barn.connect(Barn.socketIn(data), "watcher", Role.CLIENT)) {
+                Files.writeString(data.resolve("policy.toml"), "[[allow]]\nuser = \"*\"\nrole = \"king\"\n");
+                new ProcessBuilder("kill", "-HUP", Long.toString(node.process.pid())).start().waitFor();
+                String refused = node.awaitLine(node.stderr, "policy reload refused", START);
+                assertThat(refused).contains("policy.toml:3:").contains("role must be");
+                assertThat(app.status().sessions()).as("the session outlived the broken file").isPositive();
+                Files.writeString(data.resolve("policy.toml"), "[[allow]]\nuser = \"*\"\napp = \"watcher\"\n");
+                new ProcessBuilder("kill", "-HUP", Long.toString(node.process.pid())).start().waitFor();
+                node.awaitLine(node.stderr, "policy reloaded", START);
+                assertThat(app.status().nodeId()).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
     void anotherUserIsRefusedByTheKernelCheckedIdentity() throws Exception {
         assumeThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("needs root to act as another user").isZero();
         assumeThat(Files.isExecutable(Path.of("/usr/bin/setpriv"))).as("needs setpriv").isTrue();
