@@ -37,8 +37,7 @@ import net.barn.daemon.PeerLink;
  * Throughput (1 and 16 streams), round trip (echo of 64 bytes), handshake time.
  */
 public final class LinkBench {
-    private static final int CHUNK = 64 * 1024;
-    private static final int RTT_SAMPLES = 2000;
+    private static final int CHUNK = BenchSupport.CHUNK;
     private static final int HANDSHAKES = 500;
 
     private final double seconds;
@@ -158,14 +157,10 @@ public final class LinkBench {
             ratio[i] = b[i] / a[i];
         }
         Arrays.sort(ratio);
-        return new double[] {median(a), median(b), median(ratio), ratio[0], ratio[runs - 1]};
+        return new double[] {BenchSupport.median(a), BenchSupport.median(b), BenchSupport.median(ratio), ratio[0], ratio[runs - 1]};
     }
 
-    private static double median(double[] v) {
-        double[] sorted = v.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
+
 
     private double tcpThroughput(InetSocketAddress discard, int connections) throws Exception {
         return parallel(connections, () -> {
@@ -173,7 +168,7 @@ public final class LinkBench {
                 s.setTcpNoDelay(true);
                 s.connect(discard);
                 OutputStream o = s.getOutputStream();
-                long bytes = pump(o);
+                long bytes = BenchSupport.pump(o, chunk, seconds);
                 s.shutdownOutput();
                 s.getInputStream().read(); // the server closes once it has read everything
                 return bytes;
@@ -184,7 +179,7 @@ public final class LinkBench {
     private double barnThroughput(PeerLink link, int streams) throws Exception {
         return parallel(streams, () -> {
             BlockingStream s = link.openBlocking(BuiltinServices.DISCARD_PORT);
-            long bytes = pump(s.out());
+            long bytes = BenchSupport.pump(s.out(), chunk, seconds);
             s.out().close();
             if (!s.awaitFinished(30, TimeUnit.SECONDS)) { // discard finishes once it has read everything
                 throw new IOException("discard did not finish");
@@ -192,17 +187,6 @@ public final class LinkBench {
             s.close();
             return bytes;
         });
-    }
-
-    /** Writes for the configured time; returns bytes written. */
-    private long pump(OutputStream o) throws IOException {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        long bytes = 0;
-        while (System.nanoTime() < deadline) {
-            o.write(chunk);
-            bytes += chunk.length;
-        }
-        return bytes;
     }
 
     /** Runs the senders together; returns MiB/s over the wall time until all were delivered. */
@@ -225,39 +209,14 @@ public final class LinkBench {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(echo);
-            return roundTrips(s.getInputStream(), s.getOutputStream());
+            return BenchSupport.roundTrips(s.getInputStream(), s.getOutputStream());
         }
     }
 
     private double[] barnRoundTrips(PeerLink link) throws IOException {
         try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
-            return roundTrips(s.in(), s.out());
+            return BenchSupport.roundTrips(s.in(), s.out());
         }
-    }
-
-    /** p50 and p99 of 64-byte echo round trips, in microseconds, after a warm-up. */
-    private static double[] roundTrips(InputStream in, OutputStream o) throws IOException {
-        byte[] msg = new byte[64];
-        byte[] back = new byte[64];
-        long[] samples = new long[RTT_SAMPLES];
-        for (int i = -RTT_SAMPLES; i < RTT_SAMPLES; i++) {
-            long t0 = System.nanoTime();
-            o.write(msg);
-            o.flush();
-            int got = 0;
-            while (got < back.length) {
-                int n = in.read(back, got, back.length - got);
-                if (n < 0) {
-                    throw new IOException("echo ended early");
-                }
-                got += n;
-            }
-            if (i >= 0) {
-                samples[i] = System.nanoTime() - t0;
-            }
-        }
-        Arrays.sort(samples);
-        return new double[] {samples[RTT_SAMPLES / 2] / 1e3, samples[RTT_SAMPLES * 99 / 100] / 1e3};
     }
 
     /** p50 and p99 of the Noise handshake on fresh links (after warm-up), in milliseconds. */

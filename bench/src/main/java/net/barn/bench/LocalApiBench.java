@@ -34,7 +34,7 @@ import net.barn.sdk.Role;
  * in-process node writing to the far daemon's discard port), alternating in one run.
  */
 public final class LocalApiBench {
-    private static final int CHUNK = 64 * 1024;
+    private static final int CHUNK = BenchSupport.CHUNK;
     private static final int PORT = 9000;
     private final double seconds;
     private final int runs;
@@ -109,11 +109,11 @@ public final class LocalApiBench {
             System.gc();
             double[] directRtt;
             try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
-                directRtt = roundTrips(s.in(), s.out());
+                directRtt = BenchSupport.roundTrips(s.in(), s.out());
             }
             double[] appRtt;
             try (BarnConnection c = sender.dial(target, PORT + 1)) {
-                appRtt = roundTrips(c.input(), c.output());
+                appRtt = BenchSupport.roundTrips(c.input(), c.output());
             }
             Arrays.sort(ratio);
             System.out.printf("# barn bench local, %s%n", LocalDate.now());
@@ -123,7 +123,7 @@ public final class LocalApiBench {
             System.out.println("| measurement | direct link (node in the app's process) | app → daemon → link → daemon → app | ratio |");
             System.out.println("|---|---|---|---|");
             System.out.printf("| throughput, 1 stream | %.0f MiB/s | %.0f MiB/s | %.2f (pairs %.2f-%.2f) |%n",
-                    median(d), median(a), median(ratio), ratio[0], ratio[runs - 1]);
+                    BenchSupport.median(d), BenchSupport.median(a), BenchSupport.median(ratio), ratio[0], ratio[runs - 1]);
             System.out.printf("| round trip, 64 B, p50 | %.1f us | %.1f us | %.2f |%n", directRtt[0], appRtt[0], appRtt[0] / directRtt[0]);
             System.out.printf("| round trip, 64 B, p99 | %.1f us | %.1f us | %.2f |%n", directRtt[1], appRtt[1], appRtt[1] / directRtt[1]);
         } finally {
@@ -166,7 +166,7 @@ public final class LocalApiBench {
     private double directThroughput(PeerLink link) throws Exception {
         BlockingStream s = link.openBlocking(BuiltinServices.DISCARD_PORT);
         long t0 = System.nanoTime();
-        long bytes = pump(s.out());
+        long bytes = BenchSupport.pump(s.out(), chunk, seconds);
         s.out().close();
         if (!s.awaitFinished(30, TimeUnit.SECONDS)) {
             throw new IOException("discard did not finish");
@@ -178,52 +178,11 @@ public final class LocalApiBench {
     private double appThroughput(Barn sender, String target) throws Exception {
         BarnConnection c = sender.dial(target, PORT);
         long t0 = System.nanoTime();
-        long bytes = pump(c.output());
+        long bytes = BenchSupport.pump(c.output(), chunk, seconds);
         c.output().close();
         c.input().readAllBytes(); // the receiving app closes after reading everything
         c.close();
         return bytes / (1024.0 * 1024.0) / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private long pump(OutputStream o) throws IOException {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        long bytes = 0;
-        while (System.nanoTime() < deadline) {
-            o.write(chunk);
-            bytes += chunk.length;
-        }
-        return bytes;
-    }
-
-    private static double[] roundTrips(InputStream in, OutputStream o) throws IOException {
-        int samples = 2000;
-        byte[] msg = new byte[64];
-        byte[] back = new byte[64];
-        long[] t = new long[samples];
-        for (int i = -samples; i < samples; i++) {
-            long t0 = System.nanoTime();
-            o.write(msg);
-            o.flush();
-            int got = 0;
-            while (got < back.length) {
-                int n = in.read(back, got, back.length - got);
-                if (n < 0) {
-                    throw new IOException("echo ended early");
-                }
-                got += n;
-            }
-            if (i >= 0) {
-                t[i] = System.nanoTime() - t0;
-            }
-        }
-        Arrays.sort(t);
-        return new double[] {t[samples / 2] / 1e3, t[samples * 99 / 100] / 1e3};
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
 }

@@ -16,19 +16,25 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "link", mixinStandardHelpOptions = true,
-            description = {"Throughput, round trip and handshake time between two daemons on loopback,",
-                    "beside plain TCP between the same two processes in the same run."})
-    static final class Link implements Callable<Integer> {
+    /** Options every throughput benchmark takes. */
+    static final class Runs {
         @Option(names = "--seconds", defaultValue = "3", description = "Length of each throughput measurement (default ${DEFAULT-VALUE}).")
         double seconds;
 
         @Option(names = "--runs", defaultValue = "5", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
         int runs;
+    }
+
+    @Command(name = "link", mixinStandardHelpOptions = true,
+            description = {"Throughput, round trip and handshake time between two daemons on loopback,",
+                    "beside plain TCP between the same two processes in the same run."})
+    static final class Link implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Runs r;
 
         @Override
         public Integer call() throws Exception {
-            net.barn.bench.LinkBench.run(seconds, runs);
+            net.barn.bench.LinkBench.run(r.seconds, r.runs);
             return 0;
         }
     }
@@ -37,15 +43,12 @@ final class BenchCommand implements Runnable {
             description = {"What the containment boundary costs: app -> daemon -> link -> daemon -> app through the",
                     "local API, beside the direct link (a node inside the app's process) in the same run."})
     static final class Local implements Callable<Integer> {
-        @Option(names = "--seconds", defaultValue = "3", description = "Length of each throughput measurement (default ${DEFAULT-VALUE}).")
-        double seconds;
-
-        @Option(names = "--runs", defaultValue = "5", description = "Runs per figure; the median is reported (default ${DEFAULT-VALUE}).")
-        int runs;
+        @picocli.CommandLine.Mixin
+        Runs r;
 
         @Override
         public Integer call() throws Exception {
-            net.barn.bench.LocalApiBench.run(seconds, runs);
+            net.barn.bench.LocalApiBench.run(r.seconds, r.runs);
             return 0;
         }
     }
