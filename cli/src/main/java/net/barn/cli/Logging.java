@@ -7,7 +7,7 @@ final class Logging {
     static void configure(String[] args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose") || java.util.Arrays.asList(args).contains("-v");
         // The demo and benchmarks print their own account; node logs would only interleave with it.
-        boolean narrated = args.length > 0 && (args[0].equals("demo") || args[0].equals("bench"));
+        boolean narrated = args.length > 0 && (args[0].equals("demo") || args[0].equals("bench") || args[0].equals("sim"));
         set("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : narrated ? "warn" : "info");
         set("org.slf4j.simpleLogger.showDateTime", "true");
         set("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");

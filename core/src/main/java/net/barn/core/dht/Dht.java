@@ -1,0 +1,688 @@
+package net.barn.core.dht;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import net.barn.core.identity.NodeId;
+
+/**
+ * The root network, as a sans-IO state machine: a Kademlia node with S/Kademlia disjoint
+ * lookups, signed records with quorum reads and read repair, replication under churn, and
+ * the routing-table admission rules of {@link RoutingTable}.
+ *
+ * <p>Inputs are {@code handle…(nowNanos, …)} calls and the query starters; outputs are
+ * {@link #pollTransmit()} (a message for a contact), {@link #pollEvent()} and
+ * {@link #pollTimeout()}. Time is a monotonic nanosecond clock plus a fixed offset to the
+ * Unix epoch (for record expiry); randomness is an injected generator. The daemon and the
+ * simulator drive the same class. Not thread-safe: one driver owns it.
+ */
+public final class Dht {
+    /** A message to send to a contact. */
+    public record Transmit(Contact to, DhtMessage message) {}
+
+    private enum Purpose { QUERY, LIVENESS, BOOTSTRAP_PING, STORE, REPAIR }
+
+    private static final class Pending {
+        final long messageId;
+        final Contact to;
+        final Purpose purpose;
+        final long query;
+        final long deadline;
+        boolean done;
+
+        Pending(long messageId, Contact to, Purpose purpose, long query, long deadline) {
+            this.messageId = messageId;
+            this.to = to;
+            this.purpose = purpose;
+            this.query = query;
+            this.deadline = deadline;
+        }
+    }
+
+    /** What a lookup was started for, and what to do when it ends. */
+    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE }
+
+    private static final class Query {
+        final Goal goal;
+        final Lookup lookup;
+        final Record record; // PUT and REPLICATE: what to store
+        int storesOutstanding;
+        int stored;
+        final List<String> refused = new ArrayList<>();
+        QueryResultSeed seed;
+
+        Query(Goal goal, Lookup lookup, Record record) {
+            this.goal = goal;
+            this.lookup = lookup;
+            this.record = record;
+        }
+    }
+
+    /** What a lookup knew when it ended, kept until the stores it triggered come back. */
+    private record QueryResultSeed(int hops, int requests) {}
+
+    private record Slot(Key key, int type) {}
+
+    private static final class Held {
+        Record record;
+        long replicatedNanos;
+        final boolean own;
+
+        Held(Record record, long now, boolean own) {
+            this.record = record;
+            this.replicatedNanos = now;
+            this.own = own;
+        }
+    }
+
+    private final DhtConfig config;
+    private final Contact self;
+    private final RandomGenerator rng;
+    private final SignatureVerifier verifier;
+    private final long epochOffsetNanos;
+    private final RoutingTable table;
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private final PriorityQueue<Pending> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
+    private final Map<Long, Query> queries = new HashMap<>();
+    private final Map<Slot, Held> records = new HashMap<>();
+    private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
+    private final ArrayDeque<DhtEvent> events = new ArrayDeque<>();
+    private final Set<NodeId> verifying = new HashSet<>();
+    private final Map<NodeId, Long> recentlyVerified = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<NodeId, Long> eldest) {
+            return size() > 512;
+        }
+    };
+    private final Map<NodeId, double[]> requestBuckets = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<NodeId, double[]> eldest) {
+            return size() > 1024;
+        }
+    };
+    private long nextMessageId;
+    private long nextQueryId = 1;
+    private long nextMaintenance;
+    private long lastMaintenance;
+    private boolean bootstrapped;
+
+    // Counters for status and the simulator.
+    private long messagesSent;
+    private long messagesReceived;
+    private long requestsRefused;
+    private long unsolicited;
+
+    public Dht(DhtConfig config, Contact self, RandomGenerator rng, SignatureVerifier verifier, long nowNanos,
+            long epochOffsetNanos) {
+        this.config = config;
+        this.self = self;
+        this.rng = rng;
+        this.verifier = verifier;
+        this.epochOffsetNanos = epochOffsetNanos;
+        this.table = new RoutingTable(self.key(), config, nowNanos);
+        this.nextMessageId = rng.nextLong();
+        this.nextMaintenance = nowNanos + maintenancePeriod();
+        this.lastMaintenance = nowNanos;
+    }
+
+    private long maintenancePeriod() {
+        return Math.min(config.refreshIntervalNanos(), config.replicationIntervalNanos()) / 4;
+    }
+
+    private long nowMillis(long nowNanos) {
+        return Math.floorDiv(nowNanos + epochOffsetNanos, 1_000_000L);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /**
+     * Joins the network through {@code seeds} (invites, the peer cache, LAN neighbours, any
+     * address): pings them, looks up this node's own id, then refreshes the buckets. Inbound
+     * contacts are admitted to the table only after this.
+     */
+    public long bootstrap(long now, List<Contact> seeds) {
+        for (Contact s : seeds) {
+            if (!s.id().equals(self.id()) && s.isReachable()) {
+                request(now, s, new DhtMessage.Ping(messageId(), self), Purpose.BOOTSTRAP_PING, 0);
+            }
+        }
+        List<Contact> start = new ArrayList<>(seeds);
+        start.addAll(table.closest(self.key(), config.k()));
+        return startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, 1, null);
+    }
+
+    /** Finds the k nodes closest to {@code target}. */
+    public long findNode(long now, Key target) {
+        return startQuery(now, Goal.FIND, Lookup.Kind.NODES, target, 0, table.closest(target, config.k()),
+                config.disjointPaths(), null);
+    }
+
+    /**
+     * Reads the newest valid record of a type under a key, from a quorum of the replicas, over
+     * disjoint paths; replicas found holding an older record (or none) get the newest one.
+     */
+    public long get(long now, Key key, int type) {
+        return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, config.k()),
+                config.disjointPaths(), null);
+    }
+
+    /** Stores a record on the k nodes closest to its key (and keeps it here, to republish). */
+    public long put(long now, Record record) {
+        String problem = RecordTypes.problem(record, nowMillis(now), config, verifier);
+        if (problem != null) {
+            long id = nextQueryId++;
+            events.add(new DhtEvent.QueryDone(id, new DhtEvent.PutResult(0, List.of("refused locally: " + problem), 0, 0, 0)));
+            return id;
+        }
+        keep(record, now, true);
+        return startQuery(now, Goal.PUT, Lookup.Kind.NODES, record.key(), 0, table.closest(record.key(), config.k()),
+                config.disjointPaths(), record);
+    }
+
+    /** Loads a record this node held before a restart; it is checked like any other. */
+    public boolean load(long now, Record record, boolean own) {
+        if (RecordTypes.problem(record, nowMillis(now), config, verifier) != null) {
+            return false;
+        }
+        keep(record, now, own);
+        return true;
+    }
+
+    private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
+            Record record) {
+        long id = nextQueryId++;
+        table.touched(target, now);
+        Lookup lookup = new Lookup(id, kind, target, type, self.id(), start, paths, config.k(), config.alpha(),
+                config.quorum(), now, config.lookupTimeoutNanos(), config.stallNanos());
+        queries.put(id, new Query(goal, lookup, record));
+        advance(now, id);
+        return id;
+    }
+
+    /** Sends what a lookup wants next, or finishes it. */
+    private void advance(long now, long queryId) {
+        Query q = queries.get(queryId);
+        if (q == null || q.seed != null) {
+            return;
+        }
+        if (!q.lookup.isDone(now)) {
+            for (Lookup.Candidate c : q.lookup.next(now)) {
+                DhtMessage m = q.lookup.kind == Lookup.Kind.VALUE
+                        ? new DhtMessage.FindValue(messageId(), self, q.lookup.target, q.lookup.recordType)
+                        : new DhtMessage.FindNode(messageId(), self, q.lookup.target);
+                request(now, c.contact, m, Purpose.QUERY, queryId);
+            }
+            if (!q.lookup.isDone(now)) {
+                return;
+            }
+        }
+        finishLookup(now, queryId, q);
+    }
+
+    private void finishLookup(long now, long id, Query q) {
+        Lookup l = q.lookup;
+        q.seed = new QueryResultSeed(l.hops(), l.requests());
+        List<Contact> closest = l.closestAnswered().stream().map(c -> c.contact).toList();
+        switch (q.goal) {
+            case FIND -> done(id, new DhtEvent.FindNodeResult(closest, l.hops(), now - l.startedNanos, l.requests()));
+            case REFRESH -> queries.remove(id);
+            case BOOTSTRAP -> {
+                bootstrapped = true;
+                table.acceptInbound();
+                done(id, new DhtEvent.BootstrapResult(table.size(), l.hops(), now - l.startedNanos, l.requests()));
+                refreshStaleBuckets(now, 0);
+            }
+            case GET -> finishGet(now, id, q, closest);
+            case PUT, REPLICATE -> {
+                for (Contact c : closest) {
+                    request(now, c, new DhtMessage.Store(messageId(), self, q.record), Purpose.STORE, id);
+                    q.storesOutstanding++;
+                }
+                if (q.storesOutstanding == 0) {
+                    finishPut(now, id, q);
+                }
+            }
+        }
+    }
+
+    private void finishGet(long now, long id, Query q, List<Contact> closest) {
+        Lookup l = q.lookup;
+        long nowMs = nowMillis(now);
+        Record best = null;
+        Held local = records.get(new Slot(l.target, l.recordType));
+        if (local != null && local.record.expiresAtMillis() > nowMs) {
+            best = local.record;
+        }
+        List<Lookup.Answer> valid = new ArrayList<>();
+        for (Lookup.Answer a : l.values()) {
+            Record r = a.record();
+            if (r.type() != l.recordType || !r.key().equals(l.target)
+                    || RecordTypes.problem(r, nowMs, config, verifier) != null) {
+                continue; // a liar's or a stale answer; it cannot win
+            }
+            valid.add(a);
+            if (best == null || r.sequence() > best.sequence()) {
+                best = r;
+            }
+        }
+        int agreeing = local != null && local.record.sameAs(best) ? 1 : 0;
+        int conflicting = 0;
+        Set<NodeId> upToDate = new HashSet<>();
+        for (Lookup.Answer a : valid) {
+            if (a.record().sameAs(best)) {
+                agreeing++;
+                upToDate.add(a.from().id());
+            } else if (best != null && a.record().sequence() == best.sequence()) {
+                conflicting++;
+                upToDate.add(a.from().id()); // a conflicting replica will not take ours either
+            }
+        }
+        int repaired = 0;
+        if (best != null) {
+            if (local == null || best.sequence() > local.record.sequence()) {
+                keepIfResponsible(best, now);
+            }
+            for (Contact c : closest) {
+                if (!upToDate.contains(c.id()) && repaired < config.k()) {
+                    request(now, c, new DhtMessage.Store(messageId(), self, best), Purpose.REPAIR, 0);
+                    repaired++;
+                }
+            }
+        }
+        done(id, new DhtEvent.GetResult(best, agreeing, conflicting, repaired, l.hops(), l.hopsToFirstValue(),
+                now - l.startedNanos, l.requests()));
+    }
+
+    private void finishPut(long now, long id, Query q) {
+        if (q.goal == Goal.PUT) {
+            done(id, new DhtEvent.PutResult(q.stored, List.copyOf(q.refused), q.seed.hops(), now - q.lookup.startedNanos,
+                    q.seed.requests() + q.stored + q.refused.size()));
+        } else {
+            queries.remove(id);
+        }
+    }
+
+    private void done(long id, DhtEvent.QueryResult result) {
+        queries.remove(id);
+        events.add(new DhtEvent.QueryDone(id, result));
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /**
+     * A message from {@code from}, whose identity the transport authenticated. A message
+     * claiming another sender is dropped.
+     */
+    public void handleMessage(long now, NodeId from, DhtMessage m) {
+        messagesReceived++;
+        if (!m.sender().id().equals(from) || from.equals(self.id())) {
+            unsolicited++;
+            return;
+        }
+        if (m.isResponse()) {
+            onResponse(now, from, m);
+        } else {
+            onRequest(now, from, m);
+        }
+    }
+
+    private void onRequest(long now, NodeId from, DhtMessage m) {
+        if (!allowRequest(from, now)) {
+            requestsRefused++;
+            return; // over its rate: no answer, which costs the peer a timeout
+        }
+        noticeInbound(now, m.sender());
+        DhtMessage reply = switch (m) {
+            case DhtMessage.Ping p -> new DhtMessage.Pong(p.id(), self, null);
+            case DhtMessage.FindNode f -> new DhtMessage.Nodes(f.id(), self, closestExcept(f.target(), from));
+            case DhtMessage.FindValue f -> {
+                Held h = records.get(new Slot(f.key(), f.type()));
+                Record r = h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
+                yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.key(), from));
+            }
+            case DhtMessage.Store s -> store(now, s);
+            default -> null;
+        };
+        if (reply != null) {
+            send(m.sender(), reply);
+        }
+    }
+
+    private List<Contact> closestExcept(Key target, NodeId requester) {
+        List<Contact> out = new ArrayList<>(config.k());
+        for (Contact c : table.closest(target, config.k() + 1)) {
+            if (!c.id().equals(requester) && out.size() < config.k()) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Token bucket per requester: {@code requestsPerSecond}, bursts of twice that. */
+    private boolean allowRequest(NodeId from, long now) {
+        double rate = config.requestsPerSecond();
+        // Forget peers idle long enough for their bucket to be full again: the map holds the active only.
+        var eldest = requestBuckets.entrySet().iterator();
+        while (eldest.hasNext()) {
+            double[] e = eldest.next().getValue();
+            if (now - (long) e[1] < 2_000_000_000L) {
+                break;
+            }
+            eldest.remove();
+        }
+        double[] b = requestBuckets.computeIfAbsent(from, x -> new double[] {2 * rate, now});
+        b[0] = Math.min(2 * rate, b[0] + rate * (now - (long) b[1]) / 1e9);
+        b[1] = now;
+        if (b[0] < 1) {
+            return false;
+        }
+        b[0] -= 1;
+        return true;
+    }
+
+    /** A node asked us something: if it says it is reachable and we lack it, have it verified. */
+    private void noticeInbound(long now, Contact sender) {
+        if (!sender.isReachable() || table.contains(sender.id()) || !table.isAcceptingInbound()
+                || verifying.contains(sender.id()) || verifying.size() >= 64) {
+            return;
+        }
+        Long last = recentlyVerified.get(sender.id());
+        if (last != null && now - last < config.refreshIntervalNanos()) {
+            return;
+        }
+        recentlyVerified.put(sender.id(), now);
+        verifying.add(sender.id());
+        events.add(new DhtEvent.VerifyReachability(sender));
+    }
+
+    private DhtMessage.Stored store(long now, DhtMessage.Store s) {
+        Record r = s.record();
+        String problem = RecordTypes.problem(r, nowMillis(now), config, verifier);
+        if (problem != null) {
+            return new DhtMessage.Stored(s.id(), self, false, problem, 0);
+        }
+        Held held = records.get(new Slot(r.key(), r.type()));
+        if (held != null) {
+            if (held.record.sequence() > r.sequence()) {
+                return new DhtMessage.Stored(s.id(), self, false, "holding a newer record (sequence "
+                        + held.record.sequence() + ")", held.record.sequence());
+            }
+            if (held.record.sequence() == r.sequence()) {
+                boolean same = held.record.sameAs(r);
+                return new DhtMessage.Stored(s.id(), self, same, same ? "" : "holding another record with this sequence",
+                        held.record.sequence());
+            }
+        } else {
+            if (table.closerThanSelf(r.key()) >= config.k()) {
+                return new DhtMessage.Stored(s.id(), self, false, "not among the k closest to this key", 0);
+            }
+            if (records.size() >= config.maxRecords()) {
+                return new DhtMessage.Stored(s.id(), self, false, "store full", 0);
+            }
+        }
+        keep(r, now, false);
+        return new DhtMessage.Stored(s.id(), self, true, "", r.sequence());
+    }
+
+    private void keepIfResponsible(Record r, long now) {
+        if (table.closerThanSelf(r.key()) < config.k() && records.size() < config.maxRecords()) {
+            keep(r, now, false);
+        }
+    }
+
+    private void keep(Record r, long now, boolean own) {
+        Slot slot = new Slot(r.key(), r.type());
+        Held held = records.get(slot);
+        if (held == null) {
+            records.put(slot, new Held(r, now, own));
+        } else if (r.sequence() > held.record.sequence() || own) {
+            held.record = r;
+            held.replicatedNanos = now;
+        } else {
+            return;
+        }
+        events.add(new DhtEvent.RecordStored(r));
+    }
+
+    private void onResponse(long now, NodeId from, DhtMessage m) {
+        Pending p = pending.remove(m.id());
+        if (p == null || !p.to.id().equals(from)) {
+            if (p != null) {
+                pending.put(p.messageId, p);
+            }
+            unsolicited++;
+            return;
+        }
+        p.done = true;
+        table.answered(from, now);
+        offer(now, p.to, RoutingTable.Source.ANSWERED_US);
+        switch (p.purpose) {
+            case QUERY -> {
+                Query q = queries.get(p.query);
+                if (q != null) {
+                    switch (m) {
+                        case DhtMessage.Nodes n -> q.lookup.answered(from, n.contacts(), null);
+                        case DhtMessage.Value v -> q.lookup.answered(from, v.contacts(), v.record());
+                        default -> q.lookup.failed(from);
+                    }
+                    advance(now, p.query);
+                }
+            }
+            case STORE -> storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
+                    m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
+            case LIVENESS, BOOTSTRAP_PING, REPAIR -> { }
+        }
+    }
+
+    private void storeAnswered(long now, long queryId, boolean accepted, String why) {
+        Query q = queries.get(queryId);
+        if (q == null) {
+            return;
+        }
+        if (accepted) {
+            q.stored++;
+        } else {
+            q.refused.add(why);
+        }
+        if (--q.storesOutstanding == 0) {
+            finishPut(now, queryId, q);
+        }
+    }
+
+    /** The result of a dial-back a {@link DhtEvent.VerifyReachability} asked for. */
+    public void handleReachability(long now, Contact contact, boolean reachable) {
+        if (verifying.remove(contact.id()) && reachable) {
+            offer(now, contact, RoutingTable.Source.VERIFIED_INBOUND);
+        }
+    }
+
+    private void offer(long now, Contact c, RoutingTable.Source source) {
+        boolean known = table.contains(c.id());
+        RoutingTable.Offer o = table.offer(c, source, now);
+        switch (o) {
+            case RoutingTable.Offer.Added a -> events.add(new DhtEvent.PeerAdded(c));
+            case RoutingTable.Offer.CheckLiveness check ->
+                    request(now, check.stale(), new DhtMessage.Ping(messageId(), self), Purpose.LIVENESS, 0);
+            case RoutingTable.Offer.Updated u -> {
+                if (!known) {
+                    events.add(new DhtEvent.PeerAdded(c));
+                }
+            }
+            case RoutingTable.Offer.Cached cached -> { }
+            case RoutingTable.Offer.Rejected r -> { }
+        }
+    }
+
+    // ---------------------------------------------------------------- output and timers
+
+    private long messageId() {
+        return nextMessageId++;
+    }
+
+    private void request(long now, Contact to, DhtMessage m, Purpose purpose, long query) {
+        Pending p = new Pending(m.id(), to, purpose, query, now + config.rpcTimeoutNanos());
+        pending.put(m.id(), p);
+        deadlines.add(p);
+        send(to, m);
+    }
+
+    private void send(Contact to, DhtMessage m) {
+        messagesSent++;
+        transmits.add(new Transmit(to, m));
+    }
+
+    /** Runs due timers: request timeouts, lookup deadlines, refresh, replication, expiry. */
+    public void handleTimeout(long now) {
+        while (!deadlines.isEmpty() && deadlines.peek().deadline <= now) {
+            Pending p = deadlines.poll();
+            if (p.done || pending.remove(p.messageId) == null) {
+                continue;
+            }
+            if (table.failed(p.to.id())) {
+                events.add(new DhtEvent.PeerRemoved(p.to.id()));
+            }
+            switch (p.purpose) {
+                case QUERY -> {
+                    Query q = queries.get(p.query);
+                    if (q != null) {
+                        q.lookup.failed(p.to.id());
+                        advance(now, p.query);
+                    }
+                }
+                case STORE -> storeAnswered(now, p.query, false, p.to.id().shortForm() + ": no answer");
+                case LIVENESS, BOOTSTRAP_PING, REPAIR -> { }
+            }
+        }
+        for (Long id : new ArrayList<>(queries.keySet())) {
+            Query q = queries.get(id);
+            if (q != null && q.seed == null && (now >= q.lookup.deadlineNanos || q.lookup.stallDue(now))) {
+                advance(now, id);
+            }
+        }
+        if (now >= nextMaintenance) {
+            maintain(now);
+        }
+    }
+
+    private void maintain(long now) {
+        lastMaintenance = now;
+        nextMaintenance = now + maintenancePeriod();
+        long nowMs = nowMillis(now);
+        Iterator<Map.Entry<Slot, Held>> it = records.entrySet().iterator();
+        List<Record> toReplicate = new ArrayList<>();
+        while (it.hasNext()) {
+            Map.Entry<Slot, Held> e = it.next();
+            Held h = e.getValue();
+            if (h.record.expiresAtMillis() <= nowMs) {
+                it.remove();
+                events.add(new DhtEvent.RecordDropped(e.getKey().key(), e.getKey().type()));
+            } else if (now - h.replicatedNanos >= config.replicationIntervalNanos()) {
+                h.replicatedNanos = now;
+                toReplicate.add(h.record);
+            }
+        }
+        for (Record r : toReplicate) {
+            startQuery(now, Goal.REPLICATE, Lookup.Kind.NODES, r.key(), 0, table.closest(r.key(), config.k()), 1, r);
+        }
+        if (bootstrapped) {
+            refreshStaleBuckets(now, config.refreshIntervalNanos());
+        }
+    }
+
+    private void refreshStaleBuckets(long now, long staleness) {
+        for (int bucket : table.staleBuckets(now, staleness)) {
+            Key target = self.key().randomWithCommonPrefix(bucket, rng);
+            startQuery(now, Goal.REFRESH, Lookup.Kind.NODES, target, 0, table.closest(target, config.k()), 1, null);
+        }
+    }
+
+    /** Next message to send, or null. */
+    public Transmit pollTransmit() {
+        return transmits.poll();
+    }
+
+    public DhtEvent pollEvent() {
+        return events.poll();
+    }
+
+    /** When {@link #handleTimeout} must next run. */
+    public long pollTimeout() {
+        long t = nextMaintenance;
+        Pending p = deadlines.peek();
+        while (p != null && p.done) {
+            deadlines.poll();
+            p = deadlines.peek();
+        }
+        if (p != null) {
+            t = Math.min(t, p.deadline);
+        }
+        for (Query q : queries.values()) {
+            if (q.seed == null) {
+                t = Math.min(t, Math.min(q.lookup.deadlineNanos, q.lookup.nextStall()));
+            }
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- status
+
+    public Contact self() {
+        return self;
+    }
+
+    public RoutingTable table() {
+        return table;
+    }
+
+    public boolean isBootstrapped() {
+        return bootstrapped;
+    }
+
+    public int recordCount() {
+        return records.size();
+    }
+
+    /** The record held here for a key and type, if any and not expired. */
+    public Record localRecord(long now, Key key, int type) {
+        Held h = records.get(new Slot(key, type));
+        return h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
+    }
+
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    public long messagesReceived() {
+        return messagesReceived;
+    }
+
+    public long requestsRefused() {
+        return requestsRefused;
+    }
+
+    public long unsolicited() {
+        return unsolicited;
+    }
+
+    public int pendingRequests() {
+        return pending.size();
+    }
+
+    /** Removes a contact proven bad (used by trust mechanisms). */
+    public void evict(NodeId id) {
+        table.remove(id);
+        events.add(new DhtEvent.PeerRemoved(id));
+    }
+
+    long lastMaintenance() {
+        return lastMaintenance;
+    }
+}

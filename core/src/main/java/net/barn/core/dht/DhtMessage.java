@@ -1,0 +1,40 @@
+package net.barn.core.dht;
+
+import java.util.List;
+
+/** The root network's messages. Requests carry a fresh id; responses echo it. */
+public sealed interface DhtMessage {
+    long id();
+
+    Contact sender();
+
+    /** True for the four answers; false for the four requests. */
+    default boolean isResponse() {
+        return this instanceof Pong || this instanceof Nodes || this instanceof Value || this instanceof Stored;
+    }
+
+    record Ping(long id, Contact sender) implements DhtMessage {}
+
+    record Pong(long id, Contact sender, String observedAddress) implements DhtMessage {}
+
+    record FindNode(long id, Contact sender, Key target) implements DhtMessage {}
+
+    record Nodes(long id, Contact sender, List<Contact> contacts) implements DhtMessage {
+        public Nodes {
+            contacts = List.copyOf(contacts);
+        }
+    }
+
+    record FindValue(long id, Contact sender, Key key, int type) implements DhtMessage {}
+
+    /** {@code record} is null when the responder holds none. */
+    record Value(long id, Contact sender, Record record, List<Contact> contacts) implements DhtMessage {
+        public Value {
+            contacts = List.copyOf(contacts);
+        }
+    }
+
+    record Store(long id, Contact sender, Record record) implements DhtMessage {}
+
+    record Stored(long id, Contact sender, boolean accepted, String reason, long heldSequence) implements DhtMessage {}
+}

@@ -1,0 +1,293 @@
+package net.barn.core.dht;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.barn.core.identity.NodeId;
+
+/**
+ * One iterative lookup: for the contacts closest to a target (FIND_NODE) or for a record
+ * (FIND_VALUE). It runs on {@code d} disjoint paths in the S/Kademlia way: the starting
+ * contacts are dealt out to the paths, and a node answers on at most one path, so a lookup
+ * succeeds as long as one path avoids the attacker's nodes. Each path keeps {@code alpha}
+ * requests in flight and ends once its k closest live candidates have all answered.
+ */
+final class Lookup {
+    enum Kind { NODES, VALUE }
+
+    enum State { FRESH, WAITING, ANSWERED, FAILED }
+
+    static final class Candidate {
+        final Contact contact;
+        final int path;
+        final int depth;
+        State state = State.FRESH;
+        long sentAt;
+        boolean stallSeen;
+
+        Candidate(Contact contact, int path, int depth) {
+            this.contact = contact;
+            this.path = path;
+            this.depth = depth;
+        }
+    }
+
+    private static final class Path {
+        final ArrayList<Candidate> sorted = new ArrayList<>();
+        int inFlight;
+    }
+
+    /** A record a responder returned, and how deep in the lookup it was. */
+    record Answer(Contact from, Record record, int depth) {}
+
+    final long id;
+    final Kind kind;
+    final Key target;
+    final int recordType;
+    final long startedNanos;
+    final long deadlineNanos;
+    private final NodeId self;
+    private final int k;
+    private final int alpha;
+    private final int quorum;
+    private final long stallNanos;
+    private final Path[] paths;
+    private final Map<NodeId, Candidate> candidates = new HashMap<>();
+    private final List<Answer> values = new ArrayList<>();
+    /** Requests in the order sent, so the next stall time is at the head (stall time is constant). */
+    private final java.util.ArrayDeque<Candidate> sentOrder = new java.util.ArrayDeque<>();
+    private int requests;
+    private int quorumDepth;
+
+    Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
+            int quorum, long nowNanos, long timeoutNanos, long stallNanos) {
+        this.stallNanos = stallNanos;
+        this.id = id;
+        this.kind = kind;
+        this.target = target;
+        this.recordType = recordType;
+        this.self = self;
+        this.k = k;
+        this.alpha = alpha;
+        this.quorum = quorum;
+        this.startedNanos = nowNanos;
+        this.deadlineNanos = nowNanos + timeoutNanos;
+        int pathCount = Math.max(1, Math.min(d, start.size()));
+        this.paths = new Path[pathCount];
+        for (int i = 0; i < pathCount; i++) {
+            paths[i] = new Path();
+        }
+        List<Contact> ordered = new ArrayList<>(start);
+        ordered.sort((a, b) -> target.compareDistance(a.key(), b.key()));
+        int next = 0;
+        for (Contact c : ordered) {
+            if (!c.id().equals(self) && c.isReachable() && !candidates.containsKey(c.id())) {
+                add(new Candidate(c, next % pathCount, 1));
+                next++;
+            }
+        }
+    }
+
+    private void add(Candidate c) {
+        candidates.put(c.contact.id(), c);
+        ArrayList<Candidate> list = paths[c.path].sorted;
+        int lo = 0;
+        int hi = list.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (target.compareDistance(list.get(mid).contact.key(), c.contact.key()) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        list.add(lo, c);
+        // Far candidates can never matter once a path has 3k closer ones: bound the memory.
+        if (list.size() > 3 * k) {
+            Candidate dropped = list.remove(list.size() - 1);
+            if (dropped.state == State.FRESH) {
+                candidates.remove(dropped.contact.id());
+            } else {
+                list.add(dropped); // waiting or answered: keep its bookkeeping
+            }
+        }
+    }
+
+    /**
+     * Requests to send now: the closest fresh candidates of each path, up to alpha in flight.
+     * A request unanswered for the stall time stops counting against alpha, so one dead or
+     * slow node delays its path by the stall time, not by the full request timeout.
+     */
+    List<Candidate> next(long now) {
+        List<Candidate> out = new ArrayList<>();
+        for (Path p : paths) {
+            int live = 0;
+            int inFlight = activeInFlight(p, now);
+            for (Candidate c : p.sorted) {
+                if (inFlight >= alpha || live >= k) {
+                    break;
+                }
+                if (c.state == State.FAILED || stalled(c, now)) {
+                    continue;
+                }
+                live++;
+                if (c.state == State.FRESH) {
+                    c.state = State.WAITING;
+                    c.sentAt = now;
+                    sentOrder.add(c);
+                    p.inFlight++;
+                    inFlight++;
+                    requests++;
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    private boolean stalled(Candidate c, long now) {
+        return c.state == State.WAITING && now - c.sentAt >= stallNanos;
+    }
+
+    private int activeInFlight(Path p, long now) {
+        if (p.inFlight == 0) {
+            return 0;
+        }
+        int n = 0;
+        for (Candidate c : p.sorted) {
+            if (c.state == State.WAITING && !stalled(c, now)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** True if a waiting request has become stalled since last asked: the lookup may move on. */
+    boolean stallDue(long now) {
+        boolean due = false;
+        Candidate head;
+        while ((head = sentOrder.peek()) != null && (head.state != State.WAITING || head.sentAt + stallNanos <= now)) {
+            sentOrder.poll();
+            if (head.state == State.WAITING) {
+                head.stallSeen = true;
+                due = true;
+            }
+        }
+        return due;
+    }
+
+    /** When the next waiting request not yet seen stalled will be (Long.MAX_VALUE if none). */
+    long nextStall() {
+        Candidate head;
+        while ((head = sentOrder.peek()) != null && head.state != State.WAITING) {
+            sentOrder.poll();
+        }
+        return head == null ? Long.MAX_VALUE : head.sentAt + stallNanos;
+    }
+
+    /** A candidate answered with contacts (and, for VALUE lookups, maybe a record). */
+    void answered(NodeId from, List<Contact> contacts, Record record) {
+        Candidate c = candidates.get(from);
+        if (c == null || c.state != State.WAITING) {
+            return;
+        }
+        c.state = State.ANSWERED;
+        paths[c.path].inFlight--;
+        int taken = 0;
+        for (Contact n : contacts) {
+            if (taken >= k) {
+                break; // a responder gets to suggest k contacts, no more
+            }
+            taken++;
+            if (n.id().equals(self) || !n.isReachable() || candidates.containsKey(n.id())) {
+                continue; // disjointness: a node claimed by any path is not offered to another
+            }
+            add(new Candidate(n, c.path, c.depth + 1));
+        }
+        if (kind == Kind.VALUE && record != null) {
+            values.add(new Answer(c.contact, record, c.depth));
+            if (values.size() == quorum) {
+                quorumDepth = c.depth;
+            }
+        }
+    }
+
+    void failed(NodeId from) {
+        Candidate c = candidates.get(from);
+        if (c != null && c.state == State.WAITING) {
+            c.state = State.FAILED;
+            paths[c.path].inFlight--;
+        }
+    }
+
+    boolean isDone(long nowNanos) {
+        if (nowNanos >= deadlineNanos) {
+            return true;
+        }
+        if (kind == Kind.VALUE && values.size() >= quorum) {
+            return true;
+        }
+        for (Path p : paths) {
+            if (activeInFlight(p, nowNanos) > 0) {
+                return false;
+            }
+            int live = 0;
+            for (Candidate c : p.sorted) {
+                if (live >= k) {
+                    break;
+                }
+                if (c.state == State.FAILED || stalled(c, nowNanos)) {
+                    continue;
+                }
+                live++;
+                if (c.state == State.FRESH) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The k closest candidates that answered, over all paths, closest first. */
+    List<Candidate> closestAnswered() {
+        List<Candidate> out = new ArrayList<>();
+        for (Candidate c : candidates.values()) {
+            if (c.state == State.ANSWERED) {
+                out.add(c);
+            }
+        }
+        out.sort((a, b) -> target.compareDistance(a.contact.key(), b.contact.key()));
+        return out.size() > k ? new ArrayList<>(out.subList(0, k)) : out;
+    }
+
+    List<Answer> values() {
+        return values;
+    }
+
+    int requests() {
+        return requests;
+    }
+
+    /** Hops to the result: the depth of the closest node found, or of the answer that made the quorum. */
+    int hops() {
+        if (kind == Kind.VALUE && quorumDepth > 0) {
+            return quorumDepth;
+        }
+        if (kind == Kind.VALUE && !values.isEmpty()) {
+            return values.stream().mapToInt(Answer::depth).max().orElse(0);
+        }
+        List<Candidate> closest = closestAnswered();
+        return closest.isEmpty() ? 0 : closest.get(0).depth;
+    }
+
+    /** Depth of the first record found (0 if none). */
+    int hopsToFirstValue() {
+        return values.stream().mapToInt(Answer::depth).min().orElse(0);
+    }
+
+    boolean hasWaiting(NodeId id) {
+        Candidate c = candidates.get(id);
+        return c != null && c.state == State.WAITING;
+    }
+}
