@@ -70,8 +70,18 @@ public final class DhtScenario {
         }
 
         public double successRate(String kind) {
-            long n = count(kind);
-            return n == 0 ? 1 : samples.stream().filter(s -> s.kind().equals(kind) && s.success()).count() / (double) n;
+            return successRate(kind, 0);
+        }
+
+        /** Success among queries of a kind started at or after {@code fromSeconds}. */
+        public double successRate(String kind, double fromSeconds) {
+            long n = samples.stream().filter(s -> s.kind().equals(kind) && s.atSeconds() >= fromSeconds).count();
+            return n == 0 ? Double.NaN : samples.stream()
+                    .filter(s -> s.kind().equals(kind) && s.atSeconds() >= fromSeconds && s.success()).count() / (double) n;
+        }
+
+        public long count(String kind, double fromSeconds) {
+            return samples.stream().filter(s -> s.kind().equals(kind) && s.atSeconds() >= fromSeconds).count();
         }
 
         public double percentile(String kind, java.util.function.ToDoubleFunction<Sample> f, double p) {
@@ -84,6 +94,19 @@ public final class DhtScenario {
 
     private static final long SECOND = DhtSimulation.SECOND;
     private static final long MINUTE = 60 * SECOND;
+
+    /**
+     * Faults (loss, duplication, partitions) run through the first 60% of the workload; the
+     * rest is calm, and gets started a minute into the calm show whether the network healed.
+     */
+    static long faultsEnd(Params p) {
+        return (p.joinMinutes() + 2L) * MINUTE + (long) (p.workloadMinutes() * 0.6 * MINUTE);
+    }
+
+    /** Start of the convergence window, seconds: faults are over and a minute has passed. */
+    public static double calmFrom(Params p) {
+        return faultsEnd(p) / 1e9 + 60;
+    }
 
     private final Params p;
     private final DhtSimulation sim;
@@ -105,8 +128,7 @@ public final class DhtScenario {
         this.p = p;
         RandomGenerator.SplittableGenerator root =
                 (RandomGenerator.SplittableGenerator) RandomGeneratorFactory.of("L64X128MixRandom").create(p.seed());
-        long duration = (p.joinMinutes() + 2L + p.workloadMinutes() + p.idleMinutes()) * MINUTE;
-        FaultProfile faults = p.faults() ? FaultProfile.draw(root.split(), duration) : FaultProfile.NONE;
+        FaultProfile faults = p.faults() ? FaultProfile.draw(root.split(), faultsEnd(p)) : FaultProfile.NONE;
         this.sim = new DhtSimulation(p.config(), faults, root, p.nodes());
         this.churnRng = root.split();
         this.workRng = root.split();

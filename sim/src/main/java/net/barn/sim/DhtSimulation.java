@@ -91,6 +91,7 @@ public final class DhtSimulation {
     private final MessageDigest trace = Sha256.newDigest();
     private final byte[] traceBuf = new byte[8 * 5];
     private BiConsumer<Node, DhtEvent> listener = (n, e) -> { };
+    private java.util.function.BiFunction<Node, DhtMessage, DhtMessage> interceptor = (n, m) -> m;
     private long delivered;
     private long dropped;
 
@@ -108,6 +109,19 @@ public final class DhtSimulation {
 
     public void onEvent(BiConsumer<Node, DhtEvent> value) {
         listener = value;
+    }
+
+    /**
+     * Lets a scenario play an adversary: every message a node sends passes through this, which
+     * may rewrite it or return null to swallow it.
+     */
+    public void intercept(java.util.function.BiFunction<Node, DhtMessage, DhtMessage> value) {
+        interceptor = value;
+    }
+
+    /** Delivers a message as if {@code from} had sent it (tests: floods, forgeries). */
+    public void inject(Node from, Node to, DhtMessage m) {
+        deliver(from, to, m);
     }
 
     public EventQueue queue() {
@@ -231,15 +245,23 @@ public final class DhtSimulation {
         return LatencyModel.oneWay(a.region, a.access, b.region, b.access, faults.jitterMs(), netRng);
     }
 
-    private void send(Node from, Contact to, DhtMessage m) {
+    private void send(Node from, Contact to, DhtMessage original) {
         from.sent++;
+        DhtMessage m = interceptor.apply(from, original);
+        if (m == null) {
+            dropped++;
+            return;
+        }
         Node dest = byId.get(to.id());
-        if (dest == null || netRng.nextDouble() < faults.loss() || faults.partitioned(queue.now(), from.region, dest.region)) {
+        boolean faulty = faults.active(queue.now());
+        double lossRoll = netRng.nextDouble();
+        double dupRoll = netRng.nextDouble();
+        if (dest == null || (faulty && (lossRoll < faults.loss() || faults.partitioned(queue.now(), from.region, dest.region)))) {
             dropped++;
             return;
         }
         schedule(from, dest, m);
-        if (netRng.nextDouble() < faults.duplication()) {
+        if (faulty && dupRoll < faults.duplication()) {
             schedule(from, dest, m);
         }
     }

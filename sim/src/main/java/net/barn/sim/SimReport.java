@@ -35,6 +35,11 @@ public final class SimReport {
                     r.percentile(kind, DhtScenario.Sample::hops, 0.9), r.percentile(kind, DhtScenario.Sample::latencyMs, 0.5),
                     r.percentile(kind, DhtScenario.Sample::latencyMs, 0.99), r.percentile(kind, s -> s.requests(), 0.5));
         }
+        double calm = DhtScenario.calmFrom(p);
+        if (p.faults()) {
+            out.printf(Locale.ROOT, "after the faults stopped (queries from %.0f s on): get %.2f%% of %d, find %.2f%% of %d%n", calm,
+                    r.successRate("get", calm) * 100, r.count("get", calm), r.successRate("find", calm) * 100, r.count("find", calm));
+        }
         out.println();
         out.printf(Locale.ROOT, "idle traffic: %.1f messages per node per minute (sent + received)%n",
                 r.idleMessagesPerNodeMinute());

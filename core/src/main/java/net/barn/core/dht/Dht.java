@@ -187,12 +187,18 @@ public final class Dht {
                 config.disjointPaths(), record);
     }
 
-    /** Loads a record this node held before a restart; it is checked like any other. */
+    /**
+     * Loads a record this node held before a restart; it is checked like any other, and is
+     * pushed to the current k closest at the next maintenance, which also finds out whether
+     * it changed while this node was away.
+     */
     public boolean load(long now, Record record, boolean own) {
         if (RecordTypes.problem(record, nowMillis(now), config, verifier) != null) {
             return false;
         }
         keep(record, now, own);
+        Held h = records.get(new Slot(record.key(), record.type()));
+        h.replicatedNanos = now - config.replicationIntervalNanos();
         return true;
     }
 
@@ -470,15 +476,43 @@ public final class Dht {
                 if (q != null) {
                     switch (m) {
                         case DhtMessage.Nodes n -> q.lookup.answered(from, n.contacts(), null);
-                        case DhtMessage.Value v -> q.lookup.answered(from, v.contacts(), v.record());
+                        case DhtMessage.Value v -> {
+                            // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
+                            Record r = v.record();
+                            boolean valid = r != null && r.type() == q.lookup.recordType && r.key().equals(q.lookup.target)
+                                    && RecordTypes.problem(r, nowMillis(now), config, verifier) == null;
+                            q.lookup.answered(from, v.contacts(), valid ? r : null);
+                        }
                         default -> q.lookup.failed(from);
                     }
                     advance(now, p.query);
                 }
             }
-            case STORE -> storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
-                    m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
+            case STORE -> {
+                if (m instanceof DhtMessage.Stored s && !s.accepted()) {
+                    dropIfOutdated(p.query, s.heldSequence());
+                }
+                storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
+                        m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
+            }
             case LIVENESS, BOOTSTRAP_PING, REPAIR -> { }
+        }
+    }
+
+    /**
+     * A replica we pushed a record to holds a newer one: ours is outdated (we were probably
+     * away when it changed). Drop it rather than serve it; a read will repair us.
+     */
+    private void dropIfOutdated(long queryId, long heldSequence) {
+        Query q = queries.get(queryId);
+        if (q == null || q.goal != Goal.REPLICATE || heldSequence <= q.record.sequence()) {
+            return;
+        }
+        Slot slot = new Slot(q.record.key(), q.record.type());
+        Held h = records.get(slot);
+        if (h != null && !h.own && h.record.sequence() < heldSequence) {
+            records.remove(slot);
+            events.add(new DhtEvent.RecordDropped(slot.key(), slot.type()));
         }
     }
 

@@ -225,7 +225,7 @@ final class Lookup {
         if (nowNanos >= deadlineNanos) {
             return true;
         }
-        if (kind == Kind.VALUE && values.size() >= quorum) {
+        if (kind == Kind.VALUE && values.size() >= quorum && newestHasAgreement()) {
             return true;
         }
         for (Path p : paths) {
@@ -247,6 +247,25 @@ final class Lookup {
             }
         }
         return true;
+    }
+
+    /**
+     * A quorum is enough once the newest sequence seen is vouched for by two answers (or the
+     * quorum is one): replicas that missed an update while offline then cannot outvote it by
+     * answering first.
+     */
+    private boolean newestHasAgreement() {
+        long newest = Long.MIN_VALUE;
+        for (Answer a : values) {
+            newest = Math.max(newest, a.record().sequence());
+        }
+        int votes = 0;
+        for (Answer a : values) {
+            if (a.record().sequence() == newest) {
+                votes++;
+            }
+        }
+        return votes >= Math.min(2, quorum);
     }
 
     /** The k closest candidates that answered, over all paths, closest first. */
