@@ -60,6 +60,7 @@ public final class LocalApiBench {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g"));
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
+            cmd.add("--enable-native-access=ALL-UNNAMED");
         }
         String extra = System.getenv("BARN_BENCH_PEER_OPTS"); // e.g. a profiler for the daemons
         if (extra != null && !extra.isBlank()) {

@@ -12,6 +12,11 @@ import net.barn.core.identity.PeerAddress;
 import net.barn.core.identity.PowParams;
 import net.barn.daemon.BarnNode;
 import net.barn.daemon.NodeConfig;
+import net.barn.daemon.DhtService;
+import net.barn.daemon.LanDiscovery;
+import net.barn.daemon.store.StateStore;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.DhtConfig;
 import net.barn.daemon.api.ApiServer;
 import net.barn.daemon.api.policy.PolicyFile;
 import net.barn.daemon.store.NodeAddresses;
@@ -30,8 +35,12 @@ final class NodeCommand implements Callable<Integer> {
             description = "Address to accept links on (default ${DEFAULT-VALUE}; port 0 picks a free one).")
     InetSocketAddress listen;
 
-    @Option(names = "--peer", paramLabel = "INVITE", description = "Invite of a node to link with (repeatable).")
-    List<Invite> peers = new ArrayList<>();
+    @Option(names = "--peer", paramLabel = "INVITE|HOST:PORT",
+            description = "A node to join the network through: its invite, or just any node's address (repeatable).")
+    List<String> peers = new ArrayList<>();
+
+    @Option(names = "--no-lan", description = "Do not announce or look for nodes on the local network (UDP multicast).")
+    boolean noLan;
 
     @Option(names = "--advertise", paramLabel = "HOST:PORT",
             description = "Address to put in this node's invite instead of the listen address (repeatable).")
@@ -63,25 +72,60 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<PeerAddress> adv = advertise.stream().map(PeerAddress::parse).toList();
-        NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(peers).withAdvertise(adv);
+        List<Invite> invites = new ArrayList<>();
+        List<PeerAddress> bare = new ArrayList<>();
+        for (String p : peers) {
+            if (p.regionMatches(true, 0, Invite.SCHEME, 0, Invite.SCHEME.length())) {
+                try {
+                    invites.add(Converters.invite(p));
+                } catch (picocli.CommandLine.TypeConversionException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+            } else {
+                try {
+                    bare.add(PeerAddress.parse(p));
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "bad --peer '" + p + "': give an invite (barn:...) or HOST:PORT (" + e.getMessage() + ")");
+                }
+            }
+        }
+        NodeConfig config = NodeConfig.defaults(data, listen).withPow(pow).withPeers(invites).withAdvertise(adv);
         if (ioThreads != null) {
             config = config.withIoThreads(ioThreads);
         }
         // The hook is in place before the node exists, so a SIGTERM at any moment stops it cleanly.
         AtomicReference<BarnNode> running = new AtomicReference<>();
         AtomicReference<ApiServer> serving = new AtomicReference<>();
+        AtomicReference<DhtService> rooting = new AtomicReference<>();
+        AtomicReference<StateStore> storing = new AtomicReference<>();
+        AtomicReference<LanDiscovery> lanning = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ApiServer a = serving.getAndSet(null);
             if (a != null) {
                 a.close();
             }
+            LanDiscovery lan = lanning.getAndSet(null);
+            if (lan != null) {
+                lan.close();
+            }
+            DhtService d = rooting.getAndSet(null);
+            if (d != null) {
+                d.close();
+            }
             BarnNode n = running.getAndSet(null);
             if (n != null) {
                 n.close();
             }
+            StateStore st = storing.getAndSet(null);
+            if (st != null) {
+                st.close();
+            }
             stopped.countDown();
         }, "barn-shutdown"));
+        StateStore store = StateStore.open(net.barn.daemon.store.DataDir.open(data)); // a broken store stops us here, clearly
+        storing.set(store);
         BarnNode node = BarnNode.start(config);
         running.set(node);
         ApiServer apiServer;
@@ -95,6 +139,26 @@ final class NodeCommand implements Callable<Integer> {
         }
         serving.set(apiServer);
         Signals.onHangup(apiServer::reloadPolicy);
+        // The root network: seeds are the invites and addresses given; the store adds the peer cache.
+        List<Contact> seeds = new ArrayList<>();
+        for (Invite i : invites) {
+            i.addresses().stream().findFirst().ifPresent(a -> seeds.add(new Contact(i.nodeId(), a)));
+        }
+        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, seeds);
+        rooting.set(dht);
+        apiServer.attach(dht);
+        for (PeerAddress a : bare) {
+            node.dialAddress(a).thenAccept(link -> dht.addSeeds(List.of(new Contact(link.peerId(), a))))
+                    .exceptionally(e -> {
+                        org.slf4j.LoggerFactory.getLogger(NodeCommand.class).warn("could not reach {}: {}", a, Converters.oneLine(e));
+                        return null;
+                    });
+        }
+        if (!noLan) {
+            lanning.set(LanDiscovery.start(node.id(), node.invite(),
+                    found -> found.addresses().stream().findFirst()
+                            .ifPresent(a -> dht.addSeeds(List.of(new Contact(found.nodeId(), a))))));
+        }
         NodeAddresses.write(net.barn.daemon.store.DataDir.open(data), node.invite());
         java.io.PrintWriter out = spec.commandLine().getOut();
         out.println("node " + node.id() + " ready");

@@ -36,9 +36,11 @@ final class DaemonProcess implements AutoCloseable {
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow"); // protobuf's, not ours
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // sqlite's
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "node", "--data", data.toString(), "--listen", "127.0.0.1:0", "--pow", TEST_POW));
+                Main.class.getName(), "node", "--data", data.toString(), "--listen", "127.0.0.1:0", "--pow", TEST_POW,
+                "--no-lan")); // tests never multicast on the host network
         cmd.addAll(List.of(extra));
         return new DaemonProcess(new ProcessBuilder(cmd).start());
     }

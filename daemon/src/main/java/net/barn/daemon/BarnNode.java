@@ -112,6 +112,10 @@ public final class BarnNode implements AutoCloseable {
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
         this.linkConfig = config.link().withListenAddresses(advertised);
         BuiltinServices.install(this);
+        if (config.idleLinkNanos() > 0) {
+            long period = Math.max(1_000_000_000L, config.idleLinkNanos() / 4);
+            group.next().scheduleAtFixedRate(this::closeIdleLinks, period, period, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Starts a node with the identity in its data directory (created on first start). */
@@ -168,6 +172,32 @@ public final class BarnNode implements AutoCloseable {
      * Dials a peer by invite, trying its addresses in order; completes with the link once the
      * peer proved the invite's id, or fails with a {@link LinkException} naming why.
      */
+
+    /**
+     * Checks that a node answers at an address and proves the expected id, on a fresh
+     * connection that is closed right after (never the link already open to that node).
+     * This is how the root network verifies that a node which contacted us is reachable.
+     */
+    public CompletableFuture<Boolean> probe(Invite invite) {
+        if (invite.addresses().isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
+        connect(invite.nodeId(), invite.addresses().get(0), attempt, true);
+        return attempt.handle((l, e) -> e == null);
+    }
+
+    /** Dials an address without knowing who answers: the node there proves some identity, any. */
+    public CompletableFuture<PeerLink> dialAddress(PeerAddress address) {
+        CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
+        connect(null, address, attempt, false);
+        return attempt;
+    }
+
+    /**
+     * Dials a peer by invite, trying its addresses in order; completes with the link once the
+     * peer proved the invite's id, or fails with a {@link LinkException} naming why.
+     */
     public CompletableFuture<PeerLink> dial(Invite invite) {
         PeerLink existing = links.get(invite.nodeId());
         if (existing != null) {
@@ -201,6 +231,17 @@ public final class BarnNode implements AutoCloseable {
         }
         PeerAddress address = invite.addresses().get(index);
         CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
+        connect(invite.nodeId(), address, attempt, false);
+        attempt.whenComplete((link, error) -> {
+            if (error == null) {
+                result.complete(link);
+            } else {
+                dialNext(invite, index + 1, result, error);
+            }
+        });
+    }
+
+    private void connect(NodeId expected, PeerAddress address, CompletableFuture<PeerLink> attempt, boolean probe) {
         new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -211,7 +252,7 @@ public final class BarnNode implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new LinkFrameDecoder(false), new LinkFrameEncoder(),
-                                new LinkDriver(BarnNode.this, true, invite.nodeId(), attempt));
+                                new LinkDriver(BarnNode.this, true, expected, attempt, probe));
                     }
                 })
                 .connect(address.host(), address.port())
@@ -221,13 +262,25 @@ public final class BarnNode implements AutoCloseable {
                                 "cannot connect to " + address + ": " + rootMessage(f.cause())));
                     }
                 });
-        attempt.whenComplete((link, error) -> {
-            if (error == null) {
-                result.complete(link);
-            } else {
-                dialNext(invite, index + 1, result, error);
+    }
+
+    /** Closes links that have carried no stream for the idle time: links are made on demand. */
+    private void closeIdleLinks() {
+        long idle = config.idleLinkNanos();
+        if (idle <= 0 || closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (PeerLink l : links()) {
+            LinkDriver d = l.driver();
+            if (d.streamCount() == 0 && now - d.lastStreamActivity() >= idle) {
+                d.eventLoop().execute(() -> {
+                    if (d.streamCount() == 0 && System.nanoTime() - d.lastStreamActivity() >= idle) {
+                        d.close(ErrorCode.NO_ERROR, "idle");
+                    }
+                });
             }
-        });
+        }
     }
 
     private void acceptChannel(SocketChannel ch) {

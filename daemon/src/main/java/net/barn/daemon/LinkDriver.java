@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import net.barn.core.ErrorCode;
 import net.barn.core.identity.NodeId;
 import net.barn.core.link.Link;
+import net.barn.core.link.LinkConfig;
 import net.barn.core.link.LinkEvent;
 import net.barn.core.link.Transmit;
 import net.barn.core.mux.Mux;
@@ -43,11 +44,29 @@ final class LinkDriver extends ChannelDuplexHandler {
     private boolean closed;
     private long rttNanos = -1;
 
+    private final boolean probe;
+    private boolean probed;
+    private volatile long lastStreamActivity = System.nanoTime();
+
     LinkDriver(BarnNode node, boolean outbound, NodeId expectedPeer, CompletableFuture<PeerLink> established) {
+        this(node, outbound, expectedPeer, established, false);
+    }
+
+    /**
+     * @param probe a reachability probe: the link proves the peer answers at this address,
+     *     then closes; it never joins the node's links
+     */
+    LinkDriver(BarnNode node, boolean outbound, NodeId expectedPeer, CompletableFuture<PeerLink> established, boolean probe) {
         this.node = node;
         this.outbound = outbound;
         this.expectedPeer = expectedPeer;
         this.established = established;
+        this.probe = probe;
+    }
+
+    /** When a stream last opened or ended on this link (System.nanoTime()). */
+    long lastStreamActivity() {
+        return lastStreamActivity;
     }
 
     EventLoop eventLoop() {
@@ -83,7 +102,8 @@ final class LinkDriver extends ChannelDuplexHandler {
         this.ctx = ctx;
         startedNanos = System.nanoTime();
         link = outbound
-                ? Link.initiate(node.credentials(), node.linkConfig(), expectedPeer, node.entropy(), node.verifiedKeys(), startedNanos)
+                ? Link.initiate(node.credentials(), probe ? node.linkConfig().withCapability(LinkConfig.PROBE) : node.linkConfig(),
+                        expectedPeer, node.entropy(), node.verifiedKeys(), startedNanos)
                 : Link.accept(node.credentials(), node.linkConfig(), node.entropy(), node.verifiedKeys(), startedNanos);
         node.driverActive(this);
         requestDrive();
@@ -212,7 +232,10 @@ final class LinkDriver extends ChannelDuplexHandler {
         MuxEvent m;
         while ((m = mux.pollEvent()) != null) {
             switch (m) {
-                case MuxEvent.StreamOpened o -> node.acceptStream(this, o.stream(), o.port(), o.service());
+                case MuxEvent.StreamOpened o -> {
+                    lastStreamActivity = System.nanoTime();
+                    node.acceptStream(this, o.stream(), o.port(), o.service());
+                }
                 case MuxEvent.StreamData d -> {
                     BarnStream s = streams.get(d.stream());
                     if (s != null) {
@@ -240,6 +263,7 @@ final class LinkDriver extends ChannelDuplexHandler {
                     }
                 }
                 case MuxEvent.StreamClosed c -> {
+                    lastStreamActivity = System.nanoTime();
                     BarnStream s = streams.remove(c.stream());
                     if (s != null) {
                         s.deliverClosed();
@@ -253,6 +277,15 @@ final class LinkDriver extends ChannelDuplexHandler {
 
     private void onEstablished() {
         peerLink = new PeerLink(this, link.peer(), System.nanoTime() - startedNanos);
+        if (probe) {
+            established.complete(peerLink);
+            link.close(ErrorCode.NO_ERROR, "reachability probe done");
+            return;
+        }
+        if (!outbound && link.peer().capabilities().contains(LinkConfig.PROBE)) {
+            probed = true; // the peer only checks that we answer here; it is not our link to it
+            return;
+        }
         BarnNode.Refusal refusal = node.linkEstablished(peerLink);
         if (refusal != null) {
             link.close(refusal.code(), refusal.reason());
@@ -267,7 +300,9 @@ final class LinkDriver extends ChannelDuplexHandler {
         }
         streams.clear();
         established.completeExceptionally(new LinkException(c.code(), c.reason()));
-        node.linkClosed(this, peerLink, c.code(), c.reason(), c.byPeer());
+        if (!probe && !probed) {
+            node.linkClosed(this, peerLink, c.code(), c.reason(), c.byPeer());
+        }
     }
 
     /**
@@ -335,6 +370,7 @@ final class LinkDriver extends ChannelDuplexHandler {
             throw new IllegalStateException("link is closing");
         }
         int id = service == null ? link.mux().openStream(port) : link.mux().openStream(service);
+        lastStreamActivity = System.nanoTime();
         BarnStream s = new BarnStream(this, id, port, service, false);
         streams.put(id, s);
         if (handler != null) {
@@ -351,6 +387,7 @@ final class LinkDriver extends ChannelDuplexHandler {
     }
 
     void forget(BarnStream s) {
+        lastStreamActivity = System.nanoTime();
         streams.remove(s.id());
     }
 

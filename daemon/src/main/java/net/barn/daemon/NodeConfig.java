@@ -19,9 +19,10 @@ import net.barn.core.link.LinkConfig;
  * @param maxLinks established links beyond which new ones are refused
  * @param maxPendingHandshakes inbound connections still handshaking beyond which new ones are dropped
  * @param ioThreads Netty event-loop threads
+ * @param idleLinkNanos links without a stream for this long are closed (0: never); they are made on demand
  */
 public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddress> advertise, List<Invite> peers,
-        LinkConfig link, int maxLinks, int maxPendingHandshakes, int ioThreads) {
+        LinkConfig link, int maxLinks, int maxPendingHandshakes, int ioThreads, long idleLinkNanos) {
     public static final int DEFAULT_PORT = 7345;
 
     public NodeConfig {
@@ -34,15 +35,15 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddres
         // the machine with its applications. On two cores, one thread also keeps a local
         // session and the link it feeds on the same thread (measured: round trips 1.5x faster).
         return new NodeConfig(dataDir, listen, List.of(), List.of(), LinkConfig.defaults(PowParams.DEFAULT), 512, 64,
-                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)));
+                Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)), 120_000_000_000L);
     }
 
     public NodeConfig withPeers(List<Invite> value) {
-        return new NodeConfig(dataDir, listen, advertise, value, link, maxLinks, maxPendingHandshakes, ioThreads);
+        return new NodeConfig(dataDir, listen, advertise, value, link, maxLinks, maxPendingHandshakes, ioThreads, idleLinkNanos);
     }
 
     public NodeConfig withLink(LinkConfig value) {
-        return new NodeConfig(dataDir, listen, advertise, peers, value, maxLinks, maxPendingHandshakes, ioThreads);
+        return new NodeConfig(dataDir, listen, advertise, peers, value, maxLinks, maxPendingHandshakes, ioThreads, idleLinkNanos);
     }
 
     public NodeConfig withPow(PowParams pow) {
@@ -53,10 +54,14 @@ public record NodeConfig(Path dataDir, InetSocketAddress listen, List<PeerAddres
         if (value < 1 || value > 64) {
             throw new IllegalArgumentException("io threads must be 1..64");
         }
-        return new NodeConfig(dataDir, listen, advertise, peers, link, maxLinks, maxPendingHandshakes, value);
+        return new NodeConfig(dataDir, listen, advertise, peers, link, maxLinks, maxPendingHandshakes, value, idleLinkNanos);
+    }
+
+    public NodeConfig withIdleLinkNanos(long value) {
+        return new NodeConfig(dataDir, listen, advertise, peers, link, maxLinks, maxPendingHandshakes, ioThreads, value);
     }
 
     public NodeConfig withAdvertise(List<PeerAddress> value) {
-        return new NodeConfig(dataDir, listen, value, peers, link, maxLinks, maxPendingHandshakes, ioThreads);
+        return new NodeConfig(dataDir, listen, value, peers, link, maxLinks, maxPendingHandshakes, ioThreads, idleLinkNanos);
     }
 }

@@ -197,7 +197,8 @@ public final class Barn implements AutoCloseable {
     public NodeStatus status() throws IOException {
         var s = call(AppMessage.newBuilder().setStatus(StatusRequest.getDefaultInstance())).getStatus();
         return new NodeStatus(s.getNodeId(), s.getInvite(), List.copyOf(s.getListenAddressesList()), s.getUptimeMillis(),
-                s.getLinks(), s.getLinksOutbound(), s.getBytesIn(), s.getBytesOut(), s.getSessions(), s.getVersion());
+                s.getLinks(), s.getLinksOutbound(), s.getBytesIn(), s.getBytesOut(), s.getSessions(), s.getVersion(),
+                s.getRoutingTable(), s.getRecords());
     }
 
     public List<PeerStatus> peers() throws IOException {
@@ -205,6 +206,33 @@ public final class Barn implements AutoCloseable {
                 .map(p -> new PeerStatus(p.getNodeId(), p.getAddress(), p.getOutbound(), p.getRttMicros(), p.getBytesIn(),
                         p.getBytesOut(), p.getSinceMillis(), p.getStreams()))
                 .toList();
+    }
+
+    /** What {@link #dhtPut} reports: the key to read it back with, and how many replicas took it. */
+    public record Published(String key, long sequence, int stored, List<String> refused) {}
+
+    /** A record read from the root network, and how much the replicas agreed on it. */
+    public record DhtValue(byte[] value, long sequence, String publisher, String name, long expiresAtMillis, int agreeing,
+            int conflicting, int hops, long latencyMicros) {}
+
+    /**
+     * Publishes a value in the root network under a name of this node's own, signed by the
+     * node (admin applications only). {@code ttlSeconds} 0 means 24 hours; at most 48.
+     */
+    public Published dhtPut(String name, byte[] value, int ttlSeconds) throws IOException {
+        var r = call(AppMessage.newBuilder().setDhtPut(net.barn.wire.local.DhtPut.newBuilder().setName(name)
+                .setValue(ByteString.copyFrom(value)).setTtlSeconds(ttlSeconds))).getDhtPutResult();
+        return new Published(r.getKey(), r.getSequence(), r.getStored(), List.copyOf(r.getRefusedList()));
+    }
+
+    /** Reads "&lt;node id&gt;/&lt;name&gt;" (or a bare name of this node's); null if nobody holds it. */
+    public DhtValue dhtGet(String key) throws IOException {
+        var r = call(AppMessage.newBuilder().setDhtGet(net.barn.wire.local.DhtGet.newBuilder().setKey(key))).getDhtRecord();
+        if (!r.getFound()) {
+            return null;
+        }
+        return new DhtValue(r.getValue().toByteArray(), r.getSequence(), r.getPublisher(), r.getName(), r.getExpiresAtMillis(),
+                r.getAgreeing(), r.getConflicting(), r.getHops(), r.getLatencyMicros());
     }
 
     /** Links the node to a peer by invite (admin applications only). */

@@ -34,6 +34,15 @@ public record LinkConfig(PowParams pow, long handshakeTimeoutNanos, List<String>
         return new LinkConfig(pow, handshakeTimeoutNanos, capabilities, listenAddresses, value);
     }
 
+    /** Capability of a connection that only checks reachability: the acceptor must not take it as the link. */
+    public static final String PROBE = "probe/1";
+
+    public LinkConfig withCapability(String capability) {
+        java.util.List<String> more = new java.util.ArrayList<>(capabilities);
+        more.add(capability);
+        return new LinkConfig(pow, handshakeTimeoutNanos, more, listenAddresses, mux);
+    }
+
     public LinkConfig withHandshakeTimeout(long nanos) {
         return new LinkConfig(pow, nanos, capabilities, listenAddresses, mux);
     }

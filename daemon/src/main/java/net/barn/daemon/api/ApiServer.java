@@ -54,6 +54,7 @@ public final class ApiServer implements AutoCloseable {
     private final Channel server;
     private final Set<ApiSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile Policy policy;
+    private volatile net.barn.daemon.DhtService dht;
 
     private ApiServer(BarnNode node, Path socket, Path policyFile, Policy policy, int ownerUid) throws IOException {
         this.node = node;
@@ -103,6 +104,15 @@ public final class ApiServer implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** Lets applications use the root network (dht put/get) and status show it. */
+    public void attach(net.barn.daemon.DhtService value) {
+        dht = value;
+    }
+
+    net.barn.daemon.DhtService dht() {
+        return dht;
     }
 
     public Policy policy() {
@@ -170,6 +180,14 @@ public final class ApiServer implements AutoCloseable {
     }
 
     Status status() {
+        net.barn.daemon.DhtService.Stats stats = null;
+        if (dht != null) {
+            try {
+                stats = dht.stats().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("root-network stats unavailable: {}", e.toString());
+            }
+        }
         List<PeerLink> links = node.links();
         long in = 0;
         long out = 0;
@@ -188,6 +206,8 @@ public final class ApiServer implements AutoCloseable {
                 .setBytesOut(out)
                 .setSessions(sessions.size())
                 .setVersion("barn link 1, local API " + ApiSession.VERSION)
+                .setRoutingTable(stats == null ? 0 : stats.routingTable())
+                .setRecords(stats == null ? 0 : stats.records())
                 .build();
     }
 

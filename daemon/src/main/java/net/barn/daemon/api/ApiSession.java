@@ -369,7 +369,19 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
                 }
             }
             case DATAGRAM -> datagram(request, app.getDatagram());
-            case STATUS -> reply(request, NodeMessage.newBuilder().setStatus(server.status()));
+            case STATUS -> {
+                // Status asks the root network's loop: answer from elsewhere, not this event loop.
+                java.util.concurrent.CompletableFuture.supplyAsync(server::status)
+                        .whenComplete((st, err) -> execute(() -> {
+                            if (err != null) {
+                                error(request, ErrorCode.INTERNAL_ERROR.value(), "status unavailable: " + err.getMessage());
+                            } else {
+                                reply(request, NodeMessage.newBuilder().setStatus(st));
+                            }
+                        }));
+            }
+            case DHT_PUT -> dhtPut(request, app.getDhtPut());
+            case DHT_GET -> dhtGet(request, app.getDhtGet());
             case PEERS -> reply(request, NodeMessage.newBuilder().setPeers(server.peers()));
             case ADD_PEER -> addPeer(request, app.getAddPeer().getInvite());
             case SUBSCRIBE -> {
@@ -666,6 +678,90 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
                 error(request, c instanceof net.barn.daemon.LinkException le ? le.code().value() : LocalError.NO_ROUTE.value(),
                         c.getMessage());
             }
+        }));
+    }
+
+    private void dhtPut(int request, net.barn.wire.local.DhtPut put) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        if (!grant.admin()) {
+            error(request, LocalError.NOT_ALLOWED, "only admin applications may publish as this node");
+            return;
+        }
+        byte[] name = put.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (name.length == 0 || name.length > net.barn.core.dht.RecordTypes.MAX_NAME_BYTES || put.getName().contains("/")) {
+            error(request, LocalError.BAD_REQUEST, "names are 1-64 bytes of UTF-8 without '/'");
+            return;
+        }
+        long ttl = put.getTtlSeconds() == 0 ? 24 * 3600 : put.getTtlSeconds();
+        if (ttl > 48 * 3600) {
+            error(request, LocalError.BAD_REQUEST, "records live at most 48 hours");
+            return;
+        }
+        if (put.getValue().size() > net.barn.core.dht.DhtConfig.DEFAULT.maxValueBytes()) {
+            error(request, LocalError.BAD_REQUEST, "values are at most " + net.barn.core.dht.DhtConfig.DEFAULT.maxValueBytes() + " bytes");
+            return;
+        }
+        net.barn.core.dht.Key key = net.barn.core.dht.RecordTypes.ownedKey(node.id(), name);
+        dht.local(key, net.barn.core.dht.RecordTypes.OWNED).thenCompose(held -> {
+            // The publisher's clock orders its records, so no counter needs to survive restarts.
+            long now = System.currentTimeMillis();
+            long sequence = Math.max(now, held == null ? 1 : held.sequence() + 1);
+            var record = net.barn.core.dht.RecordTypes.owned(node.identity(), put.getName(), put.getValue().toByteArray(),
+                    sequence, now + ttl * 1000);
+            return dht.put(record, true).thenApply(r -> new Object[] {record, r});
+        }).whenComplete((pair, err) -> execute(() -> {
+            if (err != null) {
+                error(request, ErrorCode.INTERNAL_ERROR.value(), "publish failed: " + err.getMessage());
+                return;
+            }
+            var record = (net.barn.core.dht.Record) pair[0];
+            var result = (net.barn.core.dht.DhtEvent.PutResult) pair[1];
+            reply(request, NodeMessage.newBuilder().setDhtPutResult(net.barn.wire.local.DhtPutResult.newBuilder()
+                    .setKey(node.id() + "/" + put.getName()).setSequence(record.sequence()).setStored(result.stored())
+                    .addAllRefused(result.refused())));
+        }));
+    }
+
+    private void dhtGet(int request, net.barn.wire.local.DhtGet get) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        String text = get.getKey().trim();
+        int slash = text.indexOf('/');
+        net.barn.core.identity.NodeId publisher;
+        String name;
+        try {
+            publisher = slash < 0 ? node.id() : net.barn.core.identity.NodeId.parse(text.substring(0, slash));
+            name = slash < 0 ? text : text.substring(slash + 1);
+        } catch (IllegalArgumentException e) {
+            error(request, LocalError.BAD_REQUEST, "keys are <node id>/<name>, or a name of this node's: " + e.getMessage());
+            return;
+        }
+        if (name.isEmpty()) {
+            error(request, LocalError.BAD_REQUEST, "keys are <node id>/<name>, or a name of this node's");
+            return;
+        }
+        var key = net.barn.core.dht.RecordTypes.ownedKey(publisher, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long t0 = System.nanoTime();
+        dht.get(key, net.barn.core.dht.RecordTypes.OWNED).whenComplete((r, err) -> execute(() -> {
+            if (err != null) {
+                error(request, ErrorCode.INTERNAL_ERROR.value(), "read failed: " + err.getMessage());
+                return;
+            }
+            var b = net.barn.wire.local.DhtRecord.newBuilder().setFound(r.record() != null)
+                    .setAgreeing(r.agreeing()).setConflicting(r.conflicting()).setHops(r.hops())
+                    .setLatencyMicros((System.nanoTime() - t0) / 1000);
+            if (r.record() != null) {
+                b.setValue(ByteString.copyFrom(r.record().value())).setSequence(r.record().sequence())
+                        .setPublisher(publisher.toString()).setName(name).setExpiresAtMillis(r.record().expiresAtMillis());
+            }
+            reply(request, NodeMessage.newBuilder().setDhtRecord(b));
         }));
     }
 

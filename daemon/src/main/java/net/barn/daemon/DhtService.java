@@ -1,0 +1,384 @@
+package net.barn.daemon;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGeneratorFactory;
+import net.barn.core.ErrorCode;
+import net.barn.core.ProtocolException;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.Dht;
+import net.barn.core.dht.DhtCodec;
+import net.barn.core.dht.DhtConfig;
+import net.barn.core.dht.DhtEvent;
+import net.barn.core.dht.DhtMessage;
+import net.barn.core.dht.Key;
+import net.barn.core.dht.Record;
+import net.barn.core.dht.SignatureVerifier;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.NodeId;
+import net.barn.daemon.store.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the root network's core ({@link Dht}) in the daemon: every request travels on its own
+ * stream to the service {@value #SERVICE} over an authenticated link, dialed on demand;
+ * records and known peers go to the {@link StateStore}. The core lives on one event loop;
+ * disk writes happen on a thread of their own.
+ */
+public final class DhtService implements AutoCloseable {
+    public static final String SERVICE = "barn/dht";
+    private static final Logger log = LoggerFactory.getLogger(DhtService.class);
+    private static final int MAX_FRAME = DhtCodec.MAX_MESSAGE;
+
+    private final BarnNode node;
+    private final StateStore store;
+    private final EventLoop loop;
+    private final Dht dht;
+    private final long epochOffsetNanos;
+    private final ExecutorService disk = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "barn-store");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, CompletableFuture<DhtEvent.QueryResult>> queries = new HashMap<>();
+    private final Map<String, BarnStream> awaitingReply = new HashMap<>();
+    private final java.util.Set<Key> ownKeys = new java.util.HashSet<>();
+    private ScheduledFuture<?> timer;
+    private long timerAt = Long.MAX_VALUE;
+    private volatile boolean closed;
+
+    private DhtService(BarnNode node, StateStore store, DhtConfig config) {
+        this.node = node;
+        this.store = store;
+        this.loop = node.eventLoopGroup().next();
+        this.epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        var addresses = node.invite().addresses();
+        Contact self = new Contact(node.id(), addresses.isEmpty() ? null : addresses.get(0));
+        this.dht = new Dht(config, self, RandomGeneratorFactory.of("L64X128MixRandom").create(new SecureRandom().nextLong()),
+                SignatureVerifier.ED25519, System.nanoTime(), epochOffsetNanos);
+    }
+
+    /**
+     * Starts the root network: loads what the store holds, serves {@value #SERVICE}, and
+     * bootstraps from {@code seeds} plus the peers remembered from earlier runs.
+     */
+    public static DhtService start(BarnNode node, StateStore store, DhtConfig config, List<Contact> seeds) throws IOException {
+        DhtService s = new DhtService(node, store, config);
+        List<StateStore.StoredRecord> held = store.records(System.currentTimeMillis());
+        List<Contact> known = new ArrayList<>(seeds);
+        known.addAll(store.peers(50));
+        node.bind(SERVICE, s::accept);
+        s.onLoop(() -> {
+            long now = System.nanoTime();
+            for (StateStore.StoredRecord r : held) {
+                s.dht.load(now, r.record(), r.own());
+                if (r.own()) {
+                    s.ownKeys.add(r.record().key());
+                }
+            }
+            s.dht.bootstrap(now, known);
+            s.drain();
+            return null;
+        });
+        log.info("root network: {} records from disk, bootstrapping from {} peers", held.size(), known.size());
+        return s;
+    }
+
+    // ---------------------------------------------------------------- queries, from any thread
+
+    /** The newest record of a type under a key, from a quorum of replicas. */
+    public CompletableFuture<DhtEvent.GetResult> get(Key key, int type) {
+        return query(now -> dht.get(now, key, type)).thenApply(DhtEvent.GetResult.class::cast);
+    }
+
+    /** Publishes a record (signed by its publisher) to the k closest nodes. */
+    public CompletableFuture<DhtEvent.PutResult> put(Record record, boolean own) {
+        return query(now -> {
+            if (own) {
+                ownKeys.add(record.key());
+            }
+            return dht.put(now, record);
+        }).thenApply(DhtEvent.PutResult.class::cast);
+    }
+
+    public CompletableFuture<DhtEvent.FindNodeResult> findNode(Key target) {
+        return query(now -> dht.findNode(now, target)).thenApply(DhtEvent.FindNodeResult.class::cast);
+    }
+
+    /** Adds bootstrap contacts later, e.g. from LAN discovery. */
+    public void addSeeds(List<Contact> seeds) {
+        onLoop(() -> {
+            dht.bootstrap(System.nanoTime(), seeds);
+            drain();
+            return null;
+        });
+    }
+
+    /** A record this node holds locally, if any (no network traffic). */
+    public CompletableFuture<Record> local(Key key, int type) {
+        return onLoop(() -> dht.localRecord(System.nanoTime(), key, type));
+    }
+
+    public record Stats(int routingTable, int records, boolean bootstrapped, long sent, long received, long refused) {}
+
+    public CompletableFuture<Stats> stats() {
+        return onLoop(() -> new Stats(dht.table().size(), dht.recordCount(), dht.isBootstrapped(), dht.messagesSent(),
+                dht.messagesReceived(), dht.requestsRefused()));
+    }
+
+    /** Wall-clock milliseconds as the core sees them. */
+    public long nowMillis() {
+        return System.currentTimeMillis();
+    }
+
+    private CompletableFuture<DhtEvent.QueryResult> query(java.util.function.LongFunction<Long> start) {
+        CompletableFuture<DhtEvent.QueryResult> result = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (closed) {
+                result.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down"));
+                return;
+            }
+            long id = start.apply(System.nanoTime());
+            queries.put(id, result);
+            drain();
+        });
+        return result;
+    }
+
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(task.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    // ---------------------------------------------------------------- the core's outputs, on the loop
+
+    private void drain() {
+        Dht.Transmit t;
+        while ((t = dht.pollTransmit()) != null) {
+            transmit(t.to(), t.message());
+        }
+        DhtEvent e;
+        while ((e = dht.pollEvent()) != null) {
+            handle(e);
+        }
+        long at = dht.pollTimeout();
+        if (at < timerAt && !closed) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            timerAt = at;
+            timer = loop.schedule(() -> {
+                timer = null;
+                timerAt = Long.MAX_VALUE;
+                dht.handleTimeout(System.nanoTime());
+                drain();
+            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void handle(DhtEvent e) {
+        switch (e) {
+            case DhtEvent.QueryDone d -> {
+                CompletableFuture<DhtEvent.QueryResult> f = queries.remove(d.query());
+                if (f != null) {
+                    f.complete(d.result());
+                }
+            }
+            case DhtEvent.RecordStored s -> {
+                boolean own = ownKeys.contains(s.record().key());
+                persist(() -> store.putRecord(s.record(), own));
+            }
+            case DhtEvent.RecordDropped d -> persist(() -> store.dropRecord(d.key(), d.type()));
+            case DhtEvent.PeerAdded a -> persist(() -> store.putPeer(a.contact(), System.currentTimeMillis()));
+            case DhtEvent.PeerRemoved r -> { }
+            case DhtEvent.VerifyReachability v -> node.probe(new Invite(v.contact().id(), List.of(v.contact().address())))
+                    .whenComplete((ok, err) -> loop.execute(() -> {
+                        dht.handleReachability(System.nanoTime(), v.contact(), err == null && ok);
+                        drain();
+                    }));
+        }
+    }
+
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    private void persist(Write w) {
+        if (closed) {
+            return;
+        }
+        disk.execute(() -> {
+            try {
+                w.run();
+            } catch (IOException ex) {
+                log.warn("state store: {}", ex.getMessage());
+            }
+        });
+    }
+
+    private static String replyKey(NodeId peer, long messageId) {
+        return peer + "/" + messageId;
+    }
+
+    private void transmit(Contact to, DhtMessage m) {
+        byte[] frame = frame(DhtCodec.encode(m));
+        if (m.isResponse()) {
+            BarnStream s = awaitingReply.remove(replyKey(to.id(), m.id()));
+            if (s != null) {
+                s.eventLoop().execute(() -> {
+                    s.write(ByteBuffer.wrap(frame));
+                    s.finish();
+                });
+            }
+            return;
+        }
+        CompletableFuture<PeerLink> link = node.link(to.id()).map(CompletableFuture::completedFuture)
+                .orElseGet(() -> to.address() == null
+                        ? CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no address"))
+                        : node.dial(new Invite(to.id(), List.of(to.address()))));
+        link.thenCompose(l -> l.openStream(SERVICE, new Reader(to.id(), false)))
+                .whenComplete((stream, err) -> {
+                    if (err == null) {
+                        stream.eventLoop().execute(() -> {
+                            stream.write(ByteBuffer.wrap(frame));
+                            stream.finish();
+                        });
+                    }
+                    // On failure the core's request timeout counts it; nothing to do here.
+                });
+    }
+
+    private static byte[] frame(byte[] body) {
+        return ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
+    }
+
+    // ---------------------------------------------------------------- streams
+
+    private void accept(BarnStream stream) {
+        stream.setHandler(new Reader(stream.peer(), true));
+    }
+
+    /**
+     * Collects one length-prefixed message from a stream: a request (inbound) or the answer
+     * to our request (outbound). Anything malformed or oversized resets the stream.
+     */
+    private final class Reader implements StreamHandler {
+        private final NodeId peer;
+        private final boolean inbound;
+        private ByteBuffer buf = ByteBuffer.allocate(256);
+        private boolean delivered;
+
+        Reader(NodeId peer, boolean inbound) {
+            this.peer = peer;
+            this.inbound = inbound;
+        }
+
+        @Override
+        public void onData(BarnStream s, ByteBuffer data) {
+            int n = data.remaining();
+            s.consumed(n);
+            if (delivered) {
+                return;
+            }
+            if (buf.position() + n > 4 + MAX_FRAME) {
+                s.reset(ErrorCode.FRAME_TOO_LARGE, "root-network message over " + MAX_FRAME + " bytes");
+                return;
+            }
+            if (buf.remaining() < n) {
+                buf = ByteBuffer.allocate(Math.min(4 + MAX_FRAME, Math.max(buf.capacity() * 2, buf.position() + n)))
+                        .put(buf.flip());
+            }
+            buf.put(data);
+            if (buf.position() >= 4) {
+                int length = buf.getInt(0);
+                if (length < 0 || length > MAX_FRAME) {
+                    s.reset(ErrorCode.FRAME_TOO_LARGE, "root-network message over " + MAX_FRAME + " bytes");
+                    return;
+                }
+                if (buf.position() >= 4 + length) {
+                    delivered = true;
+                    byte[] body = new byte[length];
+                    buf.get(4, body);
+                    deliver(s, body);
+                }
+            }
+        }
+
+        @Override
+        public void onFinished(BarnStream s) {
+            if (!delivered) {
+                s.reset(ErrorCode.PROTOCOL_ERROR, "stream ended before a whole root-network message");
+            } else if (!inbound) {
+                s.finish();
+            }
+        }
+
+        private void deliver(BarnStream s, byte[] body) {
+            DhtMessage m;
+            try {
+                m = DhtCodec.decode(body);
+            } catch (ProtocolException e) {
+                s.reset(e.code(), e.getMessage());
+                return;
+            }
+            if (inbound == m.isResponse()) {
+                s.reset(ErrorCode.PROTOCOL_ERROR, inbound ? "a response where a request belongs" : "a request where a response belongs");
+                return;
+            }
+            loop.execute(() -> {
+                if (inbound) {
+                    String key = replyKey(peer, m.id());
+                    awaitingReply.put(key, s);
+                    dht.handleMessage(System.nanoTime(), peer, m);
+                    drain();
+                    BarnStream unanswered = awaitingReply.remove(key);
+                    if (unanswered != null) {
+                        // No answer (over its rate, or nothing to say): end the stream, do not leave it open.
+                        unanswered.eventLoop().execute(unanswered::finish);
+                    }
+                } else {
+                    dht.handleMessage(System.nanoTime(), peer, m);
+                    drain();
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loop.execute(() -> {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            queries.values().forEach(f -> f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down")));
+            queries.clear();
+        });
+        disk.shutdown();
+        try {
+            disk.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        node.unbind(SERVICE);
+    }
+}
