@@ -16,7 +16,8 @@ import net.barn.daemon.NodeConfig;
 /**
  * The far end of the link benchmark, run as its own process: a BARN node (echo on port 7,
  * discard on port 9) and, as the physical limit, plain TCP discard and echo servers, all on
- * loopback; with a second argument, also the local API on that socket path. Prints one line,
+ * loopback; with a second argument, also the local API on that socket path; with a third
+ * ("dht") and invites after it, also the root network, joined through those. Prints one line,
  * {@code ready <invite> <tcp-discard-port> <tcp-echo-port>}.
  */
 public final class BenchPeer {
@@ -29,8 +30,17 @@ public final class BenchPeer {
         BarnNode node = BarnNode.start(config, net.barn.core.identity.Identity.generate(new SecureRandom(), pow),
                 new SecureRandom());
         if (args.length > 1) { // serve the local API too, for benchmarks of applications
-            net.barn.daemon.api.ApiServer.start(node, java.nio.file.Path.of(args[1]),
+            var api = net.barn.daemon.api.ApiServer.start(node, java.nio.file.Path.of(args[1]),
                     java.nio.file.Path.of(args[1] + ".no-policy"));
+            if (args.length > 2) { // and the root network, joining through the invites given
+                var store = net.barn.daemon.store.StateStore.open(net.barn.daemon.store.DataDir.open(config.dataDir()));
+                java.util.List<net.barn.core.dht.Contact> seeds = new java.util.ArrayList<>();
+                for (int i = 3; i < args.length; i++) {
+                    var inv = net.barn.core.identity.Invite.parse(args[i]);
+                    seeds.add(new net.barn.core.dht.Contact(inv.nodeId(), inv.addresses().get(0)));
+                }
+                api.attach(net.barn.daemon.DhtService.start(node, store, net.barn.core.dht.DhtConfig.DEFAULT, seeds));
+            }
         }
         ServerSocket discard = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         ServerSocket echo = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());

@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.IdentityCost.class, BenchCommand.Jmh.class})
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.IdentityCost.class,
+                BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -49,6 +50,23 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.LocalApiBench.run(r.seconds, r.runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "dht", mixinStandardHelpOptions = true,
+            description = {"A root network of daemons on loopback: time until a stored record is readable from every",
+                    "node, get latency, and idle traffic per node."})
+    static final class Dht implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "20", description = "Daemons (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--idle", defaultValue = "180", description = "Seconds of idle traffic to measure (default ${DEFAULT-VALUE}).")
+        int idle;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.DhtBench.run(nodes, idle);
             return 0;
         }
     }

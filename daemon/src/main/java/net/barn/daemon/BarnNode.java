@@ -75,6 +75,8 @@ public final class BarnNode implements AutoCloseable {
     private final java.util.Set<LinkDriver> drivers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger pendingInbound = new AtomicInteger();
     private final AtomicLong datagramsUnbound = new AtomicLong();
+    private final AtomicLong framesSent = new AtomicLong();
+    private final AtomicLong framesReceived = new AtomicLong();
     private final AtomicLong streamsRefused = new AtomicLong();
     private final long startedAtMillis = System.currentTimeMillis();
     private volatile boolean closing;
@@ -453,6 +455,23 @@ public final class BarnNode implements AutoCloseable {
 
     public long datagramsUnbound() {
         return datagramsUnbound.get();
+    }
+
+    /** Link frames (Noise messages) sent and received by this node: its packets, give or take TCP's own. */
+    public long framesSent() {
+        return framesSent.get();
+    }
+
+    public long framesReceived() {
+        return framesReceived.get();
+    }
+
+    void countFrameSent() {
+        framesSent.incrementAndGet();
+    }
+
+    void countFrameReceived() {
+        framesReceived.incrementAndGet();
     }
 
     // ---------------------------------------------------------------- internals for the driver

@@ -118,7 +118,10 @@ final class LinkDriver extends ChannelDuplexHandler {
         long now = System.nanoTime();
         switch ((LinkFrameDecoder.Input) msg) {
             case LinkFrameDecoder.Input.PreambleBytes p -> link.handlePreamble(now, p.bytes());
-            case LinkFrameDecoder.Input.FrameBody f -> link.handleMessage(now, f.bytes());
+            case LinkFrameDecoder.Input.FrameBody f -> {
+                node.countFrameReceived();
+                link.handleMessage(now, f.bytes());
+            }
             case LinkFrameDecoder.Input.Truncated t -> link.handleEof(now, true);
         }
     }
@@ -200,6 +203,7 @@ final class LinkDriver extends ChannelDuplexHandler {
         while ((link.state() != Link.State.ESTABLISHED || ctx.channel().isWritable())
                 && (t = link.pollTransmit(now)) != null) {
             ctx.write(t);
+            node.countFrameSent();
             wrote = true;
             dispatchEvents();
         }

@@ -208,6 +208,8 @@ public final class ApiServer implements AutoCloseable {
                 .setVersion("barn link 1, local API " + ApiSession.VERSION)
                 .setRoutingTable(stats == null ? 0 : stats.routingTable())
                 .setRecords(stats == null ? 0 : stats.records())
+                .setFramesIn(node.framesReceived())
+                .setFramesOut(node.framesSent())
                 .build();
     }
 
