@@ -115,6 +115,19 @@ public final class ProtocolVectors {
         v.put("frame.ping", frame(new Frame.Ping(false, 1)));
         v.put("frame.pong", frame(new Frame.Ping(true, 1)));
         v.put("frame.goaway", frame(new Frame.GoAway(ErrorCode.SHUTDOWN, "node shutting down")));
+
+        // Root network: an owned record of the responder's, and a FIND_NODE request.
+        net.barn.core.dht.Record record = net.barn.core.dht.RecordTypes.owned(responder, "greeting",
+                "hello".getBytes(StandardCharsets.US_ASCII), 7, 1_800_000_000_000L);
+        v.put("record.owned_key", HEX.formatHex(record.key().toBytes()));
+        v.put("record.signed_bytes", HEX.formatHex(net.barn.core.dht.RecordTypes.signedBytes(record.type(), record.key(),
+                record.value(), record.sequence(), record.expiresAtMillis(), record.publisherKey(), record.name())));
+        v.put("record.signature", HEX.formatHex(record.signature()));
+        v.put("record.encoded", HEX.formatHex(net.barn.core.dht.DhtCodec.encodeRecord(record)));
+        net.barn.core.dht.Contact sender = new net.barn.core.dht.Contact(initiator.id(),
+                net.barn.core.identity.PeerAddress.parse("127.0.0.1:7345"));
+        v.put("dht.find_node", HEX.formatHex(net.barn.core.dht.DhtCodec.encode(
+                new net.barn.core.dht.DhtMessage.FindNode(1, sender, record.key()))));
         return v;
     }
 
