@@ -48,7 +48,7 @@ public final class Dht {
     }
 
     /** What a lookup was started for, and what to do when it ends. */
-    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE }
+    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE, CATCH_UP }
 
     private static final class Query {
         final Goal goal;
@@ -56,6 +56,7 @@ public final class Dht {
         final Record record; // PUT and REPLICATE: what to store
         int storesOutstanding;
         int stored;
+        boolean catchingUp;
         final List<String> refused = new ArrayList<>();
         QueryResultSeed seed;
 
@@ -74,7 +75,7 @@ public final class Dht {
     private static final class Held {
         Record record;
         long replicatedNanos;
-        final boolean own;
+        boolean own;
 
         Held(Record record, long now, boolean own) {
             this.record = record;
@@ -246,7 +247,7 @@ public final class Dht {
                 done(id, new DhtEvent.BootstrapResult(table.size(), l.hops(), now - l.startedNanos, l.requests()));
                 refreshStaleBuckets(now, 0);
             }
-            case GET -> finishGet(now, id, q, closest);
+            case GET, CATCH_UP -> finishGet(now, id, q, closest);
             case PUT, REPLICATE -> {
                 for (Contact c : closest) {
                     request(now, c, new DhtMessage.Store(messageId(), self, q.record), Purpose.STORE, id);
@@ -293,7 +294,9 @@ public final class Dht {
         }
         int repaired = 0;
         if (best != null) {
-            if (local == null || best.sequence() > local.record.sequence()) {
+            if (local != null && best.sequence() > local.record.sequence()) {
+                keep(best, now, local.own); // we hold this key: move our copy forward
+            } else if (local == null) {
                 keepIfResponsible(best, now);
             }
             for (Contact c : closest) {
@@ -303,8 +306,13 @@ public final class Dht {
                 }
             }
         }
-        done(id, new DhtEvent.GetResult(best, agreeing, conflicting, repaired, l.hops(), l.hopsToFirstValue(),
-                now - l.startedNanos, l.requests()));
+        DhtEvent.GetResult result = new DhtEvent.GetResult(best, agreeing, conflicting, repaired, l.hops(), l.hopsToFirstValue(),
+                now - l.startedNanos, l.requests());
+        if (q.goal == Goal.CATCH_UP) {
+            queries.remove(id); // internal: the newest record is kept above, nobody waits for the answer
+        } else {
+            done(id, result);
+        }
     }
 
     private void finishPut(long now, long id, Query q) {
@@ -423,6 +431,11 @@ public final class Dht {
             }
             if (held.record.sequence() == r.sequence()) {
                 boolean same = held.record.sameAs(r);
+                if (same) {
+                    // Kademlia's rule: whoever stored it here stored it at the other replicas
+                    // too, so this node need not push it again for another interval.
+                    held.replicatedNanos = now;
+                }
                 return new DhtMessage.Stored(s.id(), self, same, same ? "" : "holding another record with this sequence",
                         held.record.sequence());
             }
@@ -449,11 +462,13 @@ public final class Dht {
         Held held = records.get(slot);
         if (held == null) {
             records.put(slot, new Held(r, now, own));
-        } else if (r.sequence() > held.record.sequence() || own) {
+        } else if (r.sequence() > held.record.sequence()) {
             held.record = r;
             held.replicatedNanos = now;
+            held.own |= own;
         } else {
-            return;
+            held.own |= own && held.record.sameAs(r);
+            return; // a copy never moves back, not even for its publisher
         }
         events.add(new DhtEvent.RecordStored(r));
     }
@@ -490,7 +505,7 @@ public final class Dht {
             }
             case STORE -> {
                 if (m instanceof DhtMessage.Stored s && !s.accepted()) {
-                    dropIfOutdated(p.query, s.heldSequence());
+                    catchUpIfOutdated(now, p.query, s.heldSequence());
                 }
                 storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
                         m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
@@ -501,19 +516,17 @@ public final class Dht {
 
     /**
      * A replica we pushed a record to holds a newer one: ours is outdated (we were probably
-     * away when it changed). Drop it rather than serve it; a read will repair us.
+     * away when it changed). Read the key so that our copy moves forward to the newest; a
+     * copy never moves back, and meanwhile reads by others outvote the stale one.
      */
-    private void dropIfOutdated(long queryId, long heldSequence) {
+    private void catchUpIfOutdated(long now, long queryId, long heldSequence) {
         Query q = queries.get(queryId);
-        if (q == null || q.goal != Goal.REPLICATE || heldSequence <= q.record.sequence()) {
+        if (q == null || q.goal != Goal.REPLICATE || heldSequence <= q.record.sequence() || q.catchingUp) {
             return;
         }
-        Slot slot = new Slot(q.record.key(), q.record.type());
-        Held h = records.get(slot);
-        if (h != null && !h.own && h.record.sequence() < heldSequence) {
-            records.remove(slot);
-            events.add(new DhtEvent.RecordDropped(slot.key(), slot.type()));
-        }
+        q.catchingUp = true;
+        startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, q.record.key(), q.record.type(),
+                table.closest(q.record.key(), config.k()), 1, null);
     }
 
     private void storeAnswered(long now, long queryId, boolean accepted, String why) {
