@@ -31,7 +31,18 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path data, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--no-lan")); // tests never multicast on the host
+        args.addAll(List.of(extra));
+        return start(List.of(), data, args);
+    }
+
+    /**
+     * A daemon started through {@code prefix} (e.g. "ip netns exec NS"), with exactly these
+     * node arguments (listen address and LAN setting included).
+     */
+    static DaemonProcess start(List<String> prefix, Path data, List<String> nodeArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         if (Runtime.version().feature() >= 23) {
@@ -39,9 +50,8 @@ final class DaemonProcess implements AutoCloseable {
             cmd.add("--enable-native-access=ALL-UNNAMED"); // sqlite's
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "node", "--data", data.toString(), "--listen", "127.0.0.1:0", "--pow", TEST_POW,
-                "--no-lan")); // tests never multicast on the host network
-        cmd.addAll(List.of(extra));
+                Main.class.getName(), "node", "--data", data.toString(), "--pow", TEST_POW));
+        cmd.addAll(nodeArgs);
         return new DaemonProcess(new ProcessBuilder(cmd).start());
     }
 
