@@ -31,6 +31,11 @@ class DhtClusterTest {
     private DhtSimulation sim;
 
     private DhtSimulation cluster(int n, long seed) {
+        return cluster(n, seed, n);
+    }
+
+    /** {@code n} nodes of which the first {@code started} join, each by an earlier one's invite. */
+    private DhtSimulation cluster(int n, long seed, int started) {
         RandomGenerator.SplittableGenerator root =
                 (RandomGenerator.SplittableGenerator) RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
         sim = new DhtSimulation(DhtConfig.DEFAULT, FaultProfile.NONE, root, n);
@@ -40,12 +45,12 @@ class DhtClusterTest {
             }
         });
         List<DhtSimulation.Node> nodes = sim.nodes();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < started; i++) {
             DhtSimulation.Node node = nodes.get(i);
             List<Contact> seeds = i == 0 ? List.of() : List.of(nodes.get(i / 2).contact());
             sim.queue().at(i * SECOND / 10, () -> sim.start(node, seeds));
         }
-        sim.runUntil(n * SECOND / 10 + 60 * SECOND);
+        sim.runUntil(started * SECOND / 10 + 60 * SECOND);
         return sim;
     }
 
@@ -219,5 +224,23 @@ class DhtClusterTest {
         sim.runUntil(sim.now() + 30 * SECOND);
         assertThat(n.dht().isBootstrapped()).isTrue();
         assertThat(n.dht().table().size()).isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
+    void aNodeThatJoinedThroughADeadSeedMergesWhenTheSeedReturns() {
+        cluster(61, 9, 60);
+        DhtSimulation.Node seed = sim.nodes().get(7);
+        DhtSimulation.Node late = sim.nodes().get(60);
+        sim.crash(seed);
+        sim.start(late, List.of(seed.contact()));
+        sim.runUntil(sim.now() + 120 * SECOND);
+        assertThat(late.dht().table().size()).as("alone while its only seed is down").isZero();
+
+        sim.start(seed, List.of());
+        sim.runUntil(sim.now() + 10 * 60 * SECOND);
+        assertThat(late.dht().isBootstrapped()).isTrue();
+        assertThat(late.dht().table().size()).isGreaterThanOrEqualTo(20);
+        long knownBy = sim.nodes().stream().limit(60).filter(n -> n.dht().table().contains(late.id())).count();
+        assertThat(knownBy).as("nodes that have the late joiner in their table").isGreaterThanOrEqualTo(10);
     }
 }

@@ -94,9 +94,22 @@ public final class Dht {
     private final PriorityQueue<Pending> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     private final Map<Long, Query> queries = new HashMap<>();
     private final Map<Slot, Held> records = new HashMap<>();
+    private static final int MAX_SILENT_SEEDS = 64;
+    private static final long SEED_RETRY_FIRST_NANOS = 30_000_000_000L;
+    private static final long SEED_GIVE_UP_NANOS = 24 * 3600 * 1_000_000_000L;
+
     private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
     private final ArrayDeque<DhtEvent> events = new ArrayDeque<>();
     private final Set<NodeId> verifying = new HashSet<>();
+    /**
+     * Bootstrap contacts that have not answered yet. A node that joined while cut off (a
+     * partition, a dead seed) keeps asking them, backing off from 30 s to the maintenance
+     * period for up to a day; the first answer merges it back with a fresh self-lookup.
+     */
+    private final Map<NodeId, Contact> silentSeeds = new LinkedHashMap<>();
+    private long nextSeedRetry = Long.MAX_VALUE;
+    private long seedRetryDelay;
+    private long seedsGiveUpAt;
     private final Map<NodeId, Long> recentlyVerified = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<NodeId, Long> eldest) {
@@ -114,6 +127,7 @@ public final class Dht {
     private long nextMaintenance;
     private long lastMaintenance;
     private boolean bootstrapped;
+    private boolean rejoining;
 
     // Counters for status and the simulator.
     private long messagesSent;
@@ -153,7 +167,15 @@ public final class Dht {
         for (Contact s : seeds) {
             if (!s.id().equals(self.id()) && s.isReachable()) {
                 request(now, s, new DhtMessage.Ping(messageId(), self), Purpose.BOOTSTRAP_PING, 0);
+                if (silentSeeds.size() < MAX_SILENT_SEEDS) {
+                    silentSeeds.put(s.id(), s);
+                }
             }
+        }
+        if (!silentSeeds.isEmpty()) {
+            seedRetryDelay = Math.min(SEED_RETRY_FIRST_NANOS, maintenancePeriod());
+            nextSeedRetry = now + seedRetryDelay;
+            seedsGiveUpAt = now + SEED_GIVE_UP_NANOS;
         }
         List<Contact> start = new ArrayList<>(seeds);
         start.addAll(table.closest(self.key(), config.k()));
@@ -243,6 +265,7 @@ public final class Dht {
             case REFRESH -> queries.remove(id);
             case BOOTSTRAP -> {
                 bootstrapped = true;
+                rejoining = false;
                 table.acceptInbound();
                 done(id, new DhtEvent.BootstrapResult(table.size(), l.hops(), now - l.startedNanos, l.requests()));
                 refreshStaleBuckets(now, 0);
@@ -510,7 +533,17 @@ public final class Dht {
                 storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
                         m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
             }
-            case LIVENESS, BOOTSTRAP_PING, REPAIR -> { }
+            case BOOTSTRAP_PING -> {
+                if (silentSeeds.remove(from) != null && bootstrapped && !rejoining) {
+                    // A seed that was silent when we joined answers now: we may have joined a
+                    // fragment of the network. Look ourselves up again through it.
+                    rejoining = true;
+                    List<Contact> start = new ArrayList<>(List.of(p.to));
+                    start.addAll(table.closest(self.key(), config.k()));
+                    startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, 1, null);
+                }
+            }
+            case LIVENESS, REPAIR -> { }
         }
     }
 
@@ -614,9 +647,23 @@ public final class Dht {
                 advance(now, id);
             }
         }
+        if (now >= nextSeedRetry) {
+            retrySilentSeeds(now);
+        }
         if (now >= nextMaintenance) {
             maintain(now);
         }
+    }
+
+    private void retrySilentSeeds(long now) {
+        if (now >= seedsGiveUpAt) {
+            silentSeeds.clear();
+        }
+        for (Contact seed : silentSeeds.values()) {
+            request(now, seed, new DhtMessage.Ping(messageId(), self), Purpose.BOOTSTRAP_PING, 0);
+        }
+        seedRetryDelay = Math.min(seedRetryDelay * 2, maintenancePeriod());
+        nextSeedRetry = silentSeeds.isEmpty() ? Long.MAX_VALUE : now + seedRetryDelay;
     }
 
     private void maintain(long now) {
@@ -662,7 +709,7 @@ public final class Dht {
 
     /** When {@link #handleTimeout} must next run. */
     public long pollTimeout() {
-        long t = nextMaintenance;
+        long t = Math.min(nextMaintenance, nextSeedRetry);
         Pending p = deadlines.peek();
         while (p != null && p.done) {
             deadlines.poll();
