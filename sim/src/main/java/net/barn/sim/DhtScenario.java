@@ -40,6 +40,11 @@ public final class DhtScenario {
             return new Params(nodes, seed, churn, joinMinutes, workload, idle, putsPerMinute, getsPerMinute, faults, config);
         }
 
+        public Params withJoinMinutes(int value) {
+            return new Params(nodes, seed, churn, value, workloadMinutes, idleMinutes, putsPerMinute, getsPerMinute,
+                    faults, config);
+        }
+
         public Params withFaults(boolean value) {
             return new Params(nodes, seed, churn, joinMinutes, workloadMinutes, idleMinutes, putsPerMinute, getsPerMinute,
                     value, config);
@@ -52,8 +57,8 @@ public final class DhtScenario {
         /** The one-line command that replays this run. */
         public String replayCommand(String out) {
             return String.format(java.util.Locale.ROOT,
-                    "bin/barn sim dht --nodes %d --seed %d --churn %s --minutes %d --idle %d%s --out %s", nodes, seed,
-                    churn, workloadMinutes, idleMinutes, faults ? "" : " --no-faults", out);
+                    "bin/barn sim dht --nodes %d --seed %d --churn %s --join %d --minutes %d --idle %d%s --out %s", nodes,
+                    seed, churn, joinMinutes, workloadMinutes, idleMinutes, faults ? "" : " --no-faults", out);
         }
     }
 
@@ -118,6 +123,7 @@ public final class DhtScenario {
     private final Map<Long, Pending> queries = new HashMap<>();
     private final List<Sample> samples = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
+    private final XorIndex<DhtSimulation.Node> byKey;
     private final Map<String, Long> storedSequence = new HashMap<>();
     private int churnEvents;
     private int names;
@@ -130,6 +136,7 @@ public final class DhtScenario {
                 (RandomGenerator.SplittableGenerator) RandomGeneratorFactory.of("L64X128MixRandom").create(p.seed());
         FaultProfile faults = p.faults() ? FaultProfile.draw(root.split(), faultsEnd(p)) : FaultProfile.NONE;
         this.sim = new DhtSimulation(p.config(), faults, root, p.nodes());
+        this.byKey = new XorIndex<>(sim.nodes(), n -> n.contact().key());
         this.churnRng = root.split();
         this.workRng = root.split();
         SeededEntropy entropy = new SeededEntropy(p.seed() ^ 0x5eed);
@@ -372,14 +379,8 @@ public final class DhtScenario {
     }
 
     private Contact trueClosestOnline(Key target) {
-        Contact best = null;
-        for (DhtSimulation.Node n : sim.nodes()) {
-            if (n.online() && n.dht().isBootstrapped()
-                    && (best == null || target.compareDistance(n.contact().key(), best.key()) < 0)) {
-                best = n.contact();
-            }
-        }
-        return best;
+        DhtSimulation.Node best = byKey.closest(target, n -> n.online() && n.dht().isBootstrapped());
+        return best == null ? null : best.contact();
     }
 
     /** Safety: no table holds its own node or a contact without an address. */

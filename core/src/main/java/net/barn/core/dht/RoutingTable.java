@@ -271,16 +271,19 @@ public final class RoutingTable {
 
     /**
      * The {@code n} known contacts closest to {@code target}, closest first. XOR order lets
-     * the buckets be visited nearest first: the target's own bucket, then every deeper one
-     * (all equally far, just past it), then the shallower ones from deep to shallow; only what
-     * they yield up to {@code n} needs sorting.
+     * the buckets be visited nearest first: the target's own bucket, then the deeper ones
+     * (together one distance class, just past it: XOR orders them by bits below their bucket),
+     * then the shallower ones from deep to shallow; each class is taken only while fewer than
+     * {@code n} are picked, so only what they yield needs sorting.
      */
     public List<Contact> closest(Key target, int n) {
         int i = index(target);
         List<Entry> picked = new ArrayList<>(n + config.k());
         addAll(picked, i);
-        for (int j = i + 1; j < Key.BITS && j <= deepestBucket; j++) {
-            addAll(picked, j);
+        if (picked.size() < n) {
+            for (int j = i + 1; j < Key.BITS && j <= deepestBucket; j++) {
+                addAll(picked, j); // the deeper buckets are one class: take all of them or none
+            }
         }
         for (int j = i - 1; j >= 0 && picked.size() < n; j--) {
             addAll(picked, j);
