@@ -25,6 +25,9 @@ import net.barn.sdk.Role;
 public final class DhtBench {
     private DhtBench() {}
 
+    /** The daemon's idle-link timeout (120 s) plus a margin: links made by the workload are gone after it. */
+    private static final int SETTLE_SECONDS = 130;
+
     private record Daemon(Process process, Invite invite, Path socket) {}
 
     public static void run(int nodes, int idleSeconds) throws Exception {
@@ -69,9 +72,15 @@ public final class DhtBench {
                 }
                 allRead.add((System.nanoTime() - t0) / 1e6);
             }
-            Thread.sleep(2000); // let the last requests' links settle before counting idle traffic
-            long[] before = frames(daemons);
+            // Two windows: while the workload's links wind down (keepalives until the idle-link
+            // timeout closes them), then the steady state of an idle network.
+            long[] start = frames(daemons);
             long t0 = System.nanoTime();
+            Thread.sleep(SETTLE_SECONDS * 1000L); // the wind-down window being measured, not a wait for an event
+            long[] before = frames(daemons);
+            double settlePerNode = (before[0] - start[0] + before[1] - start[1]) / (double) nodes
+                    / ((System.nanoTime() - t0) / 60e9);
+            t0 = System.nanoTime();
             Thread.sleep(idleSeconds * 1000L); // the idle window being measured, not a wait for an event
             long[] after = frames(daemons);
             double minutes = (System.nanoTime() - t0) / 60e9;
@@ -86,8 +95,9 @@ public final class DhtBench {
                     r[r.length - 1]);
             System.out.printf("| put done -> read by every other node (%d rounds) | %.1f ms | %.1f ms | %.1f ms |%n", rounds,
                     pct(a, 0.5), pct(a, 0.99), a[a.length - 1]);
-            System.out.printf("%nidle traffic over %d s: %.1f link frames per node per minute (sent + received)%n", idleSeconds,
-                    idlePerNode);
+            System.out.printf("%nlink frames per node per minute (sent + received): %.1f in the %d s after the workload"
+                    + " (its links winding down), %.1f over the next %d s (idle)%n", settlePerNode, SETTLE_SECONDS, idlePerNode,
+                    idleSeconds);
         } finally {
             for (Daemon d : daemons) {
                 d.process().getOutputStream().close();

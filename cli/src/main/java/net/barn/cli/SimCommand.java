@@ -47,6 +47,9 @@ final class SimCommand implements Runnable {
         @Option(names = "--idle", defaultValue = "10", description = "Simulated idle minutes after it, to measure idle traffic (default ${DEFAULT-VALUE}).")
         int idle;
 
+        @Option(names = "--join", description = "Simulated minutes over which the nodes join (default: one per 2,000 nodes, at least 2).")
+        Integer join;
+
         @Option(names = "--no-faults", description = "No loss, duplication, jitter or partitions.")
         boolean noFaults;
 
@@ -55,11 +58,16 @@ final class SimCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (common.nodes < 2 || common.nodes > 1_000_000 || churn < 0 || churn > 1 || minutes < 1 || idle < 0) {
-                throw new IllegalArgumentException("need 2 <= nodes <= 1000000, 0 <= churn <= 1, minutes >= 1, idle >= 0");
+            if (common.nodes < 2 || common.nodes > 1_000_000 || churn < 0 || churn > 1 || minutes < 1 || idle < 0
+                    || (join != null && (join < 1 || join > 10_000))) {
+                throw new IllegalArgumentException(
+                        "need 2 <= nodes <= 1000000, 0 <= churn <= 1, minutes >= 1, idle >= 0, 1 <= join <= 10000");
             }
             DhtScenario.Params p = DhtScenario.Params.defaults(common.nodes, common.seed).withChurn(churn)
                     .withMinutes(minutes, idle).withFaults(!noFaults);
+            if (join != null) {
+                p = p.withJoinMinutes(join);
+            }
             DhtScenario.Result r = new DhtScenario(p).run();
             SimReport.summary(r, System.out);
             SimReport.write(r, common.out);
