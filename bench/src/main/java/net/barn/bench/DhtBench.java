@@ -1,8 +1,6 @@
 package net.barn.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,25 +155,11 @@ public final class DhtBench {
 
     private static Daemon start(Path dir, PowParams pow, List<String> seeds) throws IOException {
         Path socket = dir.resolve("api.sock");
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-        }
-        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                BenchPeer.class.getName(), pow.toString(), socket.toString(), "dht"));
-        cmd.addAll(seeds);
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = r.readLine()) != null && !line.startsWith("ready ")) {
-            // skip anything the JVM prints first
-        }
-        if (line == null) {
-            throw new IOException("benchmark daemon did not start");
-        }
-        return new Daemon(p, Invite.parse(line.split(" ")[1]), socket);
+        List<String> args = new ArrayList<>(List.of(pow.toString(), socket.toString(), "dht"));
+        args.addAll(seeds);
+        PeerProcess p = PeerProcess.start(dir.getFileName().toString(),
+                List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), args);
+        return new Daemon(p.process(), p.invite(), socket);
     }
 
 }

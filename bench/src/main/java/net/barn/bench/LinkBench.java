@@ -1,15 +1,12 @@
 package net.barn.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -62,46 +59,17 @@ public final class LinkBench {
 
     private void measure() throws Exception {
         PowParams pow = new PowParams(2, 6);
-        Process peer = startPeer(pow);
-        try (BufferedReader peerOut = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8))) {
-            String ready = peerOut.readLine();
-            while (ready != null && !ready.startsWith("ready ")) {
-                ready = peerOut.readLine(); // a profiler or the JVM may print first
-            }
-            if (ready == null) {
-                throw new IOException("benchmark peer did not start: " + ready);
-            }
-            String[] parts = ready.split(" ");
-            Invite invite = Invite.parse(parts[1]);
-            InetSocketAddress tcpDiscard = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(parts[2]));
-            InetSocketAddress tcpEcho = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(parts[3]));
+        try (PeerProcess peer = PeerProcess.start("link-peer", List.of("-Xmx1g"), List.of(pow.toString()))) {
+            Invite invite = peer.invite();
+            InetSocketAddress tcpDiscard = new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.tcpDiscardPort());
+            InetSocketAddress tcpEcho = new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.tcpEchoPort());
             Path dir = Files.createTempDirectory("barn-bench");
             NodeConfig config = NodeConfig.defaults(dir, new InetSocketAddress("127.0.0.1", 0)).withPow(pow);
             try (BarnNode local = BarnNode.start(config, Identity.generate(new SecureRandom(), pow), new SecureRandom())) {
                 PeerLink link = local.dial(invite).get(20, TimeUnit.SECONDS);
                 report(local, link, invite, tcpDiscard, tcpEcho);
             }
-        } finally {
-            peer.getOutputStream().close();
-            if (!peer.waitFor(10, TimeUnit.SECONDS)) {
-                peer.destroyForcibly();
-            }
         }
-    }
-
-    private static Process startPeer(PowParams pow) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-        }
-        String extra = System.getenv("BARN_BENCH_PEER_OPTS"); // e.g. a profiler for the far end
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                BenchPeer.class.getName(), pow.toString()));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
     private void report(BarnNode local, PeerLink link, Invite invite, InetSocketAddress tcpDiscard, InetSocketAddress tcpEcho)

@@ -1,17 +1,13 @@
 package net.barn.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,31 +49,17 @@ public final class LocalApiBench {
         new LocalApiBench(seconds, runs).measure();
     }
 
-    private record Peer(Process process, Invite invite, Path socket) {}
+    private record Peer(PeerProcess process, Path socket) {
+        Invite invite() {
+            return process.invite();
+        }
+    }
 
     private static Peer startPeer(Path dir, PowParams pow) throws IOException {
         Path socket = dir.resolve("api.sock");
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-        }
-        String extra = System.getenv("BARN_BENCH_PEER_OPTS"); // e.g. a profiler for the daemons
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().replace("%d", dir.getFileName().toString()).split("\\s+")));
-        }
-        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                BenchPeer.class.getName(), pow.toString(), socket.toString()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = r.readLine()) != null && !line.startsWith("ready ")) {
-            // skip anything the JVM prints first
-        }
-        if (line == null) {
-            throw new IOException("benchmark daemon did not start");
-        }
-        return new Peer(p, Invite.parse(line.split(" ")[1]), socket);
+        PeerProcess p = PeerProcess.start(dir.getFileName().toString(), List.of("-Xmx1g"),
+                List.of(pow.toString(), socket.toString()));
+        return new Peer(p, socket);
     }
 
     private void measure() throws Exception {
@@ -129,10 +111,7 @@ public final class LocalApiBench {
             System.out.printf("| round trip, 64 B, p99 | %.1f us | %.1f us | %.2f |%n", directRtt[1], appRtt[1], appRtt[1] / directRtt[1]);
         } finally {
             for (Peer p : List.of(one, two)) {
-                p.process().getOutputStream().close();
-                if (!p.process().waitFor(10, TimeUnit.SECONDS)) {
-                    p.process().destroyForcibly();
-                }
+                p.process().close();
             }
         }
     }

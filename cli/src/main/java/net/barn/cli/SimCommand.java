@@ -68,7 +68,9 @@ final class SimCommand implements Runnable {
             if (join != null) {
                 p = p.withJoinMinutes(join);
             }
-            DhtScenario.Result r = new DhtScenario(p).run();
+            DhtScenario scenario = new DhtScenario(p);
+            scenario.onProgress(line -> System.err.println("barn sim: " + line));
+            DhtScenario.Result r = scenario.run();
             SimReport.summary(r, System.out);
             SimReport.write(r, common.out);
             System.out.println("wrote samples.csv, minutes.csv, hops.png, latency.png, success.png to " + common.out);

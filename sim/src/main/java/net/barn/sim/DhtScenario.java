@@ -124,6 +124,7 @@ public final class DhtScenario {
     private final List<Sample> samples = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
     private final XorIndex<DhtSimulation.Node> byKey;
+    private java.util.function.Consumer<String> progress = line -> { };
     private final Map<String, Long> storedSequence = new HashMap<>();
     private int churnEvents;
     private int names;
@@ -172,6 +173,7 @@ public final class DhtScenario {
         long workEnd = workStart + p.workloadMinutes() * MINUTE;
         long idleEnd = workEnd + p.idleMinutes() * MINUTE;
         scheduleChurn(workStart, idleEnd);
+        scheduleProgress(wall0, idleEnd);
         schedulePoisson(workStart, workEnd, p.putsPerMinute(), this::put);
         schedulePoisson(workStart, workEnd, p.getsPerMinute(), this::get);
         schedulePoisson(workStart, workEnd, p.getsPerMinute() / 4, this::findNode);
@@ -190,6 +192,26 @@ public final class DhtScenario {
         double wall = (System.nanoTime() - wall0) / 1e9;
         return new Result(p, List.copyOf(samples), List.copyOf(violations), sim.traceHash(), idle, sim.eventsProcessed(),
                 sim.delivered(), sim.dropped(), wall, idleEnd / 1e9, heap, sim.faults().toString(), churnEvents);
+    }
+
+    /** Sets where a progress line goes every few simulated minutes (large runs take a while). */
+    public void onProgress(java.util.function.Consumer<String> sink) {
+        progress = sink;
+    }
+
+    private void scheduleProgress(long wall0, long end) {
+        long every = Math.max(MINUTE, end / 20 / MINUTE * MINUTE);
+        for (long t = every; t < end; t += every) {
+            long at = t;
+            sim.queue().at(at, () -> {
+                double wall = (System.nanoTime() - wall0) / 1e9;
+                Runtime rt = Runtime.getRuntime();
+                progress.accept(String.format(java.util.Locale.ROOT,
+                        "simulated %.0f of %.0f min: %d events, %.0f events/s, %.1fx real time, heap in use %.1f GiB",
+                        at / 60e9, end / 60e9, sim.eventsProcessed(), sim.eventsProcessed() / wall, at / 1e9 / wall,
+                        (rt.totalMemory() - rt.freeMemory()) / (double) (1L << 30)));
+            });
+        }
     }
 
     /** Messages sent plus received, summed over nodes: a node's packets, as its NIC would count them. */
