@@ -3,7 +3,7 @@ package net.barn.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,14 +17,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.DhtConfig;
+import net.barn.core.dht.DhtEvent;
+import net.barn.core.dht.Record;
+import net.barn.core.dht.RecordTypes;
 import net.barn.core.identity.Invite;
 import net.barn.core.identity.PowParams;
 import net.barn.daemon.BarnNode;
 import net.barn.daemon.BlockingStream;
 import net.barn.daemon.BuiltinServices;
+import net.barn.daemon.DhtService;
 import net.barn.daemon.LinkException;
 import net.barn.daemon.NodeConfig;
 import net.barn.daemon.PeerLink;
+import net.barn.daemon.store.DataDir;
+import net.barn.daemon.store.StateStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,27 +48,32 @@ final class DemoCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty of the demo network (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
-    private final PrintStream out = System.out;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
         if (nodes < 2 || nodes > 8) {
             throw new IllegalArgumentException("--nodes must be 2 to 8");
         }
+        out = spec.commandLine().getOut();
         Path root = Files.createTempDirectory("barn-demo-");
         List<BarnNode> running = new ArrayList<>();
-        Thread cleanup = new Thread(() -> stop(running, root), "barn-demo-cleanup");
+        List<AutoCloseable> services = new ArrayList<>();
+        Thread cleanup = new Thread(() -> stop(services, running, root), "barn-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            run(root, running);
+            run(root, running, services);
         } finally {
-            stop(running, root);
+            stop(services, running, root);
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
         return 0;
     }
 
-    private void run(Path root, List<BarnNode> running) throws Exception {
+    private void run(Path root, List<BarnNode> running, List<AutoCloseable> services) throws Exception {
         out.printf("BARN demo: %d nodes on this machine, talking over loopback only.%n%n", nodes);
 
         out.println("1. Starting the nodes. Each makes an identity: an Ed25519 key whose node id");
@@ -149,9 +162,44 @@ final class DemoCommand implements Callable<Integer> {
             out.println("   refused: " + why);
         }
         out.println();
+        rootNetwork(root, running.subList(0, nodes), services);
+
         out.println("Done. To run nodes yourself, in two terminals:");
         out.println("   bin/barn node --data /tmp/barn-a --listen 127.0.0.1:7001");
         out.println("   bin/barn node --data /tmp/barn-b --listen 127.0.0.1:7002 --peer <invite printed by the first>");
+        out.println("and in a third: bin/barn dht put --data /tmp/barn-a greeting hello; bin/barn dht get --data /tmp/barn-b <key>");
+    }
+
+    /** Step 7: the nodes join one root network; A publishes a record and the last node reads it. */
+    private void rootNetwork(Path root, List<BarnNode> nodesUp, List<AutoCloseable> services) throws Exception {
+        out.println("7. The root network. Every node joins one Kademlia network that needs no server:");
+        out.println("   records are signed by their publisher, kept by the nodes closest to their key, and");
+        out.println("   read from several of them over disjoint paths, the newest valid one winning.");
+        List<DhtService> dhts = new ArrayList<>();
+        BarnNode a = nodesUp.get(0);
+        Contact seed = new Contact(a.id(), a.invite().addresses().get(0));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int i = 0; i < nodesUp.size(); i++) {
+            StateStore store = StateStore.open(DataDir.open(root.resolve(name(i))));
+            services.add(store);
+            DhtService dht = DhtService.start(nodesUp.get(i), store, DhtConfig.DEFAULT, i == 0 ? List.of() : List.of(seed));
+            services.add(0, dht); // closed before its store
+            dhts.add(dht);
+            awaitRootNetwork(dht, 0, deadline); // one after the other, as nodes join a live network
+        }
+        // A admits each newcomer once its address has answered a dial-back.
+        awaitRootNetwork(dhts.get(0), dhts.size() - 1, deadline);
+        long now = System.currentTimeMillis();
+        Record greeting = RecordTypes.owned(a.identity(), "greeting", "hello from A".getBytes(StandardCharsets.UTF_8),
+                now, now + 3_600_000);
+        DhtEvent.PutResult put = dhts.get(0).put(greeting, true).get(20, TimeUnit.SECONDS);
+        out.printf("   %s published %s/greeting: stored by %d other node(s), %.0f ms%n", name(0), a.id().shortForm(), put.stored(),
+                put.nanos() / 1e6);
+        int reader = dhts.size() - 1;
+        DhtEvent.GetResult got = dhts.get(reader).get(greeting.key(), RecordTypes.OWNED).get(20, TimeUnit.SECONDS);
+        String value = got.record() == null ? "(nothing)" : new String(got.record().value(), StandardCharsets.UTF_8);
+        out.printf("   %s read it: \"%s\", %d replica(s) agreeing, %.0f ms%n%n", name(reader), value, got.agreeing(),
+                got.nanos() / 1e6);
     }
 
     private static void send(BlockingStream s, int bytes) {
@@ -175,11 +223,28 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private static void awaitRootNetwork(DhtService d, int tableSize, long deadline) throws Exception {
+        while (!d.stats().get(5, TimeUnit.SECONDS).bootstrapped() || d.stats().get(5, TimeUnit.SECONDS).routingTable() < tableSize) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the demo nodes did not form a root network in 30 s");
+            }
+            Thread.sleep(20); // polling interval of the wait
+        }
+    }
+
     private static String name(int i) {
         return String.valueOf((char) ('A' + i));
     }
 
-    private static void stop(List<BarnNode> running, Path root) {
+    private static synchronized void stop(List<AutoCloseable> services, List<BarnNode> running, Path root) {
+        for (AutoCloseable c : List.copyOf(services)) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort on the way out
+            }
+        }
+        services.clear();
         for (BarnNode n : List.copyOf(running)) {
             n.close();
         }

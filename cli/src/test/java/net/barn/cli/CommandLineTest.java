@@ -37,6 +37,14 @@ class CommandLineTest {
     }
 
     @Test
+    void demoLinksNodesRefusesAForgedInviteAndReadsARecordFromTheRootNetwork() {
+        Result r = barn("demo", "--pow", "2,6");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("A -> B  linked").contains("refused: IDENTITY_MISMATCH")
+                .contains("C read it: \"hello from A\"").containsPattern("stored by [12] other node");
+    }
+
+    @Test
     void idPrintsTheNodeIdAndAnInviteAndIsStable() {
         String dir = tmp.resolve("a").toString();
         Result first = barn("id", "--data", dir, "--pow", "2,6");
