@@ -9,7 +9,12 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 import net.barn.core.crypto.Sha256;
+import net.barn.core.crypto.SeededEntropy;
 import net.barn.core.dht.Contact;
+import net.barn.core.dht.Countersigner;
+import net.barn.core.identity.Identity;
+import net.barn.core.namespace.NameRules;
+import net.barn.core.namespace.NameValidator;
 import net.barn.core.dht.Dht;
 import net.barn.core.dht.DhtConfig;
 import net.barn.core.dht.DhtEvent;
@@ -38,6 +43,8 @@ public final class DhtSimulation {
         final int region;
         final long access;
         final RandomGenerator rng;
+        /** The node's key pair, in a simulation with names (countersigning needs real keys); else null. */
+        final Identity identity;
         Dht dht;
         boolean online;
         int incarnation;
@@ -51,9 +58,15 @@ public final class DhtSimulation {
         Node(int index, RandomGenerator rng) {
             this.index = index;
             this.rng = rng;
-            byte[] idBytes = new byte[32];
-            rng.nextBytes(idBytes);
-            this.id = NodeId.of(idBytes);
+            if (names != null) {
+                this.identity = Identity.generate(new SeededEntropy(rng.nextLong()), names.idPow());
+                this.id = identity.id();
+            } else {
+                this.identity = null;
+                byte[] idBytes = new byte[32];
+                rng.nextBytes(idBytes);
+                this.id = NodeId.of(idBytes);
+            }
             this.contact = new Contact(id, new PeerAddress(
                     (1 + rng.nextInt(223)) + "." + rng.nextInt(256) + "." + rng.nextInt(256) + "." + (1 + rng.nextInt(254)), 7345));
             this.region = LatencyModel.pickRegion(rng);
@@ -76,12 +89,17 @@ public final class DhtSimulation {
             return contact;
         }
 
+        public Identity identity() {
+            return identity;
+        }
+
         public int index() {
             return index;
         }
     }
 
     private final DhtConfig config;
+    private final NameRules names;
     private final FaultProfile faults;
     private final RandomGenerator netRng;
     private final EventQueue queue = new EventQueue();
@@ -96,7 +114,14 @@ public final class DhtSimulation {
     private long dropped;
 
     public DhtSimulation(DhtConfig config, FaultProfile faults, RandomGenerator.SplittableGenerator root, int count) {
+        this(config, null, faults, root, count);
+    }
+
+    /** With {@code names} non-null, nodes have real identities and keep the root namespace's rules. */
+    public DhtSimulation(DhtConfig config, NameRules names, FaultProfile faults, RandomGenerator.SplittableGenerator root,
+            int count) {
         this.config = config;
+        this.names = names;
         this.faults = faults;
         this.netRng = root.split();
         RandomGenerator.SplittableGenerator nodeRoot = root.split();
@@ -147,7 +172,9 @@ public final class DhtSimulation {
         n.online = true;
         n.incarnation++;
         n.timerAt = Long.MAX_VALUE;
-        n.dht = new Dht(config, n.contact, n.rng, verifier, queue.now(), EPOCH_OFFSET_NANOS);
+        n.dht = names == null ? new Dht(config, n.contact, n.rng, verifier, queue.now(), EPOCH_OFFSET_NANOS)
+                : new Dht(config, new NameValidator(names, verifier), countersigner(n.identity), n.contact, n.rng, verifier,
+                        queue.now(), EPOCH_OFFSET_NANOS);
         for (Record r : n.disk.values()) {
             n.dht.load(queue.now(), r, n.own.containsKey(r.key()));
         }
@@ -157,6 +184,25 @@ public final class DhtSimulation {
         all.addAll(cached.subList(0, Math.min(cached.size(), 20)));
         n.dht.bootstrap(queue.now(), all);
         drain(n);
+    }
+
+    static Countersigner countersigner(Identity identity) {
+        return new Countersigner() {
+            @Override
+            public byte[] publicKey() {
+                return identity.publicKey();
+            }
+
+            @Override
+            public long powNonce() {
+                return identity.powNonce();
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return identity.sign(message);
+            }
+        };
     }
 
     /** Crashes a node: it stops answering and forgets everything but its disk. */
@@ -286,6 +332,8 @@ public final class DhtSimulation {
             case DhtMessage.Value v -> 6;
             case DhtMessage.Store s -> 7;
             case DhtMessage.Stored s -> 8;
+            case DhtMessage.Commit c -> 9;
+            case DhtMessage.Countersigned c -> 10;
         };
         putLong(0, queue.now());
         putLong(8, from.index);

@@ -28,7 +28,7 @@ public final class Dht {
     /** A message to send to a contact. */
     public record Transmit(Contact to, DhtMessage message) {}
 
-    private enum Purpose { QUERY, LIVENESS, BOOTSTRAP_PING, STORE, REPAIR }
+    private enum Purpose { QUERY, LIVENESS, BOOTSTRAP_PING, STORE, REPAIR, COMMIT }
 
     private static final class Pending {
         final long messageId;
@@ -48,12 +48,14 @@ public final class Dht {
     }
 
     /** What a lookup was started for, and what to do when it ends. */
-    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE, CATCH_UP }
+    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE, CATCH_UP, COMMIT }
 
     private static final class Query {
         final Goal goal;
         final Lookup lookup;
         final Record record; // PUT and REPLICATE: what to store
+        byte[] commitment; // COMMIT: what to have countersigned
+        final List<DhtMessage.Countersigned> countersigned = new ArrayList<>();
         int storesOutstanding;
         int stored;
         boolean catchingUp;
@@ -85,6 +87,8 @@ public final class Dht {
     }
 
     private final DhtConfig config;
+    private final RecordRules rules;
+    private final Countersigner countersigner;
     private final Contact self;
     private final RandomGenerator rng;
     private final SignatureVerifier verifier;
@@ -94,6 +98,15 @@ public final class Dht {
     private final PriorityQueue<Pending> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     private final Map<Long, Query> queries = new HashMap<>();
     private final Map<Slot, Held> records = new HashMap<>();
+    /** Commitments this node countersigned, and when it first saw each: bounded, oldest go first. */
+    private final Map<String, Long> commitments = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_COMMITMENTS;
+        }
+    };
+    private static final int MAX_COMMITMENTS = 4096;
+    private static final long COMMITMENT_MEMORY_MILLIS = 24 * 3600 * 1000L;
     private static final int MAX_SILENT_SEEDS = 64;
     private static final long SEED_RETRY_FIRST_NANOS = 30_000_000_000L;
     private static final long SEED_GIVE_UP_NANOS = 24 * 3600 * 1_000_000_000L;
@@ -137,7 +150,18 @@ public final class Dht {
 
     public Dht(DhtConfig config, Contact self, RandomGenerator rng, SignatureVerifier verifier, long nowNanos,
             long epochOffsetNanos) {
+        this(config, RecordRules.OWNED_ONLY, null, self, rng, verifier, nowNanos, epochOffsetNanos);
+    }
+
+    /**
+     * @param rules what records this node accepts (beyond sequence order)
+     * @param countersigner this node's key, to countersign claim commitments as a replica; null: refuse them
+     */
+    public Dht(DhtConfig config, RecordRules rules, Countersigner countersigner, Contact self, RandomGenerator rng,
+            SignatureVerifier verifier, long nowNanos, long epochOffsetNanos) {
         this.config = config;
+        this.rules = rules;
+        this.countersigner = countersigner;
         this.self = self;
         this.rng = rng;
         this.verifier = verifier;
@@ -193,13 +217,16 @@ public final class Dht {
      * disjoint paths; replicas found holding an older record (or none) get the newest one.
      */
     public long get(long now, Key key, int type) {
+        // Where competing records can exist (claims of one name), hear every replica, not a quorum:
+        // a few liars answering first must not decide the read.
+        int quorum = type == rules.commitType() ? config.k() : config.quorum();
         return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, config.k()),
-                config.disjointPaths(), null);
+                config.disjointPaths(), null, null, quorum);
     }
 
     /** Stores a record on the k nodes closest to its key (and keeps it here, to republish). */
     public long put(long now, Record record) {
-        String problem = RecordTypes.problem(record, nowMillis(now), config, verifier);
+        String problem = rules.problem(record, nowMillis(now), config, verifier);
         if (problem != null) {
             long id = nextQueryId++;
             events.add(new DhtEvent.QueryDone(id, new DhtEvent.PutResult(0, List.of("refused locally: " + problem), 0, 0, 0)));
@@ -216,7 +243,7 @@ public final class Dht {
      * it changed while this node was away.
      */
     public boolean load(long now, Record record, boolean own) {
-        if (RecordTypes.problem(record, nowMillis(now), config, verifier) != null) {
+        if (rules.problem(record, nowMillis(now), config, verifier) != null) {
             return false;
         }
         keep(record, now, own);
@@ -225,13 +252,32 @@ public final class Dht {
         return true;
     }
 
+    /**
+     * Asks the k nodes closest to {@code key} to countersign a claim commitment; the result
+     * lists the countersignatures (each checked) and the refusals.
+     */
+    public long commit(long now, Key key, byte[] commitment) {
+        if (commitment.length != Countersigning.COMMITMENT_BYTES) {
+            throw new IllegalArgumentException("a commitment is 32 bytes");
+        }
+        return startQuery(now, Goal.COMMIT, Lookup.Kind.NODES, key, 0, table.closest(key, config.k()),
+                config.disjointPaths(), null, commitment.clone(), config.quorum());
+    }
+
     private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
             Record record) {
+        return startQuery(now, goal, kind, target, type, start, paths, record, null, config.quorum());
+    }
+
+    private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
+            Record record, byte[] commitment, int quorum) {
         long id = nextQueryId++;
         table.touched(target, now);
         Lookup lookup = new Lookup(id, kind, target, type, self.id(), start, paths, config.k(), config.alpha(),
-                config.quorum(), now, config.lookupTimeoutNanos(), config.stallNanos());
-        queries.put(id, new Query(goal, lookup, record));
+                quorum, now, config.lookupTimeoutNanos(), config.stallNanos());
+        Query query = new Query(goal, lookup, record);
+        query.commitment = commitment;
+        queries.put(id, query);
         advance(now, id);
         return id;
     }
@@ -271,6 +317,15 @@ public final class Dht {
                 refreshStaleBuckets(now, 0);
             }
             case GET, CATCH_UP -> finishGet(now, id, q, closest);
+            case COMMIT -> {
+                for (Contact c : closest) {
+                    request(now, c, new DhtMessage.Commit(messageId(), self, l.target, q.commitment), Purpose.COMMIT, id);
+                    q.storesOutstanding++;
+                }
+                if (q.storesOutstanding == 0) {
+                    finishPut(now, id, q);
+                }
+            }
             case PUT, REPLICATE -> {
                 for (Contact c : closest) {
                     request(now, c, new DhtMessage.Store(messageId(), self, q.record), Purpose.STORE, id);
@@ -286,39 +341,59 @@ public final class Dht {
     private void finishGet(long now, long id, Query q, List<Contact> closest) {
         Lookup l = q.lookup;
         long nowMs = nowMillis(now);
-        Record best = null;
         Held local = records.get(new Slot(l.target, l.recordType));
-        if (local != null && local.record.expiresAtMillis() > nowMs) {
-            best = local.record;
-        }
+        Record mine = local != null && local.record.expiresAtMillis() > nowMs ? local.record : null;
         List<Lookup.Answer> valid = new ArrayList<>();
         for (Lookup.Answer a : l.values()) {
             Record r = a.record();
             if (r.type() != l.recordType || !r.key().equals(l.target)
-                    || RecordTypes.problem(r, nowMs, config, verifier) != null) {
+                    || rules.problem(r, nowMs, config, verifier) != null) {
                 continue; // a liar's or a stale answer; it cannot win
             }
             valid.add(a);
-            if (best == null || r.sequence() > best.sequence()) {
+        }
+        // Records of competing lineages (two claims of one name) are judged by how many
+        // replicas hold each: the one most replicas hold wins; within it the highest sequence.
+        Map<Object, Integer> votes = new LinkedHashMap<>();
+        if (mine != null) {
+            votes.merge(rules.lineage(mine), 1, Integer::sum);
+        }
+        for (Lookup.Answer a : valid) {
+            votes.merge(rules.lineage(a.record()), 1, Integer::sum);
+        }
+        Object winner = null;
+        int most = 0;
+        for (Map.Entry<Object, Integer> e : votes.entrySet()) {
+            if (e.getValue() > most) {
+                winner = e.getKey();
+                most = e.getValue();
+            }
+        }
+        Record best = mine != null && rules.lineage(mine).equals(winner) ? mine : null;
+        for (Lookup.Answer a : valid) {
+            Record r = a.record();
+            if (rules.lineage(r).equals(winner) && (best == null || r.sequence() > best.sequence())) {
                 best = r;
             }
         }
-        int agreeing = local != null && local.record.sameAs(best) ? 1 : 0;
+        int agreeing = mine != null && mine.sameAs(best) ? 1 : 0;
         int conflicting = 0;
         Set<NodeId> upToDate = new HashSet<>();
+        Set<NodeId> nearTarget = valid.isEmpty() ? Set.of() : neighbourhood(l.target);
         for (Lookup.Answer a : valid) {
             if (a.record().sameAs(best)) {
                 agreeing++;
                 upToDate.add(a.from().id());
-            } else if (best != null && a.record().sequence() == best.sequence()) {
-                conflicting++;
+            } else if (rules.replaces(a.record(), best, nowMs, nearTarget) != null) {
+                conflicting++; // not merely stale: another record the newest cannot replace
                 upToDate.add(a.from().id()); // a conflicting replica will not take ours either
             }
         }
         int repaired = 0;
         if (best != null) {
-            if (local != null && best.sequence() > local.record.sequence()) {
-                keep(best, now, local.own); // we hold this key: move our copy forward
+            if (local != null && !local.record.sameAs(best)
+                    && rules.replaces(local.record, best, nowMs, neighbourhood(best.key())) == null) {
+                keep(best, now, local.own, true); // we hold this key: move our copy forward
             } else if (local == null) {
                 keepIfResponsible(best, now);
             }
@@ -339,7 +414,10 @@ public final class Dht {
     }
 
     private void finishPut(long now, long id, Query q) {
-        if (q.goal == Goal.PUT) {
+        if (q.goal == Goal.COMMIT) {
+            done(id, new DhtEvent.CommitResult(q.countersigned, q.refused, q.seed.hops(), now - q.lookup.startedNanos,
+                    q.seed.requests() + q.countersigned.size() + q.refused.size()));
+        } else if (q.goal == Goal.PUT) {
             done(id, new DhtEvent.PutResult(q.stored, List.copyOf(q.refused), q.seed.hops(), now - q.lookup.startedNanos,
                     q.seed.requests() + q.stored + q.refused.size()));
         } else {
@@ -386,6 +464,7 @@ public final class Dht {
                 yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.key(), from));
             }
             case DhtMessage.Store s -> store(now, s);
+            case DhtMessage.Commit c -> countersign(now, c);
             default -> null;
         };
         if (reply != null) {
@@ -442,25 +521,25 @@ public final class Dht {
 
     private DhtMessage.Stored store(long now, DhtMessage.Store s) {
         Record r = s.record();
-        String problem = RecordTypes.problem(r, nowMillis(now), config, verifier);
+        String problem = rules.problem(r, nowMillis(now), config, verifier);
         if (problem != null) {
             return new DhtMessage.Stored(s.id(), self, false, problem, 0);
         }
         Held held = records.get(new Slot(r.key(), r.type()));
         if (held != null) {
-            if (held.record.sequence() > r.sequence()) {
-                return new DhtMessage.Stored(s.id(), self, false, "holding a newer record (sequence "
-                        + held.record.sequence() + ")", held.record.sequence());
+            if (held.record.sameAs(r)) {
+                // Kademlia's rule: whoever stored it here stored it at the other replicas
+                // too, so this node need not push it again for another interval.
+                held.replicatedNanos = now;
+                return new DhtMessage.Stored(s.id(), self, true, "", held.record.sequence());
             }
-            if (held.record.sequence() == r.sequence()) {
-                boolean same = held.record.sameAs(r);
-                if (same) {
-                    // Kademlia's rule: whoever stored it here stored it at the other replicas
-                    // too, so this node need not push it again for another interval.
-                    held.replicatedNanos = now;
-                }
-                return new DhtMessage.Stored(s.id(), self, same, same ? "" : "holding another record with this sequence",
+            if (held.record.sequence() == r.sequence() && rules.lineage(held.record).equals(rules.lineage(r))) {
+                return new DhtMessage.Stored(s.id(), self, false, "holding another record with this sequence",
                         held.record.sequence());
+            }
+            String why = rules.replaces(held.record, r, nowMillis(now), neighbourhood(r.key()));
+            if (why != null) {
+                return new DhtMessage.Stored(s.id(), self, false, why, held.record.sequence());
             }
         } else {
             if (table.closerThanSelf(r.key()) >= config.k()) {
@@ -469,23 +548,71 @@ public final class Dht {
             if (records.size() >= config.maxRecords()) {
                 return new DhtMessage.Stored(s.id(), self, false, "store full", 0);
             }
+            String why = rules.admits(r, nowMillis(now), neighbourhood(r.key()));
+            if (why != null) {
+                return new DhtMessage.Stored(s.id(), self, false, why, 0);
+            }
         }
-        keep(r, now, false);
+        keep(r, now, false, true);
         return new DhtMessage.Stored(s.id(), self, true, "", r.sequence());
     }
 
+    /** The ids this node knows closest to a key (twice k of them), itself included. */
+    private Set<NodeId> neighbourhood(Key key) {
+        Set<NodeId> ids = new HashSet<>();
+        ids.add(self.id());
+        for (Contact c : table.closest(key, 2 * config.k())) {
+            ids.add(c.id());
+        }
+        return ids;
+    }
+
+    /** A replica's answer to a claim commitment: countersigned, with when it first saw it, or refused. */
+    private DhtMessage.Countersigned countersign(long now, DhtMessage.Commit c) {
+        long nowMs = nowMillis(now);
+        String why = null;
+        if (countersigner == null) {
+            why = "this node does not countersign";
+        } else if (table.closerThanSelf(c.key()) >= config.k()) {
+            why = "not among the k closest to this key";
+        } else {
+            Held h = records.get(new Slot(c.key(), rules.commitType()));
+            Record held = h != null && h.record.expiresAtMillis() > nowMs ? h.record : null;
+            why = rules.commitProblem(c.key(), held, nowMs);
+        }
+        if (why != null) {
+            return new DhtMessage.Countersigned(c.id(), self, false, why, 0, new byte[0], 0, new byte[0]);
+        }
+        String slot = c.key() + "/" + java.util.HexFormat.of().formatHex(c.commitment());
+        Long first = commitments.get(slot);
+        if (first == null || nowMs - first > COMMITMENT_MEMORY_MILLIS) {
+            commitments.remove(slot);
+            commitments.put(slot, nowMs);
+            first = nowMs;
+        }
+        byte[] signature = countersigner.sign(Countersigning.signedBytes(c.key(), c.commitment(), first));
+        return new DhtMessage.Countersigned(c.id(), self, true, "", first, countersigner.publicKey(),
+                countersigner.powNonce(), signature);
+    }
+
     private void keepIfResponsible(Record r, long now) {
-        if (table.closerThanSelf(r.key()) < config.k() && records.size() < config.maxRecords()) {
+        if (table.closerThanSelf(r.key()) < config.k() && records.size() < config.maxRecords()
+                && rules.admits(r, nowMillis(now), neighbourhood(r.key())) == null) {
             keep(r, now, false);
         }
     }
 
     private void keep(Record r, long now, boolean own) {
+        keep(r, now, own, false);
+    }
+
+    /** {@code replace}: the rules already allowed {@code r} to take the place of what is held. */
+    private void keep(Record r, long now, boolean own, boolean replace) {
         Slot slot = new Slot(r.key(), r.type());
         Held held = records.get(slot);
         if (held == null) {
             records.put(slot, new Held(r, now, own));
-        } else if (r.sequence() > held.record.sequence()) {
+        } else if (replace ? !held.record.sameAs(r) : r.sequence() > held.record.sequence()) {
             held.record = r;
             held.replicatedNanos = now;
             held.own |= own;
@@ -518,7 +645,7 @@ public final class Dht {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
                             Record r = v.record();
                             boolean valid = r != null && r.type() == q.lookup.recordType && r.key().equals(q.lookup.target)
-                                    && RecordTypes.problem(r, nowMillis(now), config, verifier) == null;
+                                    && rules.problem(r, nowMillis(now), config, verifier) == null;
                             q.lookup.answered(from, v.contacts(), valid ? r : null);
                         }
                         default -> q.lookup.failed(from);
@@ -543,7 +670,29 @@ public final class Dht {
                     startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, 1, null);
                 }
             }
+            case COMMIT -> commitAnswered(now, p.query, from, m);
             case LIVENESS, REPAIR -> { }
+        }
+    }
+
+    private void commitAnswered(long now, long queryId, NodeId from, DhtMessage m) {
+        Query q = queries.get(queryId);
+        if (q == null) {
+            return;
+        }
+        if (m instanceof DhtMessage.Countersigned c && c.accepted()) {
+            boolean genuine = NodeId.ofPublicKey(c.signerKey()).equals(from) && verifier.verify(c.signerKey(),
+                    Countersigning.signedBytes(q.lookup.target, q.commitment, c.atMillis()), c.signature());
+            if (genuine) {
+                q.countersigned.add(c);
+            } else {
+                q.refused.add(from.shortForm() + ": countersignature does not verify");
+            }
+        } else {
+            q.refused.add(from.shortForm() + ": " + (m instanceof DhtMessage.Countersigned c ? c.reason() : "no answer"));
+        }
+        if (--q.storesOutstanding == 0) {
+            finishPut(now, queryId, q);
         }
     }
 
@@ -638,6 +787,15 @@ public final class Dht {
                     }
                 }
                 case STORE -> storeAnswered(now, p.query, false, p.to.id().shortForm() + ": no answer");
+                case COMMIT -> {
+                    Query q = queries.get(p.query);
+                    if (q != null) {
+                        q.refused.add(p.to.id().shortForm() + ": no answer");
+                        if (--q.storesOutstanding == 0) {
+                            finishPut(now, p.query, q);
+                        }
+                    }
+                }
                 case LIVENESS, BOOTSTRAP_PING, REPAIR -> { }
             }
         }

@@ -40,6 +40,12 @@ public final class DhtCodec {
             case DhtMessage.Store s -> b.setStore(net.barn.wire.dht.Store.newBuilder().setRecord(record(s.record())));
             case DhtMessage.Stored s -> b.setStored(net.barn.wire.dht.Stored.newBuilder().setAccepted(s.accepted())
                     .setReason(s.reason() == null ? "" : s.reason()).setHeldSequence(s.heldSequence()));
+            case DhtMessage.Commit c -> b.setCommit(net.barn.wire.dht.Commit.newBuilder()
+                    .setKey(ByteString.copyFrom(c.key().toBytes())).setCommitment(ByteString.copyFrom(c.commitment())));
+            case DhtMessage.Countersigned c -> b.setCountersigned(net.barn.wire.dht.Countersigned.newBuilder()
+                    .setAccepted(c.accepted()).setReason(c.reason() == null ? "" : c.reason()).setAtMillis(c.atMillis())
+                    .setSignerKey(ByteString.copyFrom(c.signerKey())).setSignerPowNonce(c.signerPowNonce())
+                    .setSignature(ByteString.copyFrom(c.signature())));
         }
         return b.build().toByteArray();
     }
@@ -72,6 +78,23 @@ public final class DhtCodec {
             }
             case STORED -> new DhtMessage.Stored(id, sender, m.getStored().getAccepted(), m.getStored().getReason(),
                     m.getStored().getHeldSequence());
+            case COMMIT -> {
+                if (m.getCommit().getCommitment().size() != Countersigning.COMMITMENT_BYTES) {
+                    throw bad("a commitment is 32 bytes");
+                }
+                yield new DhtMessage.Commit(id, sender, key(m.getCommit().getKey()), m.getCommit().getCommitment().toByteArray());
+            }
+            case COUNTERSIGNED -> {
+                net.barn.wire.dht.Countersigned c = m.getCountersigned();
+                if (c.getAccepted() && (c.getSignerKey().size() != 32 || c.getSignature().size() != 64)) {
+                    throw bad("a countersignature needs a 32-byte key and a 64-byte signature");
+                }
+                if (c.getReason().length() > 256) {
+                    throw bad("reason longer than 256 characters");
+                }
+                yield new DhtMessage.Countersigned(id, sender, c.getAccepted(), c.getReason(), c.getAtMillis(),
+                        c.getSignerKey().toByteArray(), c.getSignerPowNonce(), c.getSignature().toByteArray());
+            }
             case KIND_NOT_SET -> throw bad("empty or unknown DHT message");
         };
     }

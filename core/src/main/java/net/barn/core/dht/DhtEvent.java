@@ -5,7 +5,7 @@ import net.barn.core.identity.NodeId;
 
 /** What the root network tells its driver; polled with {@link Dht#pollEvent()}. */
 public sealed interface DhtEvent {
-    /** A query started by {@code findNode}, {@code get}, {@code put} or {@code bootstrap} ended. */
+    /** A query started by {@code findNode}, {@code get}, {@code put}, {@code commit} or {@code bootstrap} ended. */
     record QueryDone(long query, QueryResult result) implements DhtEvent {}
 
     /** This node now holds the record (persist it). */
@@ -49,6 +49,18 @@ public sealed interface DhtEvent {
 
     /** @param stored replicas that accepted the record; @param refused those that said no, and why */
     record PutResult(int stored, List<String> refused, int hops, long nanos, int requests) implements QueryResult {}
+
+    /**
+     * @param countersignatures what the replicas that agreed answered
+     * @param refused the others, and why
+     */
+    record CommitResult(List<DhtMessage.Countersigned> countersignatures, List<String> refused, int hops, long nanos,
+            int requests) implements QueryResult {
+        public CommitResult {
+            countersignatures = List.copyOf(countersignatures);
+            refused = List.copyOf(refused);
+        }
+    }
 
     record BootstrapResult(int tableSize, int hops, long nanos, int requests) implements QueryResult {}
 }

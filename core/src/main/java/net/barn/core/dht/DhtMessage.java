@@ -8,9 +8,10 @@ public sealed interface DhtMessage {
 
     Contact sender();
 
-    /** True for the four answers; false for the four requests. */
+    /** True for the answers; false for the requests. */
     default boolean isResponse() {
-        return this instanceof Pong || this instanceof Nodes || this instanceof Value || this instanceof Stored;
+        return this instanceof Pong || this instanceof Nodes || this instanceof Value || this instanceof Stored
+                || this instanceof Countersigned;
     }
 
     record Ping(long id, Contact sender) implements DhtMessage {}
@@ -37,4 +38,38 @@ public sealed interface DhtMessage {
     record Store(long id, Contact sender, Record record) implements DhtMessage {}
 
     record Stored(long id, Contact sender, boolean accepted, String reason, long heldSequence) implements DhtMessage {}
+
+    /** Asks a replica of {@code key} to countersign a claim commitment (32 bytes). */
+    record Commit(long id, Contact sender, Key key, byte[] commitment) implements DhtMessage {
+        public Commit {
+            commitment = commitment.clone();
+        }
+
+        @Override
+        public byte[] commitment() {
+            return commitment.clone();
+        }
+    }
+
+    /**
+     * A replica's countersignature on a commitment, or its refusal. The signature covers
+     * {@link Countersigning#signedBytes}.
+     */
+    record Countersigned(long id, Contact sender, boolean accepted, String reason, long atMillis, byte[] signerKey,
+            long signerPowNonce, byte[] signature) implements DhtMessage {
+        public Countersigned {
+            signerKey = signerKey.clone();
+            signature = signature.clone();
+        }
+
+        @Override
+        public byte[] signerKey() {
+            return signerKey.clone();
+        }
+
+        @Override
+        public byte[] signature() {
+            return signature.clone();
+        }
+    }
 }

@@ -1,0 +1,54 @@
+package net.barn.core.dht;
+
+import java.util.Set;
+import net.barn.core.identity.NodeId;
+
+/**
+ * What a node checks before it stores, serves or believes a record. The root network
+ * itself knows only sequence numbers; each record type's rules say what else must hold.
+ * {@link #OWNED_ONLY} accepts the owned type alone; the namespace registry adds name claims.
+ */
+public interface RecordRules {
+    /** Records of the owned type only (section 9.3). */
+    RecordRules OWNED_ONLY = RecordTypes::problem;
+
+    /** Null if the record is valid on its own at {@code nowMillis}, else why not. */
+    String problem(Record r, long nowMillis, DhtConfig config, SignatureVerifier verifier);
+
+    /**
+     * Null if a replica holding {@code held} may replace it by {@code incoming} (both valid and
+     * of one key and type), else why not. {@code neighbourhood}: the ids this replica knows
+     * closest to the key, itself included.
+     */
+    default String replaces(Record held, Record incoming, long nowMillis, Set<NodeId> neighbourhood) {
+        return incoming.sequence() > held.sequence() ? null
+                : "holding a newer record (sequence " + held.sequence() + ")";
+    }
+
+    /** Null if a replica holding nothing under the key may store {@code r}, else why not. */
+    default String admits(Record r, long nowMillis, Set<NodeId> neighbourhood) {
+        return null;
+    }
+
+    /**
+     * Which history a record belongs to: records of one lineage are ordered by sequence;
+     * records of different lineages compete (readers side with the most replicas). The
+     * default puts every record of a key in one lineage.
+     */
+    default Object lineage(Record r) {
+        return Boolean.TRUE;
+    }
+
+    /**
+     * Null if this node, holding {@code held} (or null) under {@code key}, should countersign
+     * a claim commitment, else why not. Only types with a commit step need this.
+     */
+    default String commitProblem(Key key, Record held, long nowMillis) {
+        return "this network has no claims to commit to";
+    }
+
+    /** The record type a commit under a key is for. */
+    default int commitType() {
+        return -1;
+    }
+}
