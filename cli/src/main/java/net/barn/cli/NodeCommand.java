@@ -50,6 +50,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty in bits, a network parameter every node must share (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
+    @Option(names = "--name-work", paramLabel = "KIB,PASSES,BITS", defaultValue = "16384,2,7",
+            description = {"Argon2id work a name claim costs: memory per attempt, passes, zero bits needed; a network",
+                    "parameter every node must share (default ${DEFAULT-VALUE}: about 3 s of one core)."})
+    String nameWork;
+
     @Option(names = "--api", paramLabel = "PATH",
             description = "Local API socket for applications (default DIR/api.sock, mode 0660).")
     java.nio.file.Path api;
@@ -68,6 +73,20 @@ final class NodeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Parses "KIB,PASSES,BITS" into the root namespace's rules. */
+    static net.barn.core.namespace.NameRules nameRules(String work, PowParams pow) {
+        String[] p = work.split(",");
+        if (p.length != 3) {
+            throw new IllegalArgumentException("--name-work is KIB,PASSES,BITS, e.g. 16384,2,7");
+        }
+        try {
+            return net.barn.core.namespace.NameRules.DEFAULT.withIdPow(pow)
+                    .withPow(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--name-work is three numbers, KIB,PASSES,BITS: " + work);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -144,7 +163,7 @@ final class NodeCommand implements Callable<Integer> {
         for (Invite i : invites) {
             i.addresses().stream().findFirst().ifPresent(a -> seeds.add(new Contact(i.nodeId(), a)));
         }
-        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, seeds);
+        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, nameRules(nameWork, pow), seeds);
         rooting.set(dht);
         apiServer.attach(dht);
         for (PeerAddress a : bare) {

@@ -17,6 +17,8 @@ import net.barn.core.identity.Invite;
 final class DaemonProcess implements AutoCloseable {
     /** Cheap proof of work for test networks; every daemon of a test must use the same. */
     static final String TEST_POW = "2,6";
+    /** Claims in tests: 64 KiB, one pass, 2 bits (a few milliseconds). */
+    static final String TEST_NAME_WORK = "64,1,2";
 
     final Process process;
     final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -50,7 +52,8 @@ final class DaemonProcess implements AutoCloseable {
             cmd.add("--enable-native-access=ALL-UNNAMED"); // sqlite's
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "node", "--data", data.toString(), "--pow", TEST_POW));
+                Main.class.getName(), "node", "--data", data.toString(), "--pow", TEST_POW,
+                "--name-work", TEST_NAME_WORK));
         cmd.addAll(nodeArgs);
         return new DaemonProcess(new ProcessBuilder(cmd).start());
     }

@@ -17,6 +17,10 @@ import java.util.random.RandomGeneratorFactory;
 import net.barn.core.ErrorCode;
 import net.barn.core.ProtocolException;
 import net.barn.core.dht.Contact;
+import net.barn.core.dht.Countersigner;
+import net.barn.core.identity.Identity;
+import net.barn.core.namespace.NameRules;
+import net.barn.core.namespace.NameValidator;
 import net.barn.core.dht.Dht;
 import net.barn.core.dht.DhtCodec;
 import net.barn.core.dht.DhtConfig;
@@ -46,6 +50,8 @@ public final class DhtService implements AutoCloseable {
     private final StateStore store;
     private final EventLoop loop;
     private final Dht dht;
+    private final NameValidator names;
+    private final NameService nameService;
     private final long epochOffsetNanos;
     private final ExecutorService disk = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "barn-store");
@@ -59,14 +65,34 @@ public final class DhtService implements AutoCloseable {
     private long timerAt = Long.MAX_VALUE;
     private volatile boolean closed;
 
-    private DhtService(BarnNode node, StateStore store, DhtConfig config) {
+    private DhtService(BarnNode node, StateStore store, DhtConfig config, NameRules nameRules) {
         this.node = node;
         this.store = store;
         this.loop = node.eventLoopGroup().next();
         this.epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         var addresses = node.invite().addresses();
         Contact self = new Contact(node.id(), addresses.isEmpty() ? null : addresses.get(0));
-        this.dht = new Dht(config, self, RandomGeneratorFactory.of("L64X128MixRandom").create(new SecureRandom().nextLong()),
+        this.names = new NameValidator(nameRules, SignatureVerifier.ED25519);
+        Identity me = node.identity();
+        Countersigner countersigner = new Countersigner() {
+            @Override
+            public byte[] publicKey() {
+                return me.publicKey();
+            }
+
+            @Override
+            public long powNonce() {
+                return me.powNonce();
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return me.sign(message);
+            }
+        };
+        this.nameService = new NameService(this, me, store);
+        this.dht = new Dht(config, names, countersigner, self,
+                RandomGeneratorFactory.of("L64X128MixRandom").create(new SecureRandom().nextLong()),
                 SignatureVerifier.ED25519, System.nanoTime(), epochOffsetNanos);
     }
 
@@ -75,7 +101,13 @@ public final class DhtService implements AutoCloseable {
      * bootstraps from {@code seeds} plus the peers remembered from earlier runs.
      */
     public static DhtService start(BarnNode node, StateStore store, DhtConfig config, List<Contact> seeds) throws IOException {
-        DhtService s = new DhtService(node, store, config);
+        return start(node, store, config, NameRules.DEFAULT.withIdPow(node.config().link().pow()), seeds);
+    }
+
+    /** As above, with the root namespace's rules (a network parameter, like the proof of work). */
+    public static DhtService start(BarnNode node, StateStore store, DhtConfig config, NameRules nameRules, List<Contact> seeds)
+            throws IOException {
+        DhtService s = new DhtService(node, store, config, nameRules);
         List<StateStore.StoredRecord> held = store.records(System.currentTimeMillis());
         List<Contact> known = new ArrayList<>(seeds);
         known.addAll(store.peers(50));
@@ -111,6 +143,21 @@ public final class DhtService implements AutoCloseable {
             }
             return dht.put(now, record);
         }).thenApply(DhtEvent.PutResult.class::cast);
+    }
+
+    /** Has the k closest nodes to {@code key} countersign a claim commitment. */
+    public CompletableFuture<DhtEvent.CommitResult> commit(Key key, byte[] commitment) {
+        return query(now -> dht.commit(now, key, commitment)).thenApply(DhtEvent.CommitResult.class::cast);
+    }
+
+    /** The root namespace's rules this node keeps, and its judge of name records. */
+    public NameValidator names() {
+        return names;
+    }
+
+    /** Claims, reads and updates of names, as this node. */
+    public NameService nameService() {
+        return nameService;
     }
 
     public CompletableFuture<DhtEvent.FindNodeResult> findNode(Key target) {
@@ -366,6 +413,7 @@ public final class DhtService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        nameService.close();
         loop.execute(() -> {
             if (timer != null) {
                 timer.cancel(false);

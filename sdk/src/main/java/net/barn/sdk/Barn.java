@@ -59,6 +59,7 @@ public final class Barn implements AutoCloseable {
     /** Largest datagram payload, fixed by the link protocol. */
     public static final int MAX_DATAGRAM = 1200;
     private static final long REQUEST_TIMEOUT_MILLIS = 30_000;
+    static final long NAME_TIMEOUT_MILLIS = 300_000;
 
     private final Path socket;
     private final String app;
@@ -233,6 +234,45 @@ public final class Barn implements AutoCloseable {
         }
         return new DhtValue(r.getValue().toByteArray(), r.getSequence(), r.getPublisher(), r.getName(), r.getExpiresAtMillis(),
                 r.getAgreeing(), r.getConflicting(), r.getHops(), r.getLatencyMicros());
+    }
+
+    /**
+     * A name of the root namespace as the node read or stored it.
+     *
+     * @param agreeing replicas that returned exactly this record (reads)
+     * @param conflicting replicas that returned a record this one cannot replace (reads): a warning sign
+     * @param pin how the read compares with the claim the node pinned when it first saw the name
+     * @param stored replicas that accepted a claim or update
+     */
+    public record Name(boolean found, String name, List<String> owners, int threshold, long sequence, long leaseUntilMillis,
+            long expiresAtMillis, String state, String membership, String subNames, List<String> delegations,
+            long claimedAtMillis, int countersignatures, int handovers, int agreeing, int conflicting, String pin,
+            String pinNote, int stored, List<String> refused, long latencyMicros, long workMillis, long commitMillis,
+            long putMillis) {
+        static Name of(net.barn.wire.local.NameInfo i) {
+            return new Name(i.getFound(), i.getName(), List.copyOf(i.getOwnersList()), i.getThreshold(), i.getSequence(),
+                    i.getLeaseUntilMillis(), i.getExpiresAtMillis(), i.getState(), i.getMembership(), i.getSubNames(),
+                    List.copyOf(i.getDelegationsList()), i.getClaimedAtMillis(), i.getCountersignatures(), i.getHandovers(),
+                    i.getAgreeing(), i.getConflicting(), i.getPin(), i.getPinNote(), i.getStored(), List.copyOf(i.getRefusedList()),
+                    i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis());
+        }
+    }
+
+    /** Claims, reads and changes names; claims take seconds of work, so they wait up to {@value #NAME_TIMEOUT_MILLIS} ms. */
+    public Name name(net.barn.wire.local.NameRequest request) throws IOException {
+        long timeout = request.getOp() == net.barn.wire.local.NameRequest.Op.SHOW ? REQUEST_TIMEOUT_MILLIS : NAME_TIMEOUT_MILLIS;
+        return Name.of(call(AppMessage.newBuilder().setName(request), timeout).getNameInfo());
+    }
+
+    /** Reads a name from every replica it has; {@code repin} accepts what is read as the pinned claim. */
+    public Name nameShow(String name, boolean repin) throws IOException {
+        return name(net.barn.wire.local.NameRequest.newBuilder().setName(name).setRepin(repin).build());
+    }
+
+    /** Claims a free name for this node (admin applications only). */
+    public Name nameClaim(String name, int leaseDays) throws IOException {
+        return name(net.barn.wire.local.NameRequest.newBuilder().setOp(net.barn.wire.local.NameRequest.Op.CLAIM)
+                .setName(name).setLeaseDays(leaseDays).build());
     }
 
     /** Links the node to a peer by invite (admin applications only). */
@@ -441,12 +481,16 @@ public final class Barn implements AutoCloseable {
 
     /** Sends a request and waits for its reply; an Error reply becomes a {@link BarnException}. */
     NodeMessage call(AppMessage.Builder request) throws IOException {
+        return call(request, REQUEST_TIMEOUT_MILLIS);
+    }
+
+    NodeMessage call(AppMessage.Builder request, long timeoutMillis) throws IOException {
         int id = requests.incrementAndGet();
         CompletableFuture<NodeMessage> reply = new CompletableFuture<>();
         pending.put(id, reply);
         try {
             send(request.setRequest(id).build());
-            NodeMessage m = reply.get(REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            NodeMessage m = reply.get(timeoutMillis, TimeUnit.MILLISECONDS);
             if (m.hasError()) {
                 throw new BarnException(m.getError().getCode(), m.getError().getMessage());
             }
@@ -460,7 +504,7 @@ public final class Barn implements AutoCloseable {
             }
             throw new IOException(e.getCause());
         } catch (TimeoutException e) {
-            throw new BarnException(106, "the node did not answer within " + REQUEST_TIMEOUT_MILLIS / 1000 + " s");
+            throw new BarnException(106, "the node did not answer within " + timeoutMillis / 1000 + " s");
         } finally {
             pending.remove(id);
         }

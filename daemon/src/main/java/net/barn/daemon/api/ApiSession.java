@@ -382,6 +382,7 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             }
             case DHT_PUT -> dhtPut(request, app.getDhtPut());
             case DHT_GET -> dhtGet(request, app.getDhtGet());
+            case NAME -> name(request, app.getName());
             case PEERS -> reply(request, NodeMessage.newBuilder().setPeers(server.peers()));
             case ADD_PEER -> addPeer(request, app.getAddPeer().getInvite());
             case SUBSCRIBE -> {
@@ -762,6 +763,31 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
                         .setPublisher(publisher.toString()).setName(name).setExpiresAtMillis(r.record().expiresAtMillis());
             }
             reply(request, NodeMessage.newBuilder().setDhtRecord(b));
+        }));
+    }
+
+    private void name(int request, net.barn.wire.local.NameRequest req) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        if (req.getOp() != net.barn.wire.local.NameRequest.Op.SHOW && !grant.admin()) {
+            error(request, LocalError.NOT_ALLOWED, "only admin applications may claim or change names as this node");
+            return;
+        }
+        NameRequests.run(dht.nameService(), req).whenComplete((info, err) -> execute(() -> {
+            if (err != null) {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                boolean refused = cause instanceof net.barn.daemon.NameService.NameException || cause instanceof IllegalArgumentException;
+                if (refused) {
+                    error(request, LocalError.BAD_REQUEST, net.barn.daemon.NameService.reason(cause));
+                } else {
+                    error(request, ErrorCode.INTERNAL_ERROR.value(), "name request failed: " + net.barn.daemon.NameService.reason(cause));
+                }
+                return;
+            }
+            reply(request, NodeMessage.newBuilder().setNameInfo(info));
         }));
     }
 

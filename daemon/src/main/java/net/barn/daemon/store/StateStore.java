@@ -63,6 +63,8 @@ public final class StateStore implements AutoCloseable {
             st.execute("CREATE TABLE IF NOT EXISTS records(key BLOB NOT NULL, type INTEGER NOT NULL, record BLOB NOT NULL,"
                     + " own INTEGER NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY(key, type))");
             st.execute("CREATE TABLE IF NOT EXISTS peers(id BLOB PRIMARY KEY, address TEXT NOT NULL, last_seen INTEGER NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS name_pins(name TEXT PRIMARY KEY, commitment TEXT NOT NULL,"
+                    + " owners TEXT NOT NULL, first_seen INTEGER NOT NULL)");
             st.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" + SCHEMA + "')");
             try (ResultSet rs = st.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
                 int schema = rs.next() ? Integer.parseInt(rs.getString(1)) : -1;
@@ -183,6 +185,37 @@ public final class StateStore implements AutoCloseable {
             throw new IOException("cannot read peers: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** What this node saw first for a name: the claim (its commitment) and its owners then. */
+    public record NamePin(String name, String commitment, String owners, long firstSeenMillis) {}
+
+    public synchronized NamePin pin(String name) throws IOException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT commitment, owners, first_seen FROM name_pins WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new NamePin(name, rs.getString(1), rs.getString(2), rs.getLong(3)) : null;
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read a name pin: " + e.getMessage(), e);
+        }
+    }
+
+    /** Pins a name (replacing an earlier pin: only when the user accepts a change). At most 10,000 pins. */
+    public synchronized void savePin(NamePin pin) throws IOException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT OR REPLACE INTO name_pins(name, commitment, owners, first_seen) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, pin.name());
+            ps.setString(2, pin.commitment());
+            ps.setString(3, pin.owners());
+            ps.setLong(4, pin.firstSeenMillis());
+            ps.executeUpdate();
+            try (Statement st = db.createStatement()) {
+                st.execute("DELETE FROM name_pins WHERE name NOT IN (SELECT name FROM name_pins ORDER BY first_seen DESC LIMIT 10000)");
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot save a name pin: " + e.getMessage(), e);
+        }
     }
 
     public synchronized int recordCount() throws IOException {

@@ -1,0 +1,237 @@
+package net.barn.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import net.barn.sdk.Barn;
+import net.barn.sdk.Role;
+import net.barn.wire.local.NameRequest;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ns", mixinStandardHelpOptions = true,
+        description = {"The root namespace: top-level names (\"irc\", \"chess\") held in the root network with no registrar.",
+                "Claims are first come (a commitment countersigned by the name's replicas) and cost seconds of work;",
+                "names are leased and renewed; only their owners change them."},
+        subcommands = {NsCommand.Claim.class, NsCommand.Show.class, NsCommand.Renew.class, NsCommand.Transfer.class,
+                NsCommand.Policy.class, NsCommand.Delegate.class})
+final class NsCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Options and output every name command shares. */
+    abstract static class NameCall implements Callable<Integer> {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        NodeChoice node;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        abstract NameRequest request();
+
+        @Override
+        public Integer call() throws Exception {
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                Barn.Name n = barn.name(request());
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(json(n));
+                } else {
+                    print(n, out);
+                }
+                out.flush();
+                if (!n.found()) {
+                    return 1;
+                }
+                return n.conflicting() > 0 || n.pin().equals("different-claim") ? 2 : 0;
+            }
+        }
+
+        void print(Barn.Name n, PrintWriter out) {
+            if (!n.found()) {
+                out.printf("\"%s\" is not claimed (%.0f ms)%n", n.name(), n.latencyMicros() / 1000.0);
+                return;
+            }
+            out.printf("%s%n", n.name());
+            out.printf("  owners       %s%s%n", String.join(", ", n.owners()),
+                    n.threshold() > 1 ? " (" + n.threshold() + " must sign)" : "");
+            out.printf("  state        %s, lease until %s, free after %s%n", n.state(), Instant.ofEpochMilli(n.leaseUntilMillis()),
+                    Instant.ofEpochMilli(n.expiresAtMillis()));
+            out.printf("  policy       membership %s, sub-names by %s%s%n", n.membership(), n.subNames(),
+                    n.delegations().isEmpty() ? "" : ", delegated: " + String.join(", ", n.delegations()));
+            out.printf("  claimed      %s, countersigned by %d replicas, sequence %d, %d handovers%n",
+                    Instant.ofEpochMilli(n.claimedAtMillis()), n.countersignatures(), n.sequence(), n.handovers());
+            if (n.stored() > 0 || !n.refused().isEmpty()) {
+                out.printf("  stored on    %d replicas%s%n", n.stored(), n.refused().isEmpty() ? "" : "; refused by " + n.refused().size()
+                        + ": " + n.refused().get(0));
+            }
+            if (n.workMillis() > 0 || n.commitMillis() > 0) {
+                out.printf("  took         %.1f s (work %.1f s, countersigning %.1f s, storing %.1f s)%n", n.latencyMicros() / 1e6,
+                        n.workMillis() / 1e3, n.commitMillis() / 1e3, n.putMillis() / 1e3);
+            } else {
+                out.printf("  took         %.0f ms%n", n.latencyMicros() / 1000.0);
+            }
+            if (!n.pin().isEmpty() && !n.pin().equals("none")) {
+                out.printf("  replicas     %d agreed%s%n", n.agreeing(), n.conflicting() > 0
+                        ? ", WARNING: " + n.conflicting() + " answered with a conflicting record" : "");
+                out.printf("  pin          %s%s%n", n.pin(), n.pinNote().isEmpty() ? "" : " (" + n.pinNote() + ")");
+            }
+        }
+
+        static String json(Barn.Name n) {
+            return "{\"found\": " + n.found() + ", \"name\": " + Formats.json(n.name()) + ", \"owners\": "
+                    + n.owners().stream().map(Formats::json).toList() + ", \"threshold\": " + n.threshold()
+                    + ", \"sequence\": " + n.sequence() + ", \"lease_until_ms\": " + n.leaseUntilMillis()
+                    + ", \"expires_at_ms\": " + n.expiresAtMillis() + ", \"state\": " + Formats.json(n.state())
+                    + ", \"membership\": " + Formats.json(n.membership()) + ", \"sub_names\": " + Formats.json(n.subNames())
+                    + ", \"countersignatures\": " + n.countersignatures() + ", \"agreeing\": " + n.agreeing()
+                    + ", \"conflicting\": " + n.conflicting() + ", \"pin\": " + Formats.json(n.pin())
+                    + ", \"stored\": " + n.stored() + ", \"latency_us\": " + n.latencyMicros()
+                    + ", \"work_ms\": " + n.workMillis() + ", \"commit_ms\": " + n.commitMillis() + ", \"put_ms\": " + n.putMillis() + "}";
+        }
+    }
+
+    @Command(name = "claim", mixinStandardHelpOptions = true,
+            description = {"Claims a free top-level NAME for this node: seconds of Argon2id work, a commitment the name's",
+                    "replicas countersign, then the claim stored with them. Fails, saying why, if the name is held."})
+    static final class Claim extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Letters, digits, '-', '_'; case and Unicode forms fold.")
+        String name;
+
+        @Option(names = "--lease-days", defaultValue = "365", description = "Lease (default ${DEFAULT-VALUE}; renew before it ends).")
+        int leaseDays;
+
+        @Option(names = "--owner", paramLabel = "ID", description = "A co-owner's node id (repeat; include this node's to stay one).")
+        List<String> owners = new ArrayList<>();
+
+        @Option(names = "--threshold", defaultValue = "1", description = "Owners who must sign changes (k of m; default ${DEFAULT-VALUE}).")
+        int threshold;
+
+        @Option(names = "--invite-only", description = "Members need an invitation.")
+        boolean inviteOnly;
+
+        @Option(names = "--sub-names-by-owners", description = "Only owners and delegates create sub-names.")
+        boolean ownersOnly;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.CLAIM).setName(name).setLeaseDays(leaseDays)
+                    .addAllOwners(owners).setThreshold(threshold)
+                    .setMembership(inviteOnly ? NameRequest.Membership.INVITE_ONLY : NameRequest.Membership.OPEN)
+                    .setSubNames(ownersOnly ? NameRequest.SubNames.OWNERS : NameRequest.SubNames.MEMBERS).build();
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"Reads NAME from every replica: who owns it, how many replicas agreed, and whether it is the",
+                    "claim this node pinned when it first saw the name. Exit 2 on a conflict or a changed claim."})
+    static final class Show extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--repin", description = "Accept what is read as the pinned claim.")
+        boolean repin;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.SHOW).setName(name).setRepin(repin).build();
+        }
+    }
+
+    @Command(name = "renew", mixinStandardHelpOptions = true, description = "Renews the lease of a name this node owns.")
+    static final class Renew extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--lease-days", defaultValue = "365", description = "New lease from now (default ${DEFAULT-VALUE}).")
+        int leaseDays;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.RENEW).setName(name).setLeaseDays(leaseDays).build();
+        }
+    }
+
+    @Command(name = "transfer", mixinStandardHelpOptions = true,
+            description = "Hands a name this node owns to other owners, for good (they alone can change it after).")
+    static final class Transfer extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--to", required = true, paramLabel = "ID", description = "New owner's node id (repeat for several).")
+        List<String> to;
+
+        @Option(names = "--threshold", defaultValue = "1", description = "New owners who must sign changes (default ${DEFAULT-VALUE}).")
+        int threshold;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.TRANSFER).setName(name).addAllOwners(to).setThreshold(threshold).build();
+        }
+    }
+
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = "Sets who may join a namespace this node owns, and who may create sub-names in it.")
+    static final class Policy extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--membership", paramLabel = "open|invite-only")
+        String membership;
+
+        @Option(names = "--sub-names", paramLabel = "members|owners")
+        String subNames;
+
+        @Override
+        NameRequest request() {
+            NameRequest.Builder b = NameRequest.newBuilder().setOp(NameRequest.Op.POLICY).setName(name);
+            if (membership != null) {
+                b.setMembership(switch (membership) {
+                    case "open" -> NameRequest.Membership.OPEN;
+                    case "invite-only" -> NameRequest.Membership.INVITE_ONLY;
+                    default -> throw new IllegalArgumentException("--membership is open or invite-only");
+                });
+            }
+            if (subNames != null) {
+                b.setSubNames(switch (subNames) {
+                    case "members" -> NameRequest.SubNames.MEMBERS;
+                    case "owners" -> NameRequest.SubNames.OWNERS;
+                    default -> throw new IllegalArgumentException("--sub-names is members or owners");
+                });
+            }
+            return b.build();
+        }
+    }
+
+    @Command(name = "delegate", mixinStandardHelpOptions = true,
+            description = "Lets another node create sub-names under NAME/SUB and invite members (or withdraws it).")
+    static final class Delegate extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME/SUB", description = "e.g. irc/#barn")
+        String path;
+
+        @Option(names = "--to", paramLabel = "ID", description = "The delegate's node id; leave out to withdraw.")
+        String to;
+
+        @Override
+        NameRequest request() {
+            int slash = path.indexOf('/');
+            if (slash <= 0 || slash == path.length() - 1) {
+                throw new IllegalArgumentException("give NAME/SUB, e.g. irc/#barn");
+            }
+            return NameRequest.newBuilder().setOp(NameRequest.Op.DELEGATE).setName(path.substring(0, slash))
+                    .setPrefix(path.substring(slash + 1)).setDelegate(to == null ? "" : to).build();
+        }
+    }
+}

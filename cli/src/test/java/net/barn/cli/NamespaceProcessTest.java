@@ -1,0 +1,105 @@
+package net.barn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.identity.Invite;
+import net.barn.sdk.Barn;
+import net.barn.sdk.BarnException;
+import net.barn.sdk.Role;
+import net.barn.wire.local.NameRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The root namespace across real daemon processes on loopback: claim on one, resolve and change from others. */
+class NamespaceProcessTest {
+    private static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private static void awaitRoutingTable(Path data, int atLeast) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Barn b = Barn.connect(Barn.socketIn(data), "test", Role.CLIENT)) {
+            while (b.status().routingTable() < atLeast) {
+                assertThat(System.nanoTime()).as("routing table of " + data + " reaches " + atLeast).isLessThan(deadline);
+                Thread.sleep(50); // polling interval of the wait
+            }
+        }
+    }
+
+    private Barn connect(int i) throws Exception {
+        return Barn.connect(Barn.socketIn(tmp.resolve("n" + i)), "ns-test", Role.CLIENT);
+    }
+
+    private String cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return exit + "\n" + out + err;
+    }
+
+    @Test
+    void aNameClaimedOnOneDaemonIsResolvedByTheOthersAndOnlyItsOwnerChangesIt() throws Exception {
+        List<DaemonProcess> daemons = new ArrayList<>();
+        try {
+            daemons.add(DaemonProcess.start(tmp.resolve("n0")));
+            Invite first = daemons.get(0).invite(START);
+            for (int i = 1; i < 6; i++) {
+                daemons.add(DaemonProcess.start(tmp.resolve("n" + i), "--peer", first.toString()));
+            }
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                ids.add(daemons.get(i).invite(START).nodeId().toString());
+            }
+            for (int i = 0; i < 6; i++) {
+                awaitRoutingTable(tmp.resolve("n" + i), 4);
+            }
+            try (Barn owner = connect(2)) {
+                Barn.Name claimed = owner.nameClaim("IRC", 30);
+                assertThat(claimed.name()).isEqualTo("irc");
+                assertThat(claimed.owners()).containsExactly(ids.get(2));
+                assertThat(claimed.stored()).isGreaterThanOrEqualTo(3);
+                assertThat(claimed.countersignatures()).isGreaterThanOrEqualTo(3);
+            }
+            try (Barn reader = connect(5)) {
+                Barn.Name seen = reader.nameShow("irc", false);
+                assertThat(seen.found()).isTrue();
+                assertThat(seen.owners()).containsExactly(ids.get(2));
+                assertThat(seen.agreeing()).isGreaterThanOrEqualTo(3);
+                assertThat(seen.conflicting()).isZero();
+                assertThat(seen.pin()).isEqualTo("first-seen");
+                assertThat(reader.nameShow("Irc", false).pin()).isEqualTo("same");
+            }
+            // Someone else's claim of the same name is refused, saying why.
+            try (Barn rival = connect(4)) {
+                assertThatThrownBy(() -> rival.nameClaim("irc", 30)).isInstanceOf(BarnException.class)
+                        .hasMessageContaining("name held since");
+                assertThatThrownBy(() -> rival.name(NameRequest.newBuilder().setOp(NameRequest.Op.RENEW).setName("irc").build()))
+                        .hasMessageContaining("is not an owner");
+                assertThatThrownBy(() -> rival.nameClaim("no spaces", 30)).hasMessageContaining("U+0020 is not allowed");
+            }
+            // The owner hands it to node 4 from the command line; node 5 then sees the handover against its pin.
+            String transfer = cli("ns", "transfer", "irc", "--to", ids.get(4), "--data", tmp.resolve("n2").toString());
+            assertThat(transfer).startsWith("0\n").contains("owners       " + ids.get(4));
+            String shown = cli("ns", "show", "irc", "--data", tmp.resolve("n5").toString());
+            assertThat(shown).contains("owners       " + ids.get(4)).contains("pin          owners-handed-over");
+            try (Barn buyer = connect(4)) {
+                Barn.Name renewed = buyer.name(NameRequest.newBuilder().setOp(NameRequest.Op.RENEW).setName("irc").setLeaseDays(60).build());
+                assertThat(renewed.sequence()).isEqualTo(3);
+                assertThat(renewed.stored()).isGreaterThanOrEqualTo(3);
+            }
+        } finally {
+            for (DaemonProcess d : daemons) {
+                d.close();
+            }
+        }
+    }
+}

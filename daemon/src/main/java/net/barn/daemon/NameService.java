@@ -1,0 +1,302 @@
+package net.barn.daemon;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import net.barn.core.dht.DhtEvent;
+import net.barn.core.dht.Record;
+import net.barn.core.identity.Identity;
+import net.barn.core.identity.NodeId;
+import net.barn.core.namespace.NameClaims;
+import net.barn.core.namespace.NamePow;
+import net.barn.core.namespace.NameRecords;
+import net.barn.core.namespace.NameRules;
+import net.barn.core.namespace.NameState;
+import net.barn.core.namespace.NameSyntax;
+import net.barn.core.namespace.NameValidator;
+import net.barn.daemon.store.StateStore;
+import net.barn.wire.names.Delegation;
+import net.barn.wire.names.NamePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The root namespace as this node uses it: claims (work, commitment, reveal), reads that
+ * report how many replicas agreed and compare with the owner pinned when the name was first
+ * seen, and the owner's updates (renewal, transfer, policy, delegation). The proof of work
+ * runs on a thread of its own, never on an event loop.
+ */
+public final class NameService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NameService.class);
+    public static final long DAY_MILLIS = 86_400_000L;
+
+    private final DhtService dht;
+    private final Identity me;
+    private final StateStore store;
+    private final SecureRandom random = new SecureRandom();
+    private final ExecutorService work = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "barn-name-work");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public NameService(DhtService dht, Identity me, StateStore store) {
+        this.dht = dht;
+        this.me = me;
+        this.store = store;
+    }
+
+    private NameValidator validator() {
+        return dht.names();
+    }
+
+    private NameRules rules() {
+        return dht.names().rules();
+    }
+
+    /** A read of a name. {@code state} is null when no valid record was found. */
+    public record Resolution(String name, NameState state, int agreeing, int conflicting, Pin pin, String pinNote, long millis) {
+        public boolean found() {
+            return state != null;
+        }
+    }
+
+    /** How a read compares with what this node pinned. */
+    public enum Pin { FIRST_SEEN, SAME, OWNERS_HANDED_OVER, DIFFERENT_CLAIM, NONE }
+
+    /** What an update or claim did. */
+    public record Outcome(NameState state, int stored, List<String> refused, long workMillis, long commitMillis, long putMillis) {}
+
+    /** Terms of a new claim; empty owners means this node alone. */
+    public record ClaimTerms(long leaseMillis, List<NodeId> owners, int threshold, NamePolicy policy) {}
+
+    /** Refused with the reason a user should see. */
+    public static final class NameException extends RuntimeException {
+        public NameException(String message) {
+            super(message);
+        }
+    }
+
+    private static String normal(String raw) {
+        try {
+            return NameSyntax.normaliseTopLevel(raw);
+        } catch (IllegalArgumentException e) {
+            throw new NameException(e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Reads a name from every replica; {@code repin}: accept what is read as the new pin. */
+    public CompletableFuture<Resolution> show(String raw, boolean repin) {
+        String name;
+        try {
+            name = normal(raw);
+        } catch (NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long start = System.nanoTime();
+        return dht.get(NameRecords.nameKey(name), NameRecords.NAME).thenApply(g -> {
+            NameState s = g.record() == null ? null : validator().judge(g.record(), dht.nowMillis());
+            Pin pin = Pin.NONE;
+            String note = "";
+            if (s != null) {
+                try {
+                    String[] pinned = comparePin(name, s, repin);
+                    pin = Pin.valueOf(pinned[0]);
+                    note = pinned[1];
+                } catch (IOException e) {
+                    note = "could not read or save the pin: " + e.getMessage();
+                }
+            }
+            return new Resolution(name, s, g.agreeing(), g.conflicting(), pin, note, (System.nanoTime() - start) / 1_000_000);
+        });
+    }
+
+    private String[] comparePin(String name, NameState s, boolean repin) throws IOException {
+        String owners = owners(s);
+        StateStore.NamePin p = store.pin(name);
+        if (p == null || repin) {
+            store.savePin(new StateStore.NamePin(name, s.commitment(), owners, dht.nowMillis()));
+            return new String[] {p == null ? "FIRST_SEEN" : "SAME", p == null ? "pinned now" : "pin replaced"};
+        }
+        if (!p.commitment().equals(s.commitment())) {
+            return new String[] {"DIFFERENT_CLAIM", "WARNING: this is not the claim pinned on "
+                    + java.time.Instant.ofEpochMilli(p.firstSeenMillis()) + " (owners then " + p.owners()
+                    + "); someone may be answering for this name falsely. Accept it only if you know why: ns show --repin"};
+        }
+        if (!p.owners().equals(owners)) {
+            return new String[] {"OWNERS_HANDED_OVER", "owners changed since pinned (were " + p.owners()
+                    + "), by a handover the owners signed; ns show --repin to accept"};
+        }
+        return new String[] {"SAME", "matches the pin of " + java.time.Instant.ofEpochMilli(p.firstSeenMillis())};
+    }
+
+    static String owners(NameState s) {
+        return s.owners().stream().map(NodeId::toString).collect(Collectors.joining(","));
+    }
+
+    // ---------------------------------------------------------------- claiming
+
+    /**
+     * Claims a free name: work on the commitment, the commitment countersigned by the name's
+     * replicas, then the claim stored with them. Fails with the replicas' reasons if the name
+     * is held or the claim is refused.
+     */
+    public CompletableFuture<Outcome> claim(String raw, ClaimTerms terms) {
+        String name;
+        try {
+            name = normal(raw);
+            if (terms.leaseMillis() < 60_000 || terms.leaseMillis() > rules().maxLeaseMillis()) {
+                throw new NameException("lease must be 1 min to "
+                        + rules().maxLeaseMillis() / DAY_MILLIS + " days");
+            }
+        } catch (NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<NodeId> owners = terms.owners().isEmpty() ? List.of(me.id()) : terms.owners();
+        NameClaims.Terms t = new NameClaims.Terms(owners, terms.threshold(), terms.policy(), terms.leaseMillis());
+        byte[] salt = new byte[NameRecords.SALT_BYTES];
+        random.nextBytes(salt);
+        byte[] commitment = NameRecords.commitment(name, me.publicKey(), salt);
+        long t0 = System.nanoTime();
+        long[] marks = new long[3];
+        return dht.get(NameRecords.nameKey(name), NameRecords.NAME).thenCompose(g -> {
+            if (g.record() != null) {
+                NameState held = validator().judge(g.record(), dht.nowMillis());
+                if (held.claimedAtMillis() + rules().revealWindowMillis() < dht.nowMillis()) {
+                    throw new NameException("\"" + name + "\" is held by " + owners(held)
+                            + (held.inGrace(dht.nowMillis()) ? " (in its grace period)" : "") + " until "
+                            + java.time.Instant.ofEpochMilli(held.leaseUntilMillis()));
+                }
+            }
+            log.info("claiming \"{}\": doing the work ({} KiB Argon2id, {} bits)", name, rules().argon2MemoryKiB(), rules().powBits());
+            return CompletableFuture.supplyAsync(() -> NamePow.solve(commitment, 0, rules()), work);
+        }).thenCompose(nonce -> {
+            marks[0] = System.nanoTime();
+            return dht.commit(NameRecords.nameKey(name), commitment).thenApply(c -> {
+                marks[1] = System.nanoTime();
+                if (c.countersignatures().isEmpty()) {
+                    throw new NameException("no replica countersigned the claim of \"" + name
+                            + "\": " + summary(c.refused()));
+                }
+                return NameClaims.firstClaim(name, me, salt, nonce, c.countersignatures(), t, dht.nowMillis(), rules());
+            });
+        }).thenCompose(record -> publish(record, p -> {
+            marks[2] = System.nanoTime();
+            return new Outcome(validator().judge(record, dht.nowMillis()), p.stored(), p.refused(),
+                    (marks[0] - t0) / 1_000_000, (marks[1] - marks[0]) / 1_000_000, (marks[2] - marks[1]) / 1_000_000);
+        }));
+    }
+
+    private CompletableFuture<Outcome> publish(Record record, Function<DhtEvent.PutResult, Outcome> outcome) {
+        return dht.put(record, true).thenApply(p -> {
+            if (p.stored() == 0) {
+                throw new NameException("no replica stored it: " + summary(p.refused()));
+            }
+            Outcome o = outcome.apply(p);
+            try {
+                store.savePin(new StateStore.NamePin(o.state().name(), o.state().commitment(), owners(o.state()), dht.nowMillis()));
+            } catch (IOException e) {
+                log.warn("could not pin {}: {}", o.state().name(), e.getMessage());
+            }
+            return o;
+        });
+    }
+
+    private static String summary(List<String> reasons) {
+        if (reasons.isEmpty()) {
+            return "no replica answered";
+        }
+        // Replicas mostly say the same thing: show each reason once, with how many said it.
+        var counts = new java.util.LinkedHashMap<String, Integer>();
+        for (String r : reasons) {
+            int colon = r.indexOf(": ");
+            counts.merge(colon > 0 ? r.substring(colon + 2) : r, 1, Integer::sum);
+        }
+        return counts.entrySet().stream().map(e -> e.getKey() + (e.getValue() > 1 ? " (" + e.getValue() + " replicas)" : ""))
+                .collect(Collectors.joining("; "));
+    }
+
+    // ---------------------------------------------------------------- updating
+
+    /** Renews the lease for {@code leaseMillis} from now. */
+    public CompletableFuture<Outcome> renew(String raw, long leaseMillis) {
+        return update(raw, s -> NameClaims.update(s, NameClaims.renew(dht.nowMillis(), leaseMillis), List.of(me), me, rules()));
+    }
+
+    /** Hands the name to {@code owners}, {@code threshold} of whom must sign its later updates. */
+    public CompletableFuture<Outcome> transfer(String raw, List<NodeId> owners, int threshold) {
+        if (owners.isEmpty() || threshold < 1 || threshold > owners.size()) {
+            return CompletableFuture.failedFuture(new NameException(
+                    "a transfer needs 1.." + NameRules.MAX_OWNERS + " new owners and 1 <= threshold <= their number"));
+        }
+        return update(raw, s -> NameClaims.transfer(s, owners, threshold, List.of(me), me, rules()));
+    }
+
+    /** Sets who may join the namespace and who may create sub-names. */
+    public CompletableFuture<Outcome> policy(String raw, NamePolicy.Membership membership, NamePolicy.SubNames subNames) {
+        return update(raw, s -> NameClaims.update(s, NameClaims.policy(s.policy().toBuilder()
+                .setMembership(membership == null ? s.policy().getMembership() : membership)
+                .setSubNames(subNames == null ? s.policy().getSubNames() : subNames).build()), List.of(me), me, rules()));
+    }
+
+    /** Lets {@code delegate} create sub-names under {@code prefix} and invite members (null delegate: withdraw). */
+    public CompletableFuture<Outcome> delegate(String raw, String prefix, NodeId delegate) {
+        String label;
+        try {
+            label = NameSyntax.normalise("x/" + prefix).substring(2);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new NameException(e.getMessage()));
+        }
+        return update(raw, s -> {
+            List<Delegation> kept = new ArrayList<>(s.policy().getDelegationsList());
+            kept.removeIf(d -> d.getPrefix().equals(label));
+            if (delegate != null) {
+                kept.add(Delegation.newBuilder().setPrefix(label)
+                        .setDelegate(com.google.protobuf.ByteString.copyFrom(delegate.toBytes())).build());
+            }
+            if (kept.size() > NameRules.MAX_DELEGATIONS) {
+                throw new NameException("at most " + NameRules.MAX_DELEGATIONS + " delegations");
+            }
+            return NameClaims.update(s, NameClaims.policy(s.policy().toBuilder().clearDelegations().addAllDelegations(kept).build()),
+                    List.of(me), me, rules());
+        });
+    }
+
+    private CompletableFuture<Outcome> update(String raw, Function<NameState, Record> change) {
+        return show(raw, false).thenCompose(r -> {
+            if (!r.found()) {
+                throw new NameException("\"" + r.name() + "\" is not claimed");
+            }
+            if (!r.state().owners().contains(me.id())) {
+                throw new NameException("this node (" + me.id().shortForm() + ") is not an owner of \""
+                        + r.name() + "\"; its owners are " + owners(r.state()));
+            }
+            if (r.state().threshold() > 1) {
+                throw new NameException("\"" + r.name() + "\" needs " + r.state().threshold()
+                        + " owners' signatures; collecting them from other nodes is not supported by this command yet");
+            }
+            Record next = change.apply(r.state());
+            return publish(next, p -> new Outcome(validator().judge(next, dht.nowMillis()), p.stored(), p.refused(), 0, 0, 0));
+        });
+    }
+
+    /** Unwraps the reason a name operation failed, for a user. */
+    public static String reason(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    @Override
+    public void close() {
+        work.shutdownNow();
+    }
+}
