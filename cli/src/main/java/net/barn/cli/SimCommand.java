@@ -3,13 +3,14 @@ package net.barn.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import net.barn.sim.DhtScenario;
+import net.barn.sim.NameAttackScenario;
 import net.barn.sim.SimReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Runs a deterministic simulation of many nodes; the same seed gives the same run.",
-        subcommands = {SimCommand.Dht.class})
+        subcommands = {SimCommand.Dht.class, SimCommand.Names.class})
 final class SimCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -77,6 +78,52 @@ final class SimCommand implements Runnable {
             if (!r.violations().isEmpty()) {
                 System.out.println("FAILED: seed " + common.seed + " broke a safety invariant; replay with:");
                 System.out.println("  " + p.replayCommand(common.out.toString()));
+                return 3;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "names", mixinStandardHelpOptions = true,
+            description = {"The root namespace under attack: a share of the ids collude to take names others hold or are",
+                    "claiming (squat, forged transfer, backdated claim, front-running), lying on every read; honest",
+                    "nodes read each attacked name. Fails (exit 3) if any honest read returns an attacker as owner."})
+    static final class Names implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "10000", description = "Number of nodes (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--malicious", defaultValue = "0.2", description = "Share of colluding ids (default ${DEFAULT-VALUE}).")
+        double malicious;
+
+        @Option(names = "--names", defaultValue = "100", description = "Names honest nodes claim first (default ${DEFAULT-VALUE}).")
+        int names;
+
+        @Option(names = "--trials", defaultValue = "1000", description = "Attacks (default ${DEFAULT-VALUE}).")
+        int trials;
+
+        @Option(names = "--churn", defaultValue = "0.1", description = "Share of nodes leaving per hour (default ${DEFAULT-VALUE}).")
+        double churn;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Where the replay line goes on failure (default: none).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            if (nodes < 50 || nodes > 1_000_000 || malicious < 0 || malicious >= 1 || names < 1 || trials < 1 || churn < 0 || churn > 1) {
+                throw new IllegalArgumentException("need 50 <= nodes <= 1000000, 0 <= malicious < 1, names >= 1, trials >= 1, 0 <= churn <= 1");
+            }
+            NameAttackScenario.Params p = NameAttackScenario.Params.defaults(nodes, seed).with(malicious, names, trials, churn);
+            NameAttackScenario scenario = new NameAttackScenario(p);
+            scenario.onProgress(line -> System.err.println("barn sim: " + line));
+            NameAttackScenario.Result r = scenario.run();
+            NameAttackScenario.summary(r, System.out);
+            if (!r.violations().isEmpty()) {
+                r.violations().stream().limit(20).forEach(v -> System.out.println("VIOLATION: " + v));
+                System.out.println("FAILED: seed " + seed + "; replay with:");
+                System.out.println("  " + p.replayCommand(out == null ? "/tmp/barn-sim-names" : out.toString()));
                 return 3;
             }
             return 0;

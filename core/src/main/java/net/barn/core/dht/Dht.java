@@ -219,9 +219,10 @@ public final class Dht {
     public long get(long now, Key key, int type) {
         // Where competing records can exist (claims of one name), hear every replica, not a quorum:
         // a few liars answering first must not decide the read.
-        int quorum = type == rules.commitType() ? config.k() : config.quorum();
-        return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, config.k()),
-                config.disjointPaths(), null, null, quorum);
+        int width = replicas(type);
+        int quorum = type == rules.commitType() ? width : config.quorum();
+        return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, width),
+                config.disjointPaths(), null, null, quorum, width);
     }
 
     /** Stores a record on the k nodes closest to its key (and keeps it here, to republish). */
@@ -233,8 +234,9 @@ public final class Dht {
             return id;
         }
         keep(record, now, true);
-        return startQuery(now, Goal.PUT, Lookup.Kind.NODES, record.key(), 0, table.closest(record.key(), config.k()),
-                config.disjointPaths(), record);
+        int width = replicas(record.type());
+        return startQuery(now, Goal.PUT, Lookup.Kind.NODES, record.key(), 0, table.closest(record.key(), width),
+                config.disjointPaths(), record, null, config.quorum(), width);
     }
 
     /**
@@ -260,20 +262,21 @@ public final class Dht {
         if (commitment.length != Countersigning.COMMITMENT_BYTES) {
             throw new IllegalArgumentException("a commitment is 32 bytes");
         }
-        return startQuery(now, Goal.COMMIT, Lookup.Kind.NODES, key, 0, table.closest(key, config.k()),
-                config.disjointPaths(), null, commitment.clone(), config.quorum());
+        int width = replicas(rules.commitType());
+        return startQuery(now, Goal.COMMIT, Lookup.Kind.NODES, key, 0, table.closest(key, width),
+                config.disjointPaths(), null, commitment.clone(), config.quorum(), width);
     }
 
     private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
             Record record) {
-        return startQuery(now, goal, kind, target, type, start, paths, record, null, config.quorum());
+        return startQuery(now, goal, kind, target, type, start, paths, record, null, config.quorum(), config.k());
     }
 
     private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
-            Record record, byte[] commitment, int quorum) {
+            Record record, byte[] commitment, int quorum, int width) {
         long id = nextQueryId++;
         table.touched(target, now);
-        Lookup lookup = new Lookup(id, kind, target, type, self.id(), start, paths, config.k(), config.alpha(),
+        Lookup lookup = new Lookup(id, kind, target, type, self.id(), start, paths, width, config.alpha(),
                 quorum, now, config.lookupTimeoutNanos(), config.stallNanos());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
@@ -379,7 +382,7 @@ public final class Dht {
         int agreeing = mine != null && mine.sameAs(best) ? 1 : 0;
         int conflicting = 0;
         Set<NodeId> upToDate = new HashSet<>();
-        Set<NodeId> nearTarget = valid.isEmpty() ? Set.of() : neighbourhood(l.target);
+        Set<NodeId> nearTarget = valid.isEmpty() ? Set.of() : neighbourhood(l.target, l.recordType);
         for (Lookup.Answer a : valid) {
             if (a.record().sameAs(best)) {
                 agreeing++;
@@ -392,13 +395,13 @@ public final class Dht {
         int repaired = 0;
         if (best != null) {
             if (local != null && !local.record.sameAs(best)
-                    && rules.replaces(local.record, best, nowMs, neighbourhood(best.key())) == null) {
+                    && rules.replaces(local.record, best, nowMs, neighbourhood(best.key(), best.type())) == null) {
                 keep(best, now, local.own, true); // we hold this key: move our copy forward
             } else if (local == null) {
                 keepIfResponsible(best, now);
             }
             for (Contact c : closest) {
-                if (!upToDate.contains(c.id()) && repaired < config.k()) {
+                if (!upToDate.contains(c.id()) && repaired < replicas(best.type())) {
                     request(now, c, new DhtMessage.Store(messageId(), self, best), Purpose.REPAIR, 0);
                     repaired++;
                 }
@@ -537,18 +540,19 @@ public final class Dht {
                 return new DhtMessage.Stored(s.id(), self, false, "holding another record with this sequence",
                         held.record.sequence());
             }
-            String why = rules.replaces(held.record, r, nowMillis(now), neighbourhood(r.key()));
+            String why = rules.replaces(held.record, r, nowMillis(now), neighbourhood(r.key(), r.type()));
             if (why != null) {
                 return new DhtMessage.Stored(s.id(), self, false, why, held.record.sequence());
             }
         } else {
-            if (table.closerThanSelf(r.key()) >= config.k()) {
-                return new DhtMessage.Stored(s.id(), self, false, "not among the k closest to this key", 0);
+            if (table.closerThanSelf(r.key()) >= replicas(r.type())) {
+                return new DhtMessage.Stored(s.id(), self, false, "not among the " + replicas(r.type())
+                        + " closest to this key", 0);
             }
             if (records.size() >= config.maxRecords()) {
                 return new DhtMessage.Stored(s.id(), self, false, "store full", 0);
             }
-            String why = rules.admits(r, nowMillis(now), neighbourhood(r.key()));
+            String why = rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type()));
             if (why != null) {
                 return new DhtMessage.Stored(s.id(), self, false, why, 0);
             }
@@ -557,11 +561,18 @@ public final class Dht {
         return new DhtMessage.Stored(s.id(), self, true, "", r.sequence());
     }
 
-    /** The ids this node knows closest to a key (twice k of them), itself included. */
-    private Set<NodeId> neighbourhood(Key key) {
+    private int replicas(int type) {
+        return Math.max(config.k(), Math.min(64, rules.replicas(type, config.k())));
+    }
+
+    /**
+     * The ids this node knows closest to a key: the replica set of a record type and half a
+     * bucket more, for views that differ a little; itself included.
+     */
+    private Set<NodeId> neighbourhood(Key key, int type) {
         Set<NodeId> ids = new HashSet<>();
         ids.add(self.id());
-        for (Contact c : table.closest(key, 2 * config.k())) {
+        for (Contact c : table.closest(key, replicas(type) + config.k() / 2)) {
             ids.add(c.id());
         }
         return ids;
@@ -573,8 +584,8 @@ public final class Dht {
         String why = null;
         if (countersigner == null) {
             why = "this node does not countersign";
-        } else if (table.closerThanSelf(c.key()) >= config.k()) {
-            why = "not among the k closest to this key";
+        } else if (table.closerThanSelf(c.key()) >= replicas(rules.commitType())) {
+            why = "not among the " + replicas(rules.commitType()) + " closest to this key";
         } else {
             Held h = records.get(new Slot(c.key(), rules.commitType()));
             Record held = h != null && h.record.expiresAtMillis() > nowMs ? h.record : null;
@@ -596,8 +607,8 @@ public final class Dht {
     }
 
     private void keepIfResponsible(Record r, long now) {
-        if (table.closerThanSelf(r.key()) < config.k() && records.size() < config.maxRecords()
-                && rules.admits(r, nowMillis(now), neighbourhood(r.key())) == null) {
+        if (table.closerThanSelf(r.key()) < replicas(r.type()) && records.size() < config.maxRecords()
+                && rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type())) == null) {
             keep(r, now, false);
         }
     }
@@ -707,8 +718,10 @@ public final class Dht {
             return;
         }
         q.catchingUp = true;
+        int width = replicas(q.record.type());
         startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, q.record.key(), q.record.type(),
-                table.closest(q.record.key(), config.k()), 1, null);
+                table.closest(q.record.key(), width), 1, null, null,
+                q.record.type() == rules.commitType() ? width : config.quorum(), width);
     }
 
     private void storeAnswered(long now, long queryId, boolean accepted, String why) {
@@ -842,7 +855,9 @@ public final class Dht {
             }
         }
         for (Record r : toReplicate) {
-            startQuery(now, Goal.REPLICATE, Lookup.Kind.NODES, r.key(), 0, table.closest(r.key(), config.k()), 1, r);
+            int width = replicas(r.type());
+            startQuery(now, Goal.REPLICATE, Lookup.Kind.NODES, r.key(), 0, table.closest(r.key(), width), 1, r, null,
+                    config.quorum(), width);
         }
         if (bootstrapped) {
             refreshStaleBuckets(now, config.refreshIntervalNanos());

@@ -47,6 +47,14 @@ public interface RecordRules {
         return "this network has no claims to commit to";
     }
 
+    /**
+     * How many of the nodes closest to a key hold its records of {@code type}: {@code k} by
+     * default; more where a read must survive a larger share of lying replicas.
+     */
+    default int replicas(int type, int k) {
+        return k;
+    }
+
     /** The record type a commit under a key is for. */
     default int commitType() {
         return -1;

@@ -12,8 +12,8 @@ import net.barn.core.identity.PowParams;
  * @param graceMillis after the lease ends, how long only the owners may renew before the name is free
  * @param revealWindowMillis a claim must be revealed this soon after its commitment was countersigned;
  *     after it, no earlier commitment can appear and the claim is final
- * @param countersignQuorum countersignatures from the name's replica set a new claim needs (fewer
- *     only where the replica set itself is smaller: a majority of it)
+ * @param countersignQuorum countersignatures from the name's replica set (2k nodes) a new claim
+ *     needs: a majority of it by default, fewer only where the network is smaller (a majority of it)
  * @param clockSkewMillis how far in the future a signed time may lie
  * @param idPow the network's identity proof of work, which countersigners must show
  */
@@ -30,12 +30,12 @@ public record NameRules(int argon2MemoryKiB, int argon2Iterations, int powBits, 
      * 2020s server core) and 7 bits, so a claim costs about 3 s of one core on average and
      * checking one costs one attempt; leases of up to a year.
      */
-    public static final NameRules DEFAULT = new NameRules(16 * 1024, 2, 7, 365 * DAY, 30 * DAY, 3600 * 1000L, 11,
+    public static final NameRules DEFAULT = new NameRules(16 * 1024, 2, 7, 365 * DAY, 30 * DAY, 3600 * 1000L, 21,
             5 * 60 * 1000L, PowParams.DEFAULT);
 
     /** For tests: trivial work, same rules otherwise. */
     public static NameRules forTests(PowParams idPow) {
-        return new NameRules(8, 1, 1, 365 * DAY, 30 * DAY, 3600 * 1000L, 11, 5 * 60 * 1000L, idPow);
+        return new NameRules(8, 1, 1, 365 * DAY, 30 * DAY, 3600 * 1000L, 21, 5 * 60 * 1000L, idPow);
     }
 
     public NameRules {

@@ -319,7 +319,7 @@ public final class NameValidator implements RecordRules {
             }
             return null;
         }
-        if (in.priorityMillis() < h.priorityMillis()) {
+        if (contestPriority(in, neighbourhood) < contestPriority(h, neighbourhood)) {
             String why = countersignedHere(in, neighbourhood);
             return why == null ? null : "competing claim: " + why;
         }
@@ -354,11 +354,41 @@ public final class NameValidator implements RecordRules {
         return null;
     }
 
+    /**
+     * When a claim came first, as far as this replica can tell: its own countersigned time,
+     * or later if the countersigners this replica knows near the name saw it later. Distant
+     * colluders can backdate countersignatures; the name's neighbourhood (mostly honest) cannot
+     * be made to.
+     */
+    private long contestPriority(NameState s, Set<NodeId> neighbourhood) {
+        List<Long> here = new ArrayList<>();
+        NameClaim c = NameRecords.parts(s.record()).claim();
+        for (Countersignature cs : c.getOrigin().getCountersignaturesList()) {
+            if (neighbourhood.contains(NodeId.ofPublicKey(cs.getSignerKey().toByteArray()))) {
+                here.add(cs.getAtMillis());
+            }
+        }
+        int needed = needed(s, neighbourhood);
+        if (here.size() < needed) {
+            return s.priorityMillis();
+        }
+        here.sort(null);
+        return Math.max(s.priorityMillis(), here.get(needed - 1));
+    }
+
+    private int needed(NameState s, Set<NodeId> neighbourhood) {
+        int around = (int) neighbourhood.stream().filter(id -> !id.equals(s.claimant())).count();
+        return Math.max(1, Math.min(rules.countersignQuorum(), Math.min(around, 2 * rules.countersignQuorum() - 1) / 2 + 1));
+    }
+
+    @Override
+    public int replicas(int type, int k) {
+        return type == NameRecords.NAME ? 2 * k : k;
+    }
+
     /** Null if enough of the claim's countersigners are among the ids this replica knows closest to the name. */
     private String countersignedHere(NameState s, Set<NodeId> neighbourhood) {
-        NodeId claimant = s.claimant();
-        int around = (int) neighbourhood.stream().filter(id -> !id.equals(claimant)).count();
-        int needed = Math.min(rules.countersignQuorum(), Math.min(around, 2 * rules.countersignQuorum() - 1) / 2 + 1);
+        int needed = needed(s, neighbourhood);
         int here = 0;
         for (NodeId h : s.countersigners()) {
             if (neighbourhood.contains(h)) {
