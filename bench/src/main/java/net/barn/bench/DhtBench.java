@@ -26,7 +26,7 @@ public final class DhtBench {
     /** The daemon's idle-link timeout (120 s) plus a margin: links made by the workload are gone after it. */
     private static final int SETTLE_SECONDS = 130;
 
-    private record Daemon(Process process, Invite invite, Path socket) {}
+    record Daemon(Process process, Invite invite, Path socket) {}
 
     public static void run(int nodes, int idleSeconds) throws Exception {
         if (nodes < 3 || nodes > 64 || idleSeconds < 0 || idleSeconds > 1800) {
@@ -108,7 +108,7 @@ public final class DhtBench {
         }
     }
 
-    private static double pct(double[] sorted, double p) {
+    static double pct(double[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))];
     }
 
@@ -141,7 +141,7 @@ public final class DhtBench {
         return new long[] {in, out};
     }
 
-    private static void awaitTable(Daemon d, int size) throws Exception {
+    static void awaitTable(Daemon d, int size) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try (Barn b = Barn.connect(d.socket(), "bench", Role.CLIENT)) {
             while (b.status().routingTable() < size) {
@@ -153,7 +153,7 @@ public final class DhtBench {
         }
     }
 
-    private static Daemon start(Path dir, PowParams pow, List<String> seeds) throws IOException {
+    static Daemon start(Path dir, PowParams pow, List<String> seeds) throws IOException {
         Path socket = dir.resolve("api.sock");
         List<String> args = new ArrayList<>(List.of(pow.toString(), socket.toString(), "dht"));
         args.addAll(seeds);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.IdentityCost.class,
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.IdentityCost.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -67,6 +67,23 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.DhtBench.run(nodes, idle);
+            return 0;
+        }
+    }
+
+    @Command(name = "names", mixinStandardHelpOptions = true,
+            description = {"The root namespace on daemons on loopback: claim latency at the network's default work",
+                    "(work, countersigning, storing) and resolution latency from every other node."})
+    static final class Names implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "20", description = "Daemons (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--claims", defaultValue = "10", description = "Names claimed (default ${DEFAULT-VALUE}).")
+        int claims;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.NameBench.run(nodes, claims);
             return 0;
         }
     }

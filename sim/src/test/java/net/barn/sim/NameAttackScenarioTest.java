@@ -19,6 +19,8 @@ class NameAttackScenarioTest {
         assertThat(r.successes()).isZero();
         // The colluders were at work: honest reads saw their forgeries and flagged them.
         assertThat(r.tallies().values().stream().mapToInt(NameAttackScenario.Tally::readsFlaggingConflict).sum()).isPositive();
+        // And no honest replica took a forgery: holders refuse them, empty replicas ask the others first.
+        assertThat(r.tallies().values().stream().mapToInt(NameAttackScenario.Tally::honestReplicasStoringForgery).sum()).isZero();
     }
 
     @Test

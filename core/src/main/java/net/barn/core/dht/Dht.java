@@ -55,6 +55,7 @@ public final class Dht {
         final Lookup lookup;
         final Record record; // PUT and REPLICATE: what to store
         byte[] commitment; // COMMIT: what to have countersigned
+        Slot asking; // CATCH_UP started by askNeighbours
         final List<DhtMessage.Countersigned> countersigned = new ArrayList<>();
         int storesOutstanding;
         int stored;
@@ -98,6 +99,7 @@ public final class Dht {
     private final PriorityQueue<Pending> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     private final Map<Long, Query> queries = new HashMap<>();
     private final Map<Slot, Held> records = new HashMap<>();
+    private final Set<Slot> askingNeighbours = new HashSet<>();
     /** Commitments this node countersigned, and when it first saw each: bounded, oldest go first. */
     private final Map<String, Long> commitments = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -410,6 +412,9 @@ public final class Dht {
         DhtEvent.GetResult result = new DhtEvent.GetResult(best, agreeing, conflicting, repaired, l.hops(), l.hopsToFirstValue(),
                 now - l.startedNanos, l.requests());
         if (q.goal == Goal.CATCH_UP) {
+            if (q.asking != null) {
+                askingNeighbours.remove(q.asking);
+            }
             queries.remove(id); // internal: the newest record is kept above, nobody waits for the answer
         } else {
             done(id, result);
@@ -556,6 +561,11 @@ public final class Dht {
             if (why != null) {
                 return new DhtMessage.Stored(s.id(), self, false, why, 0);
             }
+            if (rules.asksNeighbours(r, nowMillis(now))) {
+                askNeighbours(now, r.key(), r.type());
+                return new DhtMessage.Stored(s.id(), self, false,
+                        "holding nothing under this key yet: reading the other replicas first", 0);
+            }
         }
         keep(r, now, false, true);
         return new DhtMessage.Stored(s.id(), self, true, "", r.sequence());
@@ -576,6 +586,23 @@ public final class Dht {
             ids.add(c.id());
         }
         return ids;
+    }
+
+    /** Reads a key from its replicas and keeps the majority's record (at most 16 such reads at once, one per key). */
+    private void askNeighbours(long now, Key key, int type) {
+        Slot slot = new Slot(key, type);
+        if (askingNeighbours.size() >= 16 || !askingNeighbours.add(slot)) {
+            return;
+        }
+        int width = replicas(type);
+        long id = startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, key, type, table.closest(key, width), config.disjointPaths(),
+                null, null, width, width);
+        Query q = queries.get(id);
+        if (q != null) {
+            q.asking = slot;
+        } else {
+            askingNeighbours.remove(slot);
+        }
     }
 
     /** A replica's answer to a claim commitment: countersigned, with when it first saw it, or refused. */

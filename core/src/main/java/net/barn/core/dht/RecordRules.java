@@ -31,6 +31,15 @@ public interface RecordRules {
     }
 
     /**
+     * True if a replica holding nothing under the key should not take {@code r} on the
+     * sender's word but read what the other replicas hold and keep the majority's record: for
+     * records whose validity alone cannot tell an old truth from an old-looking forgery.
+     */
+    default boolean asksNeighbours(Record r, long nowMillis) {
+        return false;
+    }
+
+    /**
      * Which history a record belongs to: records of one lineage are ordered by sequence;
      * records of different lineages compete (readers side with the most replicas). The
      * default puts every record of a key in one lineage.

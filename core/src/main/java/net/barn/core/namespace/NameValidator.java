@@ -328,6 +328,23 @@ public final class NameValidator implements RecordRules {
                 + " by " + h.owners().get(0).shortForm();
     }
 
+    /**
+     * A claim older than the reveal window, offered to a replica that holds nothing for the
+     * name: it may be the name's real history or an old-looking forgery by colluders, and
+     * only the other replicas can tell. The replica reads them and keeps the majority's.
+     */
+    @Override
+    public boolean asksNeighbours(Record r, long nowMillis) {
+        if (r.type() != NameRecords.NAME) {
+            return false;
+        }
+        try {
+            return judge(r, nowMillis).claimedAtMillis() + rules.revealWindowMillis() < nowMillis;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** True if {@code incoming}'s handovers continue {@code held}'s: the held ones are a prefix. */
     private static boolean extendsHistory(Record held, Record incoming) {
         List<Handover> a = NameRecords.parts(held).claim().getHandoversList();

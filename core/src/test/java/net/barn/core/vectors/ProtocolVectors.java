@@ -128,6 +128,31 @@ public final class ProtocolVectors {
                 net.barn.core.identity.PeerAddress.parse("127.0.0.1:7345"));
         v.put("dht.find_node", HEX.formatHex(net.barn.core.dht.DhtCodec.encode(
                 new net.barn.core.dht.DhtMessage.FindNode(1, sender, record.key()))));
+
+        // Root namespace: the initiator claims "irc"; the responder countersigned its commitment.
+        var rules = net.barn.core.namespace.NameRules.DEFAULT.withIdPow(POW).withPow(64, 1, 4);
+        byte[] salt = new byte[16];
+        java.util.Arrays.fill(salt, (byte) 5);
+        var nameKey = net.barn.core.namespace.NameRecords.nameKey("irc");
+        byte[] commitment = net.barn.core.namespace.NameRecords.commitment("irc", initiator.publicKey(), salt);
+        long nonce = net.barn.core.namespace.NamePow.solve(commitment, 0, rules);
+        long at = 1_799_999_000_000L;
+        byte[] countersigned = net.barn.core.dht.Countersigning.signedBytes(nameKey, commitment, at);
+        byte[] countersignature = responder.sign(countersigned);
+        v.put("name.key", HEX.formatHex(nameKey.toBytes()));
+        v.put("name.commitment", HEX.formatHex(commitment));
+        v.put("name.pow_nonce", Long.toString(nonce));
+        v.put("name.pow_output", HEX.formatHex(net.barn.core.namespace.NamePow.attempt(commitment, nonce, rules)));
+        v.put("name.countersigned_bytes", HEX.formatHex(countersigned));
+        v.put("name.countersignature", HEX.formatHex(countersignature));
+        var claim = net.barn.core.namespace.NameClaims.firstClaim("irc", initiator, salt, nonce,
+                java.util.List.of(new net.barn.core.dht.DhtMessage.Countersigned(0, sender, true, "", at, responder.publicKey(),
+                        responder.powNonce(), countersignature)),
+                net.barn.core.namespace.NameClaims.Terms.soleOwner(initiator, 365L * 86_400_000L), at + 60_000, rules);
+        var parts = net.barn.core.namespace.NameRecords.parts(claim);
+        v.put("name.claim", HEX.formatHex(parts.claimBytes()));
+        v.put("name.owner_signature", HEX.formatHex(parts.signatures().get(0).getSignature().toByteArray()));
+        v.put("name.record_encoded", HEX.formatHex(net.barn.core.dht.DhtCodec.encodeRecord(claim)));
         return v;
     }
 
