@@ -76,8 +76,11 @@ public final class NamespaceOverlay {
     private boolean isolatedReported;
     private List<NodeId> lastShuffleSample = List.of();
     private long nextShuffle = Long.MAX_VALUE;
-    /** After a refused Neighbor request, no LOW request before this (or two full nodes would ping-pong). */
-    private long repairNotBefore;
+    /**
+     * Passive peers that refused a Neighbor request (they are full), and until when not to ask
+     * them again: a short active view asks every other passive peer first, then waits.
+     */
+    private final LinkedHashMap<NodeId, Long> refused = new LinkedHashMap<>();
     private boolean joinAttempted;
     private long lastNow;
     private long nextLazyFlush = Long.MAX_VALUE;
@@ -137,10 +140,6 @@ public final class NamespaceOverlay {
         if (joinPending == null) {
             sendNextJoin(now);
         }
-        // The contacts not used for the Join are good replacements should the first fail.
-        for (NodeId c : joinContacts) {
-            addPassive(c, List.of());
-        }
     }
 
     /** Leaves the namespace: tells every active neighbour (Disconnect, leaving) and forgets all state. */
@@ -157,6 +156,7 @@ public final class NamespaceOverlay {
         active.clear();
         passive.clear();
         requests.clear();
+        refused.clear();
         joinContacts.clear();
         joinPending = null;
         joinDeadline = Long.MAX_VALUE;
@@ -304,8 +304,16 @@ public final class NamespaceOverlay {
         for (long deadline : requests.values()) {
             t = Math.min(t, deadline);
         }
-        if (active.size() + requests.size() < config.activeViewSize() && hasCandidate()) {
-            t = Math.min(t, Math.max(repairNotBefore, lastNow));
+        if (active.size() + requests.size() < config.activeViewSize() && joinPending == null) {
+            if (hasCandidate(lastNow)) {
+                t = lastNow;
+            } else {
+                for (Map.Entry<NodeId, Long> e : refused.entrySet()) {
+                    if (passive.contains(e.getKey())) {
+                        t = Math.min(t, e.getValue());
+                    }
+                }
+            }
         }
         return t;
     }
@@ -376,6 +384,11 @@ public final class NamespaceOverlay {
             joinDeadline = Long.MAX_VALUE;
             if (accepted) {
                 addActive(now, from);
+                // The contacts not needed for the Join are good replacements.
+                for (NodeId c : joinContacts) {
+                    addPassive(c, List.of());
+                }
+                joinContacts.clear();
             } else {
                 sendNextJoin(now);
             }
@@ -390,8 +403,9 @@ public final class NamespaceOverlay {
                     send(from, new OverlayMessage.Disconnect(namespace, false));
                 }
             } else {
-                // Refused (it is full): try again later, not at once, or two full nodes would ping-pong.
-                repairNotBefore = now + config.requestTimeoutNanos();
+                // Refused (it is full): ask another passive peer now, this one only after a while.
+                refused.put(from, now + config.shufflePeriodNanos());
+                fillActive(now);
             }
             return;
         }
@@ -534,10 +548,12 @@ public final class NamespaceOverlay {
         if (!member) {
             return;
         }
-        while (active.size() + requests.size() < config.activeViewSize() && (active.isEmpty() || now >= repairNotBefore)) {
+        // While a Join is under way, its ForwardJoin walks bring the neighbours.
+        refused.entrySet().removeIf(e -> e.getValue() <= now || !passive.contains(e.getKey()));
+        while (active.size() + requests.size() < config.activeViewSize() && joinPending == null) {
             List<NodeId> candidates = new ArrayList<>();
             for (NodeId p : passive) {
-                if (!requests.containsKey(p) && !p.equals(joinPending)) {
+                if (candidate(p, now)) {
                     candidates.add(p);
                 }
             }
@@ -556,9 +572,14 @@ public final class NamespaceOverlay {
         }
     }
 
-    private boolean hasCandidate() {
+    private boolean candidate(NodeId p, long now) {
+        Long until = refused.get(p);
+        return !requests.containsKey(p) && (until == null || until <= now);
+    }
+
+    private boolean hasCandidate(long now) {
         for (NodeId p : passive) {
-            if (!requests.containsKey(p)) {
+            if (candidate(p, now)) {
                 return true;
             }
         }
