@@ -185,12 +185,14 @@ public final class NamespaceScenario {
         final long at;
         final Member origin;
         final byte[] payload;
+        final int originNeighbors;
         int receivers;
         long eager;
         long lazy;
         final Set<Integer> reached = new HashSet<>();
 
         Tracked(int namespace, long at, Member origin, byte[] payload) {
+            this.originNeighbors = origin.overlay.activeView().size();
             this.namespace = namespace;
             this.at = at;
             this.origin = origin;
@@ -487,9 +489,10 @@ public final class NamespaceScenario {
             if (t.reached.contains(n.index)) {
                 covered++;
             } else if (misses.size() < 50) {
-                misses.add(String.format(Locale.ROOT, "%s broadcast at %.1f s missed node %d (member since %.1f s, active %d, passive %d)",
-                        names[t.namespace], t.at / 1e9, n.index, m.startedAt / 1e9, m.overlay.activeView().size(),
-                        m.overlay.passiveView().size()));
+                misses.add(String.format(Locale.ROOT, "%s broadcast at %.1f s by node %d (%d neighbours then, %s since) missed "
+                        + "node %d (member since %.1f s, active %d, passive %d)", names[t.namespace], t.at / 1e9,
+                        t.origin.node.index, t.originNeighbors, t.origin.current() ? "online" : "gone", n.index,
+                        m.startedAt / 1e9, m.overlay.activeView().size(), m.overlay.passiveView().size()));
             }
         }
         stats.add(new BroadcastStat(t.namespace, nsNodes.get(t.namespace).size(), t.at / 1e9, eligible, covered, t.receivers,

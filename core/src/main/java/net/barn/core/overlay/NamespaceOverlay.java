@@ -34,6 +34,8 @@ public final class NamespaceOverlay {
     static final int MAX_ANNOUNCERS = 8;
     /** Grafts sent for one missing message before giving up on it. */
     static final int MAX_GRAFTS = 6;
+    /** Own broadcasts kept while there is no active neighbour, sent to the first one. */
+    static final int MAX_UNSENT = 64;
 
     /** An active neighbour, with its Plumtree role and failure-detector clocks. */
     private static final class Peer {
@@ -92,6 +94,8 @@ public final class NamespaceOverlay {
     private final LinkedHashMap<MessageId, Missing> missing = new LinkedHashMap<>();
     private final PriorityQueue<Due> dues = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
 
+    /** Own broadcasts made while the active view was empty (joining, or cut off). */
+    private final ArrayDeque<OverlayMessage.Gossip> unsent = new ArrayDeque<>();
     private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
     private final ArrayDeque<OverlayEvent> events = new ArrayDeque<>();
 
@@ -162,6 +166,7 @@ public final class NamespaceOverlay {
         joinDeadline = Long.MAX_VALUE;
         missing.clear();
         dues.clear();
+        unsent.clear();
         nextShuffle = nextLazyFlush = Long.MAX_VALUE;
     }
 
@@ -180,7 +185,16 @@ public final class NamespaceOverlay {
         MessageId id = MessageId.random(rng);
         OverlayMessage.Gossip g = new OverlayMessage.Gossip(namespace, id, self, 1, payload.clone());
         remember(now, g);
-        push(now, g, null);
+        if (active.isEmpty()) {
+            // Nobody to tell yet: hold it for the first neighbour rather than lose it.
+            if (unsent.size() >= MAX_UNSENT) {
+                unsent.poll();
+                outputDropped++;
+            }
+            unsent.add(g);
+        } else {
+            push(now, g, null);
+        }
         return id;
     }
 
@@ -492,6 +506,12 @@ public final class NamespaceOverlay {
         requests.remove(p);
         active.put(p, new Peer(now));
         emit(new OverlayEvent.NeighborUp(p));
+        while (!unsent.isEmpty()) {
+            OverlayMessage.Gossip g = unsent.poll();
+            if (payloads.containsKey(g.id())) { // not aged out meanwhile
+                send(p, g);
+            }
+        }
         isolatedReported = false;
         if (!joinedReported) {
             joinedReported = true;

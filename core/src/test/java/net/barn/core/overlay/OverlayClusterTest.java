@@ -335,6 +335,20 @@ class OverlayClusterTest {
     }
 
     @Test
+    void aBroadcastMadeBeforeTheFirstNeighbourIsSentWhenItArrives() {
+        Cluster c = stable(20, 19);
+        Cluster.Member late = c.members.get(19);
+        c.leave(late);
+        c.runFor(5 * SECOND);
+        late.alive = true;
+        c.act(late, () -> late.overlay.join(c.now(), List.of(c.members.get(0).id)));
+        MessageId id = c.broadcast(late, payload(1));
+        assertThat(late.overlay.activeView()).isEmpty();
+        c.runFor(5 * SECOND);
+        assertReachedExactlyOnce(c, c.members, late, id, payload(1));
+    }
+
+    @Test
     void anOversizeBroadcastIsRefused() {
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(8));
         o.join(0, List.of());
