@@ -42,7 +42,7 @@ public final class NamespaceOverlay {
         boolean eager = true;
         long lastHeard;
         long lastSent;
-        final List<MessageId> pendingIHave = new ArrayList<>();
+        final List<OverlayMessage.Announcement> pendingIHave = new ArrayList<>();
 
         Peer(long now) {
             lastHeard = now;
@@ -59,7 +59,8 @@ public final class NamespaceOverlay {
 
     private record Due(long at, MessageId id) {}
 
-    private record Cached(OverlayMessage.Gossip gossip, long at) {}
+    /** A delivered message, when it came and from whom (null: our own). */
+    private record Cached(OverlayMessage.Gossip gossip, long at, NodeId from) {}
 
     private final OverlayConfig config;
     private final String namespace;
@@ -184,7 +185,7 @@ public final class NamespaceOverlay {
         lastNow = now;
         MessageId id = MessageId.random(rng);
         OverlayMessage.Gossip g = new OverlayMessage.Gossip(namespace, id, self, 1, payload.clone());
-        remember(now, g);
+        remember(now, g, null);
         if (active.isEmpty()) {
             // Nobody to tell yet: hold it for the first neighbour rather than lose it.
             if (unsent.size() >= MAX_UNSENT) {
@@ -228,7 +229,7 @@ public final class NamespaceOverlay {
             case OverlayMessage.Shuffle s -> onShuffle(now, from, s);
             case OverlayMessage.ShuffleReply r -> integrate(r.sample(), lastShuffleSample);
             case OverlayMessage.Gossip g -> onGossip(now, from, g);
-            case OverlayMessage.IHave h -> onIHave(now, from, h.ids());
+            case OverlayMessage.IHave h -> onIHave(now, from, h.announcements());
             case OverlayMessage.Graft g -> onGraft(now, from, g.ids());
             case OverlayMessage.Prune p -> {
                 if (peer != null) {
@@ -625,7 +626,7 @@ public final class NamespaceOverlay {
             return;
         }
         missing.remove(g.id());
-        remember(now, g);
+        remember(now, g, from);
         emit(new OverlayEvent.Delivered(g.id(), g.origin(), g.payload(), g.hops()));
         if (sender != null) {
             sender.eager = true;
@@ -646,7 +647,7 @@ public final class NamespaceOverlay {
             if (peer.eager) {
                 send(p, g);
             } else {
-                peer.pendingIHave.add(g.id());
+                peer.pendingIHave.add(new OverlayMessage.Announcement(g.id(), g.hops()));
                 if (peer.pendingIHave.size() >= OverlayCodec.MAX_IDS) {
                     flushIHave(p, peer);
                 } else if (nextLazyFlush == Long.MAX_VALUE) {
@@ -673,13 +674,15 @@ public final class NamespaceOverlay {
         peer.pendingIHave.clear();
     }
 
-    private void onIHave(long now, NodeId from, List<MessageId> ids) {
-        ihaveIdsReceived += ids.size();
+    private void onIHave(long now, NodeId from, List<OverlayMessage.Announcement> announcements) {
+        ihaveIdsReceived += announcements.size();
         if (!active.containsKey(from)) {
             return; // only neighbours answer Grafts, so only their announcements help
         }
-        for (MessageId id : ids) {
+        for (OverlayMessage.Announcement a : announcements) {
+            MessageId id = a.id();
             if (seen.containsKey(id)) {
+                optimize(from, a);
                 continue;
             }
             Missing mi = missing.get(id);
@@ -696,6 +699,34 @@ public final class NamespaceOverlay {
                 mi.announcers.add(from);
             }
         }
+    }
+
+    /**
+     * Plumtree's tree optimisation: the message came over the tree, but this lazy peer had it
+     * at least {@code optimizationHops} hops closer to the origin. Swap the links: graft the
+     * announcer (a Graft with no ids) and prune the peer the copy came from.
+     */
+    private void optimize(NodeId announcer, OverlayMessage.Announcement a) {
+        if (config.optimizationHops() == 0) {
+            return;
+        }
+        Cached c = payloads.get(a.id());
+        if (c == null || c.from() == null || c.from().equals(announcer)
+                || a.hops() + config.optimizationHops() > c.gossip().hops()) {
+            return;
+        }
+        Peer parent = active.get(c.from());
+        Peer better = active.get(announcer);
+        if (parent == null || better == null || better.eager) {
+            return;
+        }
+        better.eager = true;
+        send(announcer, new OverlayMessage.Graft(namespace, List.of()));
+        parent.eager = false;
+        send(c.from(), new OverlayMessage.Prune(namespace));
+        OverlayMessage.Gossip g = c.gossip();
+        payloads.put(a.id(), new Cached(new OverlayMessage.Gossip(namespace, g.id(), g.origin(), a.hops(), g.payload()), c.at(),
+                announcer));
     }
 
     /** A missing message's timer: graft it from the next announcer, which also repairs the tree. */
@@ -737,9 +768,9 @@ public final class NamespaceOverlay {
         }
     }
 
-    private void remember(long now, OverlayMessage.Gossip g) {
+    private void remember(long now, OverlayMessage.Gossip g, NodeId from) {
         seen.put(g.id(), now);
-        payloads.put(g.id(), new Cached(g, now));
+        payloads.put(g.id(), new Cached(g, now, from));
         expire(now);
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import net.barn.core.ErrorCode;
 import net.barn.core.ProtocolException;
 import net.barn.core.identity.NodeId;
+import net.barn.wire.overlay.Announcement;
 import net.barn.wire.overlay.Disconnect;
 import net.barn.wire.overlay.ForwardJoin;
 import net.barn.wire.overlay.Gossip;
@@ -67,8 +68,9 @@ public final class OverlayCodec {
                     .addAllSample(r.sample().stream().map(OverlayCodec::bytes).toList()));
             case OverlayMessage.Gossip g -> b.setGossip(Gossip.newBuilder().setMessageId(ByteString.copyFrom(g.id().toBytes()))
                     .setOrigin(bytes(g.origin())).setHops(g.hops()).setPayload(ByteString.copyFrom(g.payload())));
-            case OverlayMessage.IHave h -> b.setIhave(IHave.newBuilder()
-                    .addAllMessageIds(h.ids().stream().map(id -> ByteString.copyFrom(id.toBytes())).toList()));
+            case OverlayMessage.IHave h -> b.setIhave(IHave.newBuilder().addAllAnnouncements(h.announcements().stream()
+                    .map(a -> Announcement.newBuilder().setMessageId(ByteString.copyFrom(a.id().toBytes())).setHops(a.hops()).build())
+                    .toList()));
             case OverlayMessage.Graft g -> b.setGraft(Graft.newBuilder()
                     .addAllMessageIds(g.ids().stream().map(id -> ByteString.copyFrom(id.toBytes())).toList()));
             case OverlayMessage.Prune p -> b.setPrune(Prune.getDefaultInstance());
@@ -128,21 +130,26 @@ public final class OverlayCodec {
             case SHUFFLE_REPLY -> new OverlayMessage.ShuffleReply(ns, sample(m.getShuffleReply().getSampleList()));
             case GOSSIP -> {
                 Gossip g = m.getGossip();
-                if (Integer.compareUnsigned(g.getHops(), MAX_HOPS) > 0 || g.getHops() == 0) {
-                    throw bad("gossip hops " + Integer.toUnsignedString(g.getHops()) + " outside 1.." + MAX_HOPS);
-                }
                 if (g.getPayload().size() > Math.min(maxPayloadBytes, MAX_PAYLOAD)) {
                     throw bad("gossip payload of " + g.getPayload().size() + " bytes, limit "
                             + Math.min(maxPayloadBytes, MAX_PAYLOAD));
                 }
                 yield new OverlayMessage.Gossip(ns, messageId(g.getMessageId()), nodeId(g.getOrigin(), "gossip origin"),
-                        g.getHops(), g.getPayload().toByteArray());
+                        hops(g.getHops()), g.getPayload().toByteArray());
             }
             case IHAVE -> {
-                if (m.getIhave().getMessageIdsCount() == 0) {
-                    throw bad("IHave without message ids");
+                List<Announcement> list = m.getIhave().getAnnouncementsList();
+                if (list.isEmpty()) {
+                    throw bad("IHave without announcements");
                 }
-                yield new OverlayMessage.IHave(ns, ids(m.getIhave().getMessageIdsList()));
+                if (list.size() > MAX_IDS) {
+                    throw bad(list.size() + " announcements, limit " + MAX_IDS);
+                }
+                List<OverlayMessage.Announcement> out = new ArrayList<>(list.size());
+                for (Announcement a : list) {
+                    out.add(new OverlayMessage.Announcement(messageId(a.getMessageId()), hops(a.getHops())));
+                }
+                yield new OverlayMessage.IHave(ns, out);
             }
             case GRAFT -> new OverlayMessage.Graft(ns, ids(m.getGraft().getMessageIdsList()));
             case PRUNE -> new OverlayMessage.Prune(ns);
@@ -171,6 +178,13 @@ public final class OverlayCodec {
             throw bad("message ids are 32 bytes, got " + b.size());
         }
         return MessageId.of(b.toByteArray());
+    }
+
+    private static int hops(int hops) throws ProtocolException {
+        if (Integer.compareUnsigned(hops, MAX_HOPS) > 0 || hops == 0) {
+            throw bad("hops " + Integer.toUnsignedString(hops) + " outside 1.." + MAX_HOPS);
+        }
+        return hops;
     }
 
     private static int ttl(int ttl) throws ProtocolException {

@@ -14,6 +14,8 @@ package net.barn.core.overlay;
  * @param lazyPushDelayNanos IHave announcements to a peer are batched for this long
  * @param ihaveTimeoutNanos a message announced but not received this long is grafted from the announcer
  * @param graftRetryNanos after a Graft, wait this long before grafting from the next announcer
+ * @param optimizationHops a lazy peer announcing a message at least this many hops shorter than the
+ *     eager copy took becomes the eager link in its place (Plumtree's tree optimisation; 0: never)
  * @param maxPayloadBytes largest broadcast payload sent or accepted
  * @param dedupCacheSize message ids remembered at most, to drop duplicates
  * @param dedupAgeNanos message ids are forgotten after this long (a duplicate older than that is delivered again)
@@ -26,14 +28,14 @@ package net.barn.core.overlay;
  */
 public record OverlayConfig(int activeViewSize, int passiveViewSize, int activeRandomWalkLength, int passiveRandomWalkLength,
         long shufflePeriodNanos, int shuffleActive, int shufflePassive, long lazyPushDelayNanos, long ihaveTimeoutNanos,
-        long graftRetryNanos, int maxPayloadBytes, int dedupCacheSize, long dedupAgeNanos, int payloadCacheSize,
+        long graftRetryNanos, int optimizationHops, int maxPayloadBytes, int dedupCacheSize, long dedupAgeNanos, int payloadCacheSize,
         long payloadKeepNanos, long heartbeatIntervalNanos, long failureTimeoutNanos, long requestTimeoutNanos,
         int maxOutbound) {
     private static final long MS = 1_000_000L;
     private static final long SECOND = 1000 * MS;
 
     public static final OverlayConfig DEFAULT = new OverlayConfig(5, 30, 6, 3, 10 * SECOND, 3, 4, 500 * MS, SECOND,
-            500 * MS, 8192, 8192, 10 * 60 * SECOND, 512, 60 * SECOND, 5 * SECOND, 15 * SECOND, 3 * SECOND, 4096);
+            500 * MS, 3, 8192, 8192, 10 * 60 * SECOND, 512, 60 * SECOND, 5 * SECOND, 15 * SECOND, 3 * SECOND, 4096);
 
     public OverlayConfig {
         require(activeViewSize >= 1 && activeViewSize <= 32, "1 <= activeViewSize <= 32");
@@ -53,6 +55,8 @@ public record OverlayConfig(int activeViewSize, int passiveViewSize, int activeR
         require(heartbeatIntervalNanos > 0 && failureTimeoutNanos >= 2 * heartbeatIntervalNanos,
                 "failureTimeout must be at least twice the heartbeat interval");
         require(maxOutbound >= 64, "maxOutbound >= 64");
+        require(optimizationHops >= 0 && optimizationHops <= OverlayCodec.MAX_HOPS, "0 <= optimizationHops <= "
+                + OverlayCodec.MAX_HOPS);
     }
 
     private static void require(boolean ok, String what) {
@@ -63,22 +67,29 @@ public record OverlayConfig(int activeViewSize, int passiveViewSize, int activeR
 
     public OverlayConfig withViews(int active, int passive) {
         return new OverlayConfig(active, passive, activeRandomWalkLength, passiveRandomWalkLength, shufflePeriodNanos,
-                shuffleActive, shufflePassive, lazyPushDelayNanos, ihaveTimeoutNanos, graftRetryNanos, maxPayloadBytes,
+                shuffleActive, shufflePassive, lazyPushDelayNanos, ihaveTimeoutNanos, graftRetryNanos, optimizationHops, maxPayloadBytes,
                 dedupCacheSize, dedupAgeNanos, payloadCacheSize, payloadKeepNanos, heartbeatIntervalNanos,
                 failureTimeoutNanos, requestTimeoutNanos, maxOutbound);
+    }
+
+    public OverlayConfig withOptimizationHops(int hops) {
+        return new OverlayConfig(activeViewSize, passiveViewSize, activeRandomWalkLength, passiveRandomWalkLength,
+                shufflePeriodNanos, shuffleActive, shufflePassive, lazyPushDelayNanos, ihaveTimeoutNanos, graftRetryNanos,
+                hops, maxPayloadBytes, dedupCacheSize, dedupAgeNanos, payloadCacheSize, payloadKeepNanos,
+                heartbeatIntervalNanos, failureTimeoutNanos, requestTimeoutNanos, maxOutbound);
     }
 
     public OverlayConfig withDedup(int cacheSize, long ageNanos, int payloads, long payloadKeep) {
         return new OverlayConfig(activeViewSize, passiveViewSize, activeRandomWalkLength, passiveRandomWalkLength,
                 shufflePeriodNanos, shuffleActive, shufflePassive, lazyPushDelayNanos, ihaveTimeoutNanos, graftRetryNanos,
-                maxPayloadBytes, cacheSize, ageNanos, payloads, payloadKeep, heartbeatIntervalNanos, failureTimeoutNanos,
+                optimizationHops, maxPayloadBytes, cacheSize, ageNanos, payloads, payloadKeep, heartbeatIntervalNanos, failureTimeoutNanos,
                 requestTimeoutNanos, maxOutbound);
     }
 
     public OverlayConfig withFailureDetection(long heartbeatInterval, long failureTimeout) {
         return new OverlayConfig(activeViewSize, passiveViewSize, activeRandomWalkLength, passiveRandomWalkLength,
                 shufflePeriodNanos, shuffleActive, shufflePassive, lazyPushDelayNanos, ihaveTimeoutNanos, graftRetryNanos,
-                maxPayloadBytes, dedupCacheSize, dedupAgeNanos, payloadCacheSize, payloadKeepNanos, heartbeatInterval,
+                optimizationHops, maxPayloadBytes, dedupCacheSize, dedupAgeNanos, payloadCacheSize, payloadKeepNanos, heartbeatInterval,
                 failureTimeout, requestTimeoutNanos, maxOutbound);
     }
 }

@@ -39,9 +39,16 @@ public sealed interface OverlayMessage {
     /** A broadcast, pushed eagerly. {@code payload} is not copied: treat it as immutable. */
     record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload) implements OverlayMessage {}
 
-    record IHave(String namespace, List<MessageId> ids) implements OverlayMessage {
+    /** A message the sender has, and the hops it would have arrived with had it been pushed. */
+    record Announcement(MessageId id, int hops) {}
+
+    record IHave(String namespace, List<Announcement> announcements) implements OverlayMessage {
         public IHave {
-            ids = List.copyOf(ids);
+            announcements = List.copyOf(announcements);
+        }
+
+        public List<MessageId> ids() {
+            return announcements.stream().map(Announcement::id).toList();
         }
     }
 

@@ -165,13 +165,42 @@ class OverlayClusterTest {
     }
 
     @Test
+    void aLazyPeerWithAMuchShorterPathBecomesTheEagerLinkInstead() {
+        NodeId b = id(2);
+        NodeId x = id(3);
+        NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(5));
+        o.join(0, List.of());
+        o.handleMessage(0, b, new OverlayMessage.Join("chess"));
+        o.handleMessage(0, x, new OverlayMessage.Join("chess"));
+        SplittableRandom r = new SplittableRandom(6);
+        OverlayMessage.Gossip first = new OverlayMessage.Gossip("chess", MessageId.random(r), id(9), 2, payload(1));
+        o.handleMessage(1, b, first);
+        o.handleMessage(1, x, first); // duplicate: x becomes lazy
+        assertThat(o.eagerPeers()).containsExactly(b);
+        drain(o);
+        MessageId m2 = MessageId.random(r);
+        o.handleMessage(2, b, new OverlayMessage.Gossip("chess", m2, id(9), 10, payload(2)));
+        drain(o);
+        // Two hops shorter is not worth a change (threshold 3)...
+        o.handleMessage(3, x, new OverlayMessage.IHave("chess", List.of(new OverlayMessage.Announcement(m2, 8))));
+        assertThat(drain(o)).isEmpty();
+        // ...three hops is: graft x, prune b.
+        o.handleMessage(4, x, new OverlayMessage.IHave("chess", List.of(new OverlayMessage.Announcement(m2, 7))));
+        assertThat(drain(o)).containsExactlyInAnyOrder(
+                new NamespaceOverlay.Transmit(x, new OverlayMessage.Graft("chess", List.of())),
+                new NamespaceOverlay.Transmit(b, new OverlayMessage.Prune("chess")));
+        assertThat(o.eagerPeers()).containsExactly(x);
+        assertThat(o.lazyPeers()).containsExactly(b);
+    }
+
+    @Test
     void aMissingAnnouncedMessageIsGraftedFromTheAnnouncer() {
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(5));
         o.join(0, List.of());
         o.handleMessage(0, id(2), new OverlayMessage.Join("chess"));
         drain(o);
         MessageId mid = MessageId.random(new SplittableRandom(6));
-        o.handleMessage(10, id(2), new OverlayMessage.IHave("chess", List.of(mid)));
+        o.handleMessage(10, id(2), new OverlayMessage.IHave("chess", List.of(new OverlayMessage.Announcement(mid, 2))));
         assertThat(drain(o)).isEmpty();
         o.handleTimeout(10 + OverlayConfig.DEFAULT.ihaveTimeoutNanos());
         assertThat(drain(o)).singleElement().satisfies(t -> {

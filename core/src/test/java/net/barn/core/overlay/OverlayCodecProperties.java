@@ -95,7 +95,7 @@ class OverlayCodecProperties {
             case 5 -> new OverlayMessage.Shuffle(ns, a, r.nextInt(17), ids.isEmpty() ? List.of(a) : ids);
             case 6 -> new OverlayMessage.ShuffleReply(ns, ids);
             case 7 -> new OverlayMessage.Gossip(ns, mids.get(0), a, 1 + r.nextInt(1024), new byte[r.nextInt(64)]);
-            case 8 -> new OverlayMessage.IHave(ns, mids);
+            case 8 -> new OverlayMessage.IHave(ns, mids.stream().map(m -> new OverlayMessage.Announcement(m, 1 + r.nextInt(1024))).toList());
             case 9 -> new OverlayMessage.Graft(ns, mids);
             case 10 -> new OverlayMessage.Prune(ns);
             default -> new OverlayMessage.Heartbeat(ns);

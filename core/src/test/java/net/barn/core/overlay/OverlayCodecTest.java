@@ -30,6 +30,10 @@ class OverlayCodecTest {
         return net.barn.wire.overlay.OverlayMessage.newBuilder().setNamespace(NS);
     }
 
+    private static net.barn.wire.overlay.Announcement ann(ByteString id, int hops) {
+        return net.barn.wire.overlay.Announcement.newBuilder().setMessageId(id).setHops(hops).build();
+    }
+
     private static void rejects(net.barn.wire.overlay.OverlayMessage.Builder b, String reason) {
         assertThatThrownBy(() -> OverlayCodec.decode(b.build().toByteArray(), NS))
                 .isInstanceOf(ProtocolException.class)
@@ -50,7 +54,7 @@ class OverlayCodecTest {
                 new OverlayMessage.Shuffle(NS, id(5), 3, List.of(id(5), id(6))),
                 new OverlayMessage.ShuffleReply(NS, List.of(id(7))),
                 new OverlayMessage.ShuffleReply(NS, List.of()),
-                new OverlayMessage.IHave(NS, List.of(MID)),
+                new OverlayMessage.IHave(NS, List.of(new OverlayMessage.Announcement(MID, 3), new OverlayMessage.Announcement(MID, 1024))),
                 new OverlayMessage.Graft(NS, List.of(MID)),
                 new OverlayMessage.Prune(NS),
                 new OverlayMessage.Heartbeat(NS));
@@ -102,7 +106,8 @@ class OverlayCodecTest {
     @Test
     void rejectsMessageIdsOfTheWrongLength() {
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID31).setOrigin(ID32).setHops(1)), "message ids are 32 bytes");
-        rejects(msg().setIhave(IHave.newBuilder().addMessageIds(ID32).addMessageIds(ID31)), "message ids are 32 bytes");
+        rejects(msg().setIhave(IHave.newBuilder().addAnnouncements(ann(ID32, 1)).addAnnouncements(ann(ID31, 1))),
+                "message ids are 32 bytes");
         rejects(msg().setGraft(Graft.newBuilder().addMessageIds(ByteString.EMPTY)), "message ids are 32 bytes");
     }
 
@@ -118,6 +123,8 @@ class OverlayCodecTest {
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(0)), "hops 0");
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(1025)), "hops 1025");
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(Integer.MIN_VALUE)), "hops 2147483648");
+        rejects(msg().setIhave(IHave.newBuilder().addAnnouncements(ann(ID32, 0))), "hops 0");
+        rejects(msg().setIhave(IHave.newBuilder().addAnnouncements(ann(ID32, 2000))), "hops 2000");
     }
 
     @Test
@@ -142,12 +149,12 @@ class OverlayCodecTest {
         rejects(msg().setShuffleReply(r), "sample of 33");
         rejects(msg().setShuffle(Shuffle.newBuilder().setOrigin(ID32).setTtl(1)), "empty shuffle sample");
         IHave.Builder h = IHave.newBuilder();
-        Collections.nCopies(OverlayCodec.MAX_IDS + 1, ID32).forEach(h::addMessageIds);
-        rejects(msg().setIhave(h), "257 message ids");
+        Collections.nCopies(OverlayCodec.MAX_IDS + 1, ann(ID32, 1)).forEach(h::addAnnouncements);
+        rejects(msg().setIhave(h), "257 announcements");
         Graft.Builder g = Graft.newBuilder();
         Collections.nCopies(OverlayCodec.MAX_IDS + 1, ID32).forEach(g::addMessageIds);
         rejects(msg().setGraft(g), "257 message ids");
-        rejects(msg().setIhave(IHave.getDefaultInstance()), "IHave without message ids");
+        rejects(msg().setIhave(IHave.getDefaultInstance()), "IHave without announcements");
     }
 
     @Test
