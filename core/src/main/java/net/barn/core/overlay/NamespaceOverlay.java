@@ -123,8 +123,9 @@ public final class NamespaceOverlay {
 
     /**
      * Joins through {@code contacts} (members found in the root network): sends Join to the
-     * first and tries the next if it does not answer; the others become passive peers. With no
-     * contacts this node is the namespace's first member and waits to be joined.
+     * first and tries the next if it does not answer; once one accepts, the unused contacts
+     * become passive peers. With no contacts this node is the namespace's first member (or its
+     * last survivor) and waits to be joined.
      */
     public void join(long now, List<NodeId> contacts) {
         lastNow = now;
@@ -134,8 +135,12 @@ public final class NamespaceOverlay {
             joinAttempted = false;
             nextShuffle = now + jittered(config.shufflePeriodNanos());
         }
-        isolatedReported = false;
-        joinAttempted |= !contacts.isEmpty();
+        if (!contacts.isEmpty()) {
+            // With no contacts the node waits to be joined; reporting isolation again would
+            // only send the application back for contacts it does not have.
+            isolatedReported = false;
+            joinAttempted = true;
+        }
         joinContacts.clear();
         for (NodeId c : contacts) {
             if (!c.equals(self) && !active.containsKey(c) && !joinContacts.contains(c)) {

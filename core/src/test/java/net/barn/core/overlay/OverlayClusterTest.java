@@ -344,6 +344,24 @@ class OverlayClusterTest {
     }
 
     @Test
+    void aLoneSurvivorReportsIsolationOnceThenWaitsToBeJoined() {
+        NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(8));
+        o.join(0, List.of(id(2)));
+        o.handleMessage(1, id(2), new OverlayMessage.NeighborReply("chess", true));
+        assertThat(drainEvents(o)).contains(new OverlayEvent.Joined(1));
+        o.handleMessage(2, id(2), new OverlayMessage.Disconnect("chess", true));
+        assertThat(drainEvents(o)).containsExactly(new OverlayEvent.NeighborDown(id(2)), new OverlayEvent.Isolated());
+        // The application found no other member: the node waits, without asking again and again.
+        o.join(3, List.of());
+        o.handleTimeout(4);
+        assertThat(drainEvents(o)).isEmpty();
+        drain(o);
+        o.handleMessage(5, id(4), new OverlayMessage.Join("chess"));
+        assertThat(o.activeView()).containsExactly(id(4));
+        assertThat(drain(o)).containsExactly(new NamespaceOverlay.Transmit(id(4), new OverlayMessage.NeighborReply("chess", true)));
+    }
+
+    @Test
     void messagesForAnotherNamespaceOrFromItselfAreIgnored() {
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(8));
         o.join(0, List.of());
