@@ -143,7 +143,8 @@ public final class NamespaceOverlay {
         }
         joinContacts.clear();
         for (NodeId c : contacts) {
-            if (!c.equals(self) && !active.containsKey(c) && !joinContacts.contains(c)) {
+            if (joinContacts.size() < OverlayCodec.MAX_SAMPLE && !c.equals(self) && !active.containsKey(c)
+                    && !joinContacts.contains(c)) {
                 joinContacts.add(c);
             }
         }
@@ -698,7 +699,13 @@ public final class NamespaceOverlay {
                 mi = new Missing();
                 mi.deadline = now + config.ihaveTimeoutNanos();
                 missing.put(id, mi);
-                dues.add(new Due(mi.deadline, id));
+                if (dues.size() >= 2 * MAX_MISSING) {
+                    // Timers of messages that arrived meanwhile linger until due: drop them now.
+                    dues.clear();
+                    missing.forEach((k, v) -> dues.add(new Due(v.deadline, k)));
+                } else {
+                    dues.add(new Due(mi.deadline, id));
+                }
             }
             if (!mi.announcers.contains(from) && mi.announcers.size() < MAX_ANNOUNCERS) {
                 mi.announcers.add(from);

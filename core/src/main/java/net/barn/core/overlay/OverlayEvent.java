@@ -4,7 +4,10 @@ import net.barn.core.identity.NodeId;
 
 /** What a namespace overlay tells its driver; polled with {@link NamespaceOverlay#pollEvent()}. */
 public sealed interface OverlayEvent {
-    /** A broadcast reached this member for the first time; {@code hops} links from its origin. */
+    /**
+     * A broadcast reached this member for the first time, {@code hops} links from its origin.
+     * {@code payload} is shared with the overlay's cache: read it, do not modify it.
+     */
     record Delivered(MessageId id, NodeId origin, byte[] payload, int hops) implements OverlayEvent {}
 
     /** A peer entered the active view (keep a link to it open). */

@@ -322,6 +322,34 @@ class OverlayClusterTest {
     }
 
     @Test
+    void aFloodOfAnnouncementsKeepsTheMissingStateBounded() {
+        NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(5));
+        o.join(0, List.of());
+        o.handleMessage(0, id(2), new OverlayMessage.Join("chess"));
+        SplittableRandom r = new SplittableRandom(9);
+        long now = 0;
+        for (int batch = 0; batch < 40; batch++) {
+            List<OverlayMessage.Announcement> ids = new ArrayList<>();
+            for (int i = 0; i < OverlayCodec.MAX_IDS; i++) {
+                ids.add(new OverlayMessage.Announcement(MessageId.random(r), 1));
+            }
+            now += 100 * Cluster.MS;
+            o.handleMessage(now, id(2), new OverlayMessage.IHave("chess", ids));
+            o.handleTimeout(now);
+            drain(o);
+            assertThat(o.missingCount()).isLessThanOrEqualTo(NamespaceOverlay.MAX_MISSING);
+        }
+        // Every tracked id is grafted at most MAX_GRAFTS times, then forgotten.
+        for (int i = 0; i < 50; i++) {
+            now += SECOND;
+            o.handleTimeout(now);
+            drain(o);
+        }
+        assertThat(o.missingCount()).isZero();
+        assertThat(o.graftsSent()).isLessThanOrEqualTo((long) 40 * OverlayCodec.MAX_IDS * NamespaceOverlay.MAX_GRAFTS);
+    }
+
+    @Test
     void aJoinWhoseContactNeverAnswersTriesTheNextThenReportsIsolation() {
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(8));
         o.join(0, List.of(id(2), id(3)));
