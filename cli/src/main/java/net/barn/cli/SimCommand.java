@@ -86,9 +86,10 @@ final class SimCommand implements Runnable {
     }
 
     @Command(name = "namespace", mixinStandardHelpOptions = true,
-            description = {"Namespace overlays: nodes join 1-3 of many namespaces of Zipf-like sizes (HyParView",
-                    "membership, Plumtree broadcast); every namespace broadcasts under churn on a wide-area network",
-                    "with loss, duplication and jitter. Contact lookup in the root network is modelled, not simulated."})
+            description = {"Namespace overlays (HyParView membership, Plumtree broadcast): nodes join",
+                    "1-3 of many namespaces of Zipf-like sizes; every namespace broadcasts under",
+                    "churn on a wide-area network with loss, duplication and jitter. Finding",
+                    "contacts in the root network is modelled, not simulated."})
     static final class Namespace implements Callable<Integer> {
         @Option(names = "--nodes", defaultValue = "10000", description = "Number of nodes (default ${DEFAULT-VALUE}).")
         int nodes;
