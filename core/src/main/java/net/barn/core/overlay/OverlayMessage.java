@@ -1,0 +1,64 @@
+package net.barn.core.overlay;
+
+import java.util.List;
+import net.barn.core.identity.NodeId;
+
+/**
+ * A namespace overlay's messages (barn/overlay.proto): HyParView membership, Plumtree
+ * broadcast and the idle heartbeat. Each names its namespace; the sender is the link's peer.
+ */
+public sealed interface OverlayMessage {
+    String namespace();
+
+    /** Neighbour request priority: HIGH when the requester has no active neighbour. */
+    enum Priority { LOW, HIGH }
+
+    record Join(String namespace) implements OverlayMessage {}
+
+    record ForwardJoin(String namespace, NodeId newMember, int ttl) implements OverlayMessage {}
+
+    record Neighbor(String namespace, Priority priority) implements OverlayMessage {}
+
+    record NeighborReply(String namespace, boolean accepted) implements OverlayMessage {}
+
+    /** {@code leaving}: the sender leaves the namespace, so do not keep it as a passive peer. */
+    record Disconnect(String namespace, boolean leaving) implements OverlayMessage {}
+
+    record Shuffle(String namespace, NodeId origin, int ttl, List<NodeId> sample) implements OverlayMessage {
+        public Shuffle {
+            sample = List.copyOf(sample);
+        }
+    }
+
+    record ShuffleReply(String namespace, List<NodeId> sample) implements OverlayMessage {
+        public ShuffleReply {
+            sample = List.copyOf(sample);
+        }
+    }
+
+    /** A broadcast, pushed eagerly. {@code payload} is not copied: treat it as immutable. */
+    record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload) implements OverlayMessage {}
+
+    /** A message the sender has, and the hops it would have arrived with had it been pushed. */
+    record Announcement(MessageId id, int hops) {}
+
+    record IHave(String namespace, List<Announcement> announcements) implements OverlayMessage {
+        public IHave {
+            announcements = List.copyOf(announcements);
+        }
+
+        public List<MessageId> ids() {
+            return announcements.stream().map(Announcement::id).toList();
+        }
+    }
+
+    record Graft(String namespace, List<MessageId> ids) implements OverlayMessage {
+        public Graft {
+            ids = List.copyOf(ids);
+        }
+    }
+
+    record Prune(String namespace) implements OverlayMessage {}
+
+    record Heartbeat(String namespace) implements OverlayMessage {}
+}
