@@ -37,18 +37,10 @@ public final class OverlayCodec {
 
     private OverlayCodec() {}
 
-    /** Whether {@code name} is a valid namespace name: 1-64 characters of a-z, 0-9, '-', '.', '_'. */
+    /** Whether {@code name} is a valid namespace name: a top-level name in normal form (docs/PROTOCOL.md section 11.1). */
     public static boolean validNamespace(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_NAMESPACE) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_')) {
-                return false;
-            }
-        }
-        return true;
+        return name != null && !name.isEmpty() && name.length() <= MAX_NAMESPACE
+                && net.barn.core.namespace.NameSyntax.isNormalTopLevel(name);
     }
 
     public static byte[] encode(OverlayMessage m) {

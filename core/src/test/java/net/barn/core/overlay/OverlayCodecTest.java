@@ -87,10 +87,12 @@ class OverlayCodecTest {
         rejects(msg().setNamespace("").setJoin(Join.getDefaultInstance()), "bad namespace");
         rejects(msg().setNamespace("Chess").setJoin(Join.getDefaultInstance()), "bad namespace");
         rejects(msg().setNamespace("a b").setJoin(Join.getDefaultInstance()), "bad namespace");
-        rejects(msg().setNamespace("x".repeat(65)).setJoin(Join.getDefaultInstance()), "bad namespace");
+        rejects(msg().setNamespace("x".repeat(33)).setJoin(Join.getDefaultInstance()), "bad namespace");
+        rejects(msg().setNamespace("irc/#barn").setJoin(Join.getDefaultInstance()), "bad namespace");
         rejects(msg().setNamespace("chess").setJoin(Join.getDefaultInstance()), "namespace 'chess'");
-        assertThat(OverlayCodec.validNamespace("x".repeat(64))).isTrue();
-        assertThat(OverlayCodec.validNamespace("my-ns.v1_a")).isTrue();
+        assertThat(OverlayCodec.validNamespace("x".repeat(32))).isTrue();
+        assertThat(OverlayCodec.validNamespace("my-ns_v1")).isTrue();
+        assertThat(OverlayCodec.validNamespace("\u0161achy")).isTrue(); // names are Unicode, in normal form
     }
 
     @Test
