@@ -284,4 +284,50 @@ class NameRegistryClusterTest {
         assertThat(g.record()).as("resolved %s, claimed %s", g.record(), real).matches(real::sameAs);
         assertThat(g.conflicting()).isPositive();
     }
+
+    private Record membership(DhtSimulation.Node member, String ns, net.barn.wire.names.Invitation invitation) {
+        return net.barn.core.namespace.MemberRecords.member(member.identity(), ns, member.contact().address().toString(),
+                invitation, false, nowMillis(), 3600 * 1000L);
+    }
+
+    @Test
+    void membersOfANamespaceFindEachOtherThroughTheRootNetwork() {
+        cluster(60, 9);
+        DhtEvent.PutResult unclaimed = put(node(10), membership(node(10), "chess", null));
+        assertThat(unclaimed.stored()).isZero(); // namespace networks are for claimed names
+        assertThat(unclaimed.refused()).anySatisfy(why -> assertThat(why).contains("is not claimed"));
+        claim(node(3), "chess");
+        for (int i = 10; i < 15; i++) {
+            assertThat(put(node(i), membership(node(i), "chess", null)).stored()).isGreaterThanOrEqualTo(10);
+        }
+        long q = sim.act(node(40), d -> d.get(sim.now(), NameRecords.nameKey("chess"), net.barn.core.namespace.MemberRecords.MEMBER));
+        DhtEvent.GetResult g = await(node(40), q, DhtEvent.GetResult.class);
+        assertThat(g.records()).extracting(r -> NodeId.ofPublicKey(r.publisherKey()))
+                .containsExactlyInAnyOrder(node(10).id(), node(11).id(), node(12).id(), node(13).id(), node(14).id());
+        // A member republishing replaces its own listing, not another's.
+        sim.runUntil(sim.now() + SECOND);
+        assertThat(put(node(10), membership(node(10), "chess", null)).stored()).isGreaterThanOrEqualTo(10);
+        q = sim.act(node(41), d -> d.get(sim.now(), NameRecords.nameKey("chess"), net.barn.core.namespace.MemberRecords.MEMBER));
+        assertThat(await(node(41), q, DhtEvent.GetResult.class).records()).hasSize(5);
+    }
+
+    @Test
+    void anInviteOnlyNamespaceListsOnlyMembersWithAnOwnersInvitation() {
+        cluster(60, 10);
+        Committed c = commit(node(3), "club");
+        Record claim = NameClaims.firstClaim("club", node(3).identity(), c.salt(), c.nonce(), c.countersigned(),
+                new NameClaims.Terms(List.of(node(3).id()), 1, net.barn.wire.names.NamePolicy.newBuilder()
+                        .setMembership(net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY).build(), 30 * DAY_MS), nowMillis(), rules);
+        assertThat(put(node(3), claim).stored()).isGreaterThanOrEqualTo(10);
+        DhtEvent.PutResult uninvited = put(node(20), membership(node(20), "club", null));
+        assertThat(uninvited.stored()).isZero();
+        assertThat(uninvited.refused()).anySatisfy(why -> assertThat(why).contains("is invite-only and this membership has no invitation"));
+        var byStranger = net.barn.core.namespace.MemberRecords.invite("club", node(21).id(), nowMillis() + DAY_MS, node(22).identity());
+        assertThat(put(node(21), membership(node(21), "club", byStranger)).refused())
+                .anySatisfy(why -> assertThat(why).contains("neither an owner nor a delegate"));
+        var byOwner = net.barn.core.namespace.MemberRecords.invite("club", node(21).id(), nowMillis() + DAY_MS, node(3).identity());
+        assertThat(put(node(21), membership(node(21), "club", byOwner)).stored()).isGreaterThanOrEqualTo(10);
+        var expired = net.barn.core.namespace.MemberRecords.invite("club", node(23).id(), nowMillis() - 1, node(3).identity());
+        assertThat(put(node(23), membership(node(23), "club", expired)).refused()).anySatisfy(why -> assertThat(why).contains("invitation expired"));
+    }
 }

@@ -73,7 +73,20 @@ public final class Dht {
     /** What a lookup knew when it ended, kept until the stores it triggered come back. */
     private record QueryResultSeed(int hops, int requests) {}
 
-    private record Slot(Key key, int type) {}
+    /** Where a record is held: its key and type, and its publisher for types with a record per publisher. */
+    private record Slot(Key key, int type, NodeId publisher) {
+        Slot(Key key, int type) {
+            this(key, type, null);
+        }
+    }
+
+    private Slot slotOf(Record r) {
+        return rules.multiValued(r.type()) ? new Slot(r.key(), r.type(), NodeId.ofPublicKey(r.publisherKey()))
+                : new Slot(r.key(), r.type());
+    }
+
+    /** Records per publisher a node keeps under one key: the newest-expiring, the rest make room. */
+    private static final int MAX_PER_KEY = 64;
 
     private static final class Held {
         Record record;
@@ -100,6 +113,8 @@ public final class Dht {
     private final Map<Long, Query> queries = new HashMap<>();
     private final Map<Slot, Held> records = new HashMap<>();
     private final Set<Slot> askingNeighbours = new HashSet<>();
+    /** For types with a record per publisher: whose records are held under (key, type). */
+    private final Map<Slot, Set<NodeId>> publishers = new HashMap<>();
     /** Commitments this node countersigned, and when it first saw each: bounded, oldest go first. */
     private final Map<String, Long> commitments = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -251,7 +266,7 @@ public final class Dht {
             return false;
         }
         keep(record, now, own);
-        Held h = records.get(new Slot(record.key(), record.type()));
+        Held h = records.get(slotOf(record));
         h.replicatedNanos = now - config.replicationIntervalNanos();
         return true;
     }
@@ -344,6 +359,10 @@ public final class Dht {
     }
 
     private void finishGet(long now, long id, Query q, List<Contact> closest) {
+        if (rules.multiValued(q.lookup.recordType)) {
+            finishGetMany(now, id, q);
+            return;
+        }
         Lookup l = q.lookup;
         long nowMs = nowMillis(now);
         Held local = records.get(new Slot(l.target, l.recordType));
@@ -421,6 +440,25 @@ public final class Dht {
         }
     }
 
+    /** A read of a type with a record per publisher: the newest valid record of each publisher found. */
+    private void finishGetMany(long now, long id, Query q) {
+        Lookup l = q.lookup;
+        long nowMs = nowMillis(now);
+        Map<NodeId, Record> newest = new LinkedHashMap<>();
+        List<Record> seen = new ArrayList<>(localRecords(now, l.target, l.recordType));
+        for (Lookup.Answer a : l.values()) {
+            seen.add(a.record());
+        }
+        for (Record r : seen) {
+            if (r.expiresAtMillis() > nowMs) {
+                newest.merge(NodeId.ofPublicKey(r.publisherKey()), r, (x, y) -> y.sequence() > x.sequence() ? y : x);
+            }
+        }
+        List<Record> all = new ArrayList<>(newest.values());
+        done(id, new DhtEvent.GetResult(all.isEmpty() ? null : all.get(0), all.size(), 0, 0, l.hops(), l.hopsToFirstValue(),
+                now - l.startedNanos, l.requests(), all));
+    }
+
     private void finishPut(long now, long id, Query q) {
         if (q.goal == Goal.COMMIT) {
             done(id, new DhtEvent.CommitResult(q.countersigned, q.refused, q.seed.hops(), now - q.lookup.startedNanos,
@@ -467,6 +505,13 @@ public final class Dht {
             case DhtMessage.Ping p -> new DhtMessage.Pong(p.id(), self, null);
             case DhtMessage.FindNode f -> new DhtMessage.Nodes(f.id(), self, closestExcept(f.target(), from));
             case DhtMessage.FindValue f -> {
+                if (rules.multiValued(f.type())) {
+                    List<Record> held = localRecords(now, f.key(), f.type());
+                    held.sort((a, b) -> Long.compare(b.expiresAtMillis(), a.expiresAtMillis())); // freshest first
+                    List<Record> sent = held.subList(0, Math.min(held.size(), 1 + DhtCodec.MAX_MORE));
+                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), closestExcept(f.key(), from),
+                            sent.isEmpty() ? List.of() : sent.subList(1, sent.size()));
+                }
                 Held h = records.get(new Slot(f.key(), f.type()));
                 Record r = h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
                 yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.key(), from));
@@ -533,7 +578,17 @@ public final class Dht {
         if (problem != null) {
             return new DhtMessage.Stored(s.id(), self, false, problem, 0);
         }
-        Held held = records.get(new Slot(r.key(), r.type()));
+        if (r.type() != rules.commitType()) {
+            Held claim = records.get(new Slot(r.key(), rules.commitType()));
+            String why = rules.policyProblem(r, nowMillis(now), claim == null ? null : claim.record);
+            if (why != null) {
+                if (claim == null && rules.commitType() >= 0) {
+                    askNeighbours(now, r.key(), rules.commitType()); // the claim may exist and not have reached us
+                }
+                return new DhtMessage.Stored(s.id(), self, false, why, 0);
+            }
+        }
+        Held held = records.get(slotOf(r));
         if (held != null) {
             if (held.record.sameAs(r)) {
                 // Kademlia's rule: whoever stored it here stored it at the other replicas
@@ -556,6 +611,10 @@ public final class Dht {
             }
             if (records.size() >= config.maxRecords()) {
                 return new DhtMessage.Stored(s.id(), self, false, "store full", 0);
+            }
+            if (rules.multiValued(r.type()) && !makeRoom(r, now)) {
+                return new DhtMessage.Stored(s.id(), self, false, "holding " + MAX_PER_KEY
+                        + " fresher records under this key", 0);
             }
             String why = rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type()));
             if (why != null) {
@@ -633,6 +692,55 @@ public final class Dht {
                 countersigner.powNonce(), signature);
     }
 
+    /** Room under a key for one more publisher's record: the one expiring first goes, if it expires before {@code r}. */
+    private boolean makeRoom(Record r, long now) {
+        Set<NodeId> who = publishers.get(new Slot(r.key(), r.type()));
+        if (who == null || who.size() < MAX_PER_KEY) {
+            return true;
+        }
+        Slot first = null;
+        long earliest = Long.MAX_VALUE;
+        for (NodeId id : who) {
+            Held h = records.get(new Slot(r.key(), r.type(), id));
+            if (h != null && h.record.expiresAtMillis() < earliest) {
+                earliest = h.record.expiresAtMillis();
+                first = new Slot(r.key(), r.type(), id);
+            }
+        }
+        if (first == null || earliest >= r.expiresAtMillis()) {
+            return false;
+        }
+        forget(first);
+        return true;
+    }
+
+    private void forget(Slot slot) {
+        records.remove(slot);
+        if (slot.publisher() != null) {
+            Slot group = new Slot(slot.key(), slot.type());
+            Set<NodeId> who = publishers.get(group);
+            if (who != null && who.remove(slot.publisher()) && who.isEmpty()) {
+                publishers.remove(group);
+            }
+        }
+    }
+
+    /** Every unexpired record of a type with a record per publisher held under a key. */
+    public List<Record> localRecords(long now, Key key, int type) {
+        List<Record> out = new ArrayList<>();
+        Set<NodeId> who = publishers.get(new Slot(key, type));
+        if (who != null) {
+            long nowMs = nowMillis(now);
+            for (NodeId id : who) {
+                Held h = records.get(new Slot(key, type, id));
+                if (h != null && h.record.expiresAtMillis() > nowMs) {
+                    out.add(h.record);
+                }
+            }
+        }
+        return out;
+    }
+
     private void keepIfResponsible(Record r, long now) {
         if (table.closerThanSelf(r.key()) < replicas(r.type()) && records.size() < config.maxRecords()
                 && rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type())) == null) {
@@ -646,10 +754,13 @@ public final class Dht {
 
     /** {@code replace}: the rules already allowed {@code r} to take the place of what is held. */
     private void keep(Record r, long now, boolean own, boolean replace) {
-        Slot slot = new Slot(r.key(), r.type());
+        Slot slot = slotOf(r);
         Held held = records.get(slot);
         if (held == null) {
             records.put(slot, new Held(r, now, own));
+            if (slot.publisher() != null) {
+                publishers.computeIfAbsent(new Slot(r.key(), r.type()), x -> new java.util.LinkedHashSet<>()).add(slot.publisher());
+            }
         } else if (replace ? !held.record.sameAs(r) : r.sequence() > held.record.sequence()) {
             held.record = r;
             held.replicatedNanos = now;
@@ -658,7 +769,9 @@ public final class Dht {
             held.own |= own && held.record.sameAs(r);
             return; // a copy never moves back, not even for its publisher
         }
-        events.add(new DhtEvent.RecordStored(r));
+        if (slot.publisher() == null) {
+            events.add(new DhtEvent.RecordStored(r)); // per-publisher records live in memory only
+        }
     }
 
     private void onResponse(long now, NodeId from, DhtMessage m) {
@@ -678,13 +791,18 @@ public final class Dht {
                 Query q = queries.get(p.query);
                 if (q != null) {
                     switch (m) {
-                        case DhtMessage.Nodes n -> q.lookup.answered(from, n.contacts(), null);
+                        case DhtMessage.Nodes n -> q.lookup.answered(from, n.contacts(), List.of());
                         case DhtMessage.Value v -> {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
-                            Record r = v.record();
-                            boolean valid = r != null && r.type() == q.lookup.recordType && r.key().equals(q.lookup.target)
-                                    && rules.problem(r, nowMillis(now), config, verifier) == null;
-                            q.lookup.answered(from, v.contacts(), valid ? r : null);
+                            List<Record> valid = new ArrayList<>();
+                            boolean many = rules.multiValued(q.lookup.recordType);
+                            for (Record r : many ? v.records() : v.record() == null ? List.<Record>of() : List.of(v.record())) {
+                                if (r.type() == q.lookup.recordType && r.key().equals(q.lookup.target)
+                                        && rules.problem(r, nowMillis(now), config, verifier) == null) {
+                                    valid.add(r);
+                                }
+                            }
+                            q.lookup.answered(from, v.contacts(), valid);
                         }
                         default -> q.lookup.failed(from);
                     }
@@ -875,7 +993,15 @@ public final class Dht {
             Held h = e.getValue();
             if (h.record.expiresAtMillis() <= nowMs) {
                 it.remove();
-                events.add(new DhtEvent.RecordDropped(e.getKey().key(), e.getKey().type()));
+                Slot slot = e.getKey();
+                if (slot.publisher() == null) {
+                    events.add(new DhtEvent.RecordDropped(slot.key(), slot.type()));
+                } else {
+                    Set<NodeId> who = publishers.get(new Slot(slot.key(), slot.type()));
+                    if (who != null && who.remove(slot.publisher()) && who.isEmpty()) {
+                        publishers.remove(new Slot(slot.key(), slot.type()));
+                    }
+                }
             } else if (now - h.replicatedNanos >= config.replicationIntervalNanos()) {
                 h.replicatedNanos = now;
                 toReplicate.add(h.record);

@@ -13,6 +13,7 @@ import net.barn.core.identity.PeerAddress;
 public final class DhtCodec {
     public static final int MAX_MESSAGE = 65_536;
     public static final int MAX_CONTACTS = 64;
+    public static final int MAX_MORE = 15;
 
     private DhtCodec() {}
 
@@ -35,6 +36,7 @@ public final class DhtCodec {
                 if (v.record() != null) {
                     vb.setRecord(record(v.record()));
                 }
+                v.more().forEach(r -> vb.addMore(record(r)));
                 b.setValue(vb);
             }
             case DhtMessage.Store s -> b.setStore(net.barn.wire.dht.Store.newBuilder().setRecord(record(s.record())));
@@ -68,8 +70,17 @@ public final class DhtCodec {
             case FIND_NODE -> new DhtMessage.FindNode(id, sender, key(m.getFindNode().getTarget()));
             case NODES -> new DhtMessage.Nodes(id, sender, contacts(m.getNodes().getContactsList()));
             case FIND_VALUE -> new DhtMessage.FindValue(id, sender, key(m.getFindValue().getKey()), m.getFindValue().getType());
-            case VALUE -> new DhtMessage.Value(id, sender,
-                    m.getValue().hasRecord() ? record(m.getValue().getRecord()) : null, contacts(m.getValue().getContactsList()));
+            case VALUE -> {
+                if (m.getValue().getMoreCount() > MAX_MORE || (!m.getValue().hasRecord() && m.getValue().getMoreCount() > 0)) {
+                    throw bad("a VALUE carries at most " + MAX_MORE + " further records, and only after a first");
+                }
+                List<Record> more = new ArrayList<>();
+                for (net.barn.wire.dht.Record r : m.getValue().getMoreList()) {
+                    more.add(record(r));
+                }
+                yield new DhtMessage.Value(id, sender, m.getValue().hasRecord() ? record(m.getValue().getRecord()) : null,
+                        contacts(m.getValue().getContactsList()), more);
+            }
             case STORE -> {
                 if (!m.getStore().hasRecord()) {
                     throw bad("STORE without a record");

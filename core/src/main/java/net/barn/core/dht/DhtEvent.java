@@ -43,9 +43,21 @@ public sealed interface DhtEvent {
      * @param conflicting responders that returned a different record with the same sequence
      * @param repaired stale replicas the newest record was pushed to
      * @param hopsToFirst depth of the first record found
+     * @param records for types with a record per publisher, every valid one found (the newest of each publisher);
+     *     otherwise the winning record alone
      */
     record GetResult(Record record, int agreeing, int conflicting, int repaired, int hops, int hopsToFirst, long nanos,
-            int requests) implements QueryResult {}
+            int requests, List<Record> records) implements QueryResult {
+        public GetResult {
+            records = List.copyOf(records);
+        }
+
+        public GetResult(Record record, int agreeing, int conflicting, int repaired, int hops, int hopsToFirst, long nanos,
+                int requests) {
+            this(record, agreeing, conflicting, repaired, hops, hopsToFirst, nanos, requests,
+                    record == null ? List.of() : List.of(record));
+        }
+    }
 
     /** @param stored replicas that accepted the record; @param refused those that said no, and why */
     record PutResult(int stored, List<String> refused, int hops, long nanos, int requests) implements QueryResult {}

@@ -28,10 +28,29 @@ public sealed interface DhtMessage {
 
     record FindValue(long id, Contact sender, Key key, int type) implements DhtMessage {}
 
-    /** {@code record} is null when the responder holds none. */
-    record Value(long id, Contact sender, Record record, List<Contact> contacts) implements DhtMessage {
+    /**
+     * {@code record} is null when the responder holds none; {@code more} lists further records
+     * under the key, for types with one record per publisher (at most 15).
+     */
+    record Value(long id, Contact sender, Record record, List<Contact> contacts, List<Record> more) implements DhtMessage {
         public Value {
             contacts = List.copyOf(contacts);
+            more = List.copyOf(more);
+        }
+
+        public Value(long id, Contact sender, Record record, List<Contact> contacts) {
+            this(id, sender, record, contacts, List.of());
+        }
+
+        /** The record and the further ones (types with a record per publisher). */
+        public List<Record> records() {
+            if (record == null) {
+                return List.of();
+            }
+            List<Record> all = new java.util.ArrayList<>(1 + more.size());
+            all.add(record);
+            all.addAll(more);
+            return all;
         }
     }
 

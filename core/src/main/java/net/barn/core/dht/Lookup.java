@@ -59,6 +59,7 @@ final class Lookup {
     private final java.util.ArrayDeque<Candidate> sentOrder = new java.util.ArrayDeque<>();
     private int requests;
     private int quorumDepth;
+    private boolean quorumReached;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos) {
@@ -187,7 +188,7 @@ final class Lookup {
     }
 
     /** A candidate answered with contacts (and, for VALUE lookups, maybe a record). */
-    void answered(NodeId from, List<Contact> contacts, Record record) {
+    void answered(NodeId from, List<Contact> contacts, List<Record> records) {
         Candidate c = candidates.get(from);
         if (c == null || c.state != State.WAITING) {
             return;
@@ -205,9 +206,12 @@ final class Lookup {
             }
             add(new Candidate(n, c.path, c.depth + 1));
         }
-        if (kind == Kind.VALUE && record != null) {
-            values.add(new Answer(c.contact, record, c.depth));
-            if (values.size() == quorum) {
+        if (kind == Kind.VALUE && !records.isEmpty()) {
+            for (Record record : records) {
+                values.add(new Answer(c.contact, record, c.depth));
+            }
+            if (values.size() >= quorum && !quorumReached) {
+                quorumReached = true;
                 quorumDepth = c.depth;
             }
         }

@@ -64,6 +64,23 @@ public interface RecordRules {
         return k;
     }
 
+    /**
+     * True for types of which a key holds one record per publisher (members of a namespace),
+     * not one record in all. Such records are kept in memory only: their publishers refresh them.
+     */
+    default boolean multiValued(int type) {
+        return false;
+    }
+
+    /**
+     * Null if a replica may keep {@code r} given the claim it holds under the same key
+     * ({@code claim}, of type {@link #commitType()}, or null), else why not: a namespace's
+     * policy decides who may be listed as its member.
+     */
+    default String policyProblem(Record r, long nowMillis, Record claim) {
+        return null;
+    }
+
     /** The record type a commit under a key is for. */
     default int commitType() {
         return -1;

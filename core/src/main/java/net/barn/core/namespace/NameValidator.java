@@ -66,6 +66,9 @@ public final class NameValidator implements RecordRules {
         if (r.type() == RecordTypes.OWNED) {
             return RecordTypes.problem(r, nowMillis, config, v);
         }
+        if (r.type() == MemberRecords.MEMBER) {
+            return memberProblem(r, nowMillis);
+        }
         if (r.type() != NameRecords.NAME) {
             return "unknown record type " + r.type();
         }
@@ -400,7 +403,120 @@ public final class NameValidator implements RecordRules {
 
     @Override
     public int replicas(int type, int k) {
-        return type == NameRecords.NAME ? 2 * k : k;
+        return type == NameRecords.NAME || type == MemberRecords.MEMBER ? 2 * k : k;
+    }
+
+    @Override
+    public boolean multiValued(int type) {
+        return type == MemberRecords.MEMBER;
+    }
+
+    /** Null if a membership record is well formed and signed, else why not (its policy is checked apart). */
+    public String memberProblem(Record r, long nowMillis) {
+        String ns = new String(r.name(), StandardCharsets.UTF_8);
+        if (!NameSyntax.isNormalTopLevel(ns) || !NameRecords.nameKey(ns).equals(r.key())) {
+            return "membership of \"" + ns + "\": not a normalised namespace, or the key is not its key";
+        }
+        if (r.expiresAtMillis() <= nowMillis) {
+            return "expired";
+        }
+        if (r.expiresAtMillis() > nowMillis + MemberRecords.MAX_TTL_MILLIS + rules.clockSkewMillis()) {
+            return "membership expires more than 2 h from now";
+        }
+        if (r.value().length > 2048 || r.publisherKey().length != Ed25519.KEY_LENGTH
+                || r.signature().length != Ed25519.SIGNATURE_LENGTH) {
+            return "membership value over 2 KiB, or key or signature of the wrong length";
+        }
+        byte[] signed = RecordTypes.signedBytes(r.type(), r.key(), r.value(), r.sequence(), r.expiresAtMillis(),
+                r.publisherKey(), r.name());
+        if (!verifier.verify(r.publisherKey(), signed, r.signature())) {
+            return "bad signature";
+        }
+        net.barn.wire.names.MemberValue v;
+        try {
+            v = MemberRecords.value(r);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!v.getNamespace().equals(ns)) {
+            return "membership names another namespace";
+        }
+        if (!v.getAddress().isEmpty()) {
+            try {
+                net.barn.core.identity.PeerAddress.parse(v.getAddress());
+            } catch (IllegalArgumentException e) {
+                return "bad member address: " + e.getMessage();
+            }
+        }
+        if (v.hasInvitation()) {
+            return invitationProblem(ns, NodeId.ofPublicKey(r.publisherKey()), v.getInvitation(), null, nowMillis);
+        }
+        return null;
+    }
+
+    /**
+     * Null if {@code inv} lets {@code member} into {@code ns}: well formed, unexpired, signed,
+     * and (when {@code claim} is known) by one of its owners or delegates.
+     */
+    public String invitationProblem(String ns, NodeId member, net.barn.wire.names.Invitation inv, NameState claim,
+            long nowMillis) {
+        if (!inv.getNamespace().equals(ns) || !inv.getMember().equals(ByteString.copyFrom(member.toBytes()))) {
+            return "invitation is for another namespace or member";
+        }
+        if (inv.getExpiresAtMillis() <= nowMillis) {
+            return "invitation expired";
+        }
+        if (inv.getInviterKey().size() != Ed25519.KEY_LENGTH || !verifier.verify(inv.getInviterKey().toByteArray(),
+                MemberRecords.invitationSignedBytes(ns, member, inv.getExpiresAtMillis()), inv.getSignature().toByteArray())) {
+            return "invitation signature does not verify";
+        }
+        if (claim != null) {
+            NodeId inviter = NodeId.ofPublicKey(inv.getInviterKey().toByteArray());
+            boolean delegate = claim.policy().getDelegationsList().stream()
+                    .anyMatch(d -> d.getDelegate().equals(ByteString.copyFrom(inviter.toBytes())));
+            if (!claim.owners().contains(inviter) && !delegate) {
+                return "invitation by " + inviter.shortForm() + ", who is neither an owner nor a delegate of \"" + ns + "\"";
+            }
+        }
+        return null;
+    }
+
+    /** A namespace's policy over who may be listed as its member. */
+    @Override
+    public String policyProblem(Record r, long nowMillis, Record claim) {
+        if (r.type() != MemberRecords.MEMBER) {
+            return null;
+        }
+        if (claim == null) {
+            return "namespace \"" + new String(r.name(), StandardCharsets.UTF_8)
+                    + "\" is not claimed, or its claim has not reached this replica yet";
+        }
+        NameState c;
+        try {
+            c = judge(claim, nowMillis);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return membershipProblem(r, c, nowMillis);
+    }
+
+    /** Null if the namespace's policy admits this membership record. */
+    public String membershipProblem(Record member, NameState claim, long nowMillis) {
+        if (claim.policy().getMembership() != net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY) {
+            return null;
+        }
+        net.barn.wire.names.MemberValue v;
+        try {
+            v = MemberRecords.value(member);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!v.hasInvitation()) {
+            return "namespace \"" + claim.name() + "\" is invite-only and this membership has no invitation";
+        }
+        String why = invitationProblem(claim.name(), NodeId.ofPublicKey(member.publisherKey()), v.getInvitation(), claim,
+                nowMillis);
+        return why == null ? null : "namespace \"" + claim.name() + "\" is invite-only: " + why;
     }
 
     /** Null if enough of the claim's countersigners are among the ids this replica knows closest to the name. */

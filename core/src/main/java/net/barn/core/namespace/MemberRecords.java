@@ -1,0 +1,67 @@
+package net.barn.core.namespace;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import net.barn.core.dht.Key;
+import net.barn.core.dht.Record;
+import net.barn.core.dht.RecordTypes;
+import net.barn.core.identity.Identity;
+import net.barn.core.identity.NodeId;
+import net.barn.wire.names.Invitation;
+import net.barn.wire.names.MemberValue;
+
+/**
+ * Membership records (type 3): how members of a namespace network find each other in the
+ * root network (docs/PROTOCOL.md section 12.6), and the invitations closed namespaces ask for.
+ */
+public final class MemberRecords {
+    public static final int MEMBER = 3;
+    /** Furthest a membership record may expire; members republish well before. */
+    public static final long MAX_TTL_MILLIS = 2 * 3600 * 1000L;
+    public static final long REPUBLISH_MILLIS = 30 * 60 * 1000L;
+    static final byte[] INVITE_DOMAIN = "barn-invite-v1".getBytes(StandardCharsets.US_ASCII);
+
+    private MemberRecords() {}
+
+    /** What an invitation's signature covers. */
+    public static byte[] invitationSignedBytes(String namespace, NodeId member, long expiresAtMillis) {
+        byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(INVITE_DOMAIN.length + ns.length + NodeId.LENGTH + 8).put(INVITE_DOMAIN).put(ns)
+                .put(member.toBytes()).putLong(expiresAtMillis).array();
+    }
+
+    /** An invitation of {@code member} into {@code namespace}, signed by {@code inviter} (an owner or delegate). */
+    public static Invitation invite(String namespace, NodeId member, long expiresAtMillis, Identity inviter) {
+        return Invitation.newBuilder().setNamespace(namespace).setMember(ByteString.copyFrom(member.toBytes()))
+                .setExpiresAtMillis(expiresAtMillis).setInviterKey(ByteString.copyFrom(inviter.publicKey()))
+                .setSignature(ByteString.copyFrom(inviter.sign(invitationSignedBytes(namespace, member, expiresAtMillis))))
+                .build();
+    }
+
+    /** {@code member}'s listing in {@code namespace} (normal form), valid for {@code ttlMillis}. */
+    public static Record member(Identity member, String namespace, String address, Invitation invitation, boolean leaving,
+            long nowMillis, long ttlMillis) {
+        MemberValue.Builder v = MemberValue.newBuilder().setNamespace(namespace).setAddress(address == null ? "" : address)
+                .setLeaving(leaving);
+        if (invitation != null) {
+            v.setInvitation(invitation);
+        }
+        byte[] value = v.build().toByteArray();
+        byte[] name = namespace.getBytes(StandardCharsets.UTF_8);
+        Key key = NameRecords.nameKey(namespace);
+        long expires = nowMillis + ttlMillis;
+        byte[] signed = RecordTypes.signedBytes(MEMBER, key, value, nowMillis, expires, member.publicKey(), name);
+        return new Record(MEMBER, key, value, nowMillis, expires, member.publicKey(), name, member.sign(signed));
+    }
+
+    /** The value of a membership record; an {@link IllegalArgumentException} if it is none. */
+    public static MemberValue value(Record r) {
+        try {
+            return MemberValue.parseFrom(r.value());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("value is not a membership");
+        }
+    }
+}
