@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import net.barn.sdk.Barn;
+import net.barn.sdk.BarnEvent;
 import net.barn.sdk.Role;
 import net.barn.wire.local.NameRequest;
 import picocli.CommandLine.ArgGroup;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Parameters;
                 "Claims are first come (a commitment countersigned by the name's replicas) and cost seconds of work;",
                 "names are leased and renewed; only their owners change them."},
         subcommands = {NsCommand.Claim.class, NsCommand.Show.class, NsCommand.Renew.class, NsCommand.Transfer.class,
-                NsCommand.Policy.class, NsCommand.Delegate.class})
+                NsCommand.Policy.class, NsCommand.Delegate.class, NsCommand.Invite.class, NsCommand.Join.class,
+                NsCommand.Leave.class, NsCommand.Send.class, NsCommand.Listen.class, NsCommand.ListCmd.class})
 final class NsCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -232,6 +234,151 @@ final class NsCommand implements Runnable {
             }
             return NameRequest.newBuilder().setOp(NameRequest.Op.DELEGATE).setName(path.substring(0, slash))
                     .setPrefix(path.substring(slash + 1)).setDelegate(to == null ? "" : to).build();
+        }
+    }
+
+    @Command(name = "invite", mixinStandardHelpOptions = true,
+            description = {"Prints an invitation of node ID into an invite-only namespace this node owns or is a delegate of;",
+                    "the invitee passes it to ns join --invitation."})
+    static final class Invite extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--member", required = true, paramLabel = "ID", description = "The invitee's node id.")
+        String member;
+
+        @Option(names = "--days", defaultValue = "7", description = "Days the invitation stays valid (default ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.INVITE).setName(name).setDelegate(member).setLeaseDays(days).build();
+        }
+
+        @Override
+        void print(Barn.Name n, PrintWriter out) {
+            out.println(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(n.invitation()));
+        }
+    }
+
+    /** Options every namespace-network command shares. */
+    abstract static class NetworkCall implements Callable<Integer> {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        NodeChoice node;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+    }
+
+    @Command(name = "join", mixinStandardHelpOptions = true,
+            description = {"Makes the node a member of namespace NAME's network (until ns leave): it lists itself in the",
+                    "root network and joins the namespace's overlay. NAME must be claimed."})
+    static final class Join extends NetworkCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--invitation", paramLabel = "TEXT", description = "For invite-only namespaces: what ns invite printed.")
+        String invitation;
+
+        @Override
+        public Integer call() throws Exception {
+            byte[] inv = invitation == null ? new byte[0] : java.util.Base64.getUrlDecoder().decode(invitation.trim());
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                Barn.NamespaceState st = barn.nsJoinNode(name, inv);
+                spec.commandLine().getOut().printf("member of %s (%d neighbours so far)%n", st.namespace(), st.neighbours().size());
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "leave", mixinStandardHelpOptions = true, description = "Ends the node's own membership of NAME.")
+    static final class Leave extends NetworkCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                barn.nsLeave(name, true);
+                spec.commandLine().getOut().println("left " + name);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "send", mixinStandardHelpOptions = true, description = "Broadcasts TEXT to every member of NAME (the node must be in it).")
+    static final class Send extends NetworkCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "TEXT")
+        String text;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                barn.nsBroadcast(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "listen", mixinStandardHelpOptions = true,
+            description = "Joins NAME for this session and prints its broadcasts, one line each: origin, hops, text.")
+    static final class Listen extends NetworkCall {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--count", description = "Stop after this many broadcasts (default: run until interrupted).")
+        Integer count;
+
+        @Option(names = "--seconds", description = "Stop after this many seconds.")
+        Integer seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.concurrent.LinkedBlockingQueue<BarnEvent.NamespaceMessage> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                barn.onEvent(e -> {
+                    if (e instanceof BarnEvent.NamespaceMessage m) {
+                        got.add(m);
+                    }
+                });
+                barn.nsJoin(name);
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("listening in " + name);
+                out.flush();
+                long deadline = seconds == null ? Long.MAX_VALUE : System.nanoTime() + seconds * 1_000_000_000L;
+                int n = 0;
+                while ((count == null || n < count) && System.nanoTime() < deadline) {
+                    BarnEvent.NamespaceMessage m = got.poll(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (m != null) {
+                        n++;
+                        out.printf("%s %d %s%n", m.origin(), m.hops(), new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+                return count == null || n >= count ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The namespaces the node is in, with its overlay neighbours.")
+    static final class ListCmd extends NetworkCall {
+        @Override
+        public Integer call() throws Exception {
+            try (Barn barn = Barn.connect(node.socket(), "barn-ns", Role.CLIENT)) {
+                PrintWriter out = spec.commandLine().getOut();
+                for (Barn.NamespaceState st : barn.nsList()) {
+                    out.printf("%s: %d neighbours (%s), %d in reserve; %d broadcasts delivered, %d sent%n", st.namespace(),
+                            st.neighbours().size(), String.join(", ", st.neighbours()), st.passive(), st.delivered(), st.sent());
+                }
+                out.flush();
+                return 0;
+            }
         }
     }
 }

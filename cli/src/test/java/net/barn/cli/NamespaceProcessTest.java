@@ -102,4 +102,87 @@ class NamespaceProcessTest {
             }
         }
     }
+
+    @Test
+    void membersOfAClaimedNamespaceReceiveEachOthersBroadcastsAndAClosedOneNeedsAnInvitation() throws Exception {
+        List<DaemonProcess> daemons = new ArrayList<>();
+        List<Barn> sessions = new ArrayList<>();
+        try {
+            daemons.add(DaemonProcess.start(tmp.resolve("n0")));
+            Invite first = daemons.get(0).invite(START);
+            for (int i = 1; i < 5; i++) {
+                daemons.add(DaemonProcess.start(tmp.resolve("n" + i), "--peer", first.toString()));
+            }
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                ids.add(daemons.get(i).invite(START).nodeId().toString());
+                awaitRoutingTable(tmp.resolve("n" + i), 3);
+            }
+            try (Barn owner = connect(0)) {
+                owner.nameClaim("chess", 30);
+                owner.name(NameRequest.newBuilder().setOp(NameRequest.Op.CLAIM).setName("club").setLeaseDays(30)
+                        .setMembership(NameRequest.Membership.INVITE_ONLY).build());
+            }
+            try (Barn stranger = connect(1)) {
+                assertThatThrownBy(() -> stranger.nsJoin("nobody-claimed-this")).hasMessageContaining("is not claimed");
+                assertThatThrownBy(() -> stranger.nsJoin("club")).hasMessageContaining("invite-only");
+            }
+            // Members 1-4 join through sessions that listen; node 0 joins from the command line.
+            List<java.util.concurrent.LinkedBlockingQueue<String>> inboxes = new ArrayList<>();
+            for (int i = 1; i < 5; i++) {
+                Barn b = connect(i);
+                sessions.add(b);
+                var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();
+                inboxes.add(inbox);
+                b.onEvent(e -> {
+                    if (e instanceof net.barn.sdk.BarnEvent.NamespaceMessage m && m.namespace().equals("chess")) {
+                        inbox.add(m.origin() + ":" + new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                });
+                b.nsJoin("Chess");
+            }
+            assertThat(cli("ns", "join", "chess", "--data", tmp.resolve("n0").toString())).startsWith("0\n").contains("member of chess");
+            try {
+                awaitNeighbours(sessions, "chess");
+            } catch (AssertionError e) {
+                daemons.forEach(d -> System.err.println("DAEMON: " + String.join("\n", d.stderr)));
+                throw e;
+            }
+            sessions.get(1).nsBroadcast("chess", "e4".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < 4; i++) {
+                if (i == 1) {
+                    continue; // the sender's own session
+                }
+                assertThat(inboxes.get(i).poll(20, TimeUnit.SECONDS)).as("member %d receives the broadcast", i + 1)
+                        .isEqualTo(ids.get(2) + ":e4");
+            }
+            assertThat(cli("ns", "send", "chess", "d5", "--data", tmp.resolve("n0").toString())).startsWith("0\n");
+            for (int i = 0; i < 4; i++) {
+                assertThat(inboxes.get(i).poll(20, TimeUnit.SECONDS)).isEqualTo(ids.get(0) + ":d5");
+            }
+            // The owner invites node 1 into the closed namespace; with the invitation it gets in.
+            String invitation = cli("ns", "invite", "club", "--member", ids.get(1), "--data", tmp.resolve("n0").toString());
+            assertThat(invitation).startsWith("0\n");
+            byte[] inv = java.util.Base64.getUrlDecoder().decode(invitation.split("\n")[1].trim());
+            assertThat(sessions.get(0).nsJoin("club", inv).namespace()).isEqualTo("club");
+            assertThatThrownBy(() -> sessions.get(2).nsJoin("club", inv)).hasMessageContaining("another namespace or member");
+        } finally {
+            for (Barn b : sessions) {
+                b.close();
+            }
+            for (DaemonProcess d : daemons) {
+                d.close();
+            }
+        }
+    }
+
+    private static void awaitNeighbours(List<Barn> sessions, String ns) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Barn b : sessions) {
+            while (b.nsList().stream().noneMatch(st -> st.namespace().equals(ns) && !st.neighbours().isEmpty())) {
+                assertThat(System.nanoTime()).as("a member of " + ns + " gets an overlay neighbour").isLessThan(deadline);
+                Thread.sleep(50); // polling interval of the wait
+            }
+        }
+    }
 }

@@ -52,6 +52,7 @@ public final class DhtService implements AutoCloseable {
     private final Dht dht;
     private final NameValidator names;
     private final NameService nameService;
+    private NamespaceService namespaces;
     private final long epochOffsetNanos;
     private final ExecutorService disk = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "barn-store");
@@ -108,6 +109,7 @@ public final class DhtService implements AutoCloseable {
     public static DhtService start(BarnNode node, StateStore store, DhtConfig config, NameRules nameRules, List<Contact> seeds)
             throws IOException {
         DhtService s = new DhtService(node, store, config, nameRules);
+        s.namespaces = new NamespaceService(node, s);
         List<StateStore.StoredRecord> held = store.records(System.currentTimeMillis());
         List<Contact> known = new ArrayList<>(seeds);
         known.addAll(store.peers(50));
@@ -153,6 +155,11 @@ public final class DhtService implements AutoCloseable {
     /** The root namespace's rules this node keeps, and its judge of name records. */
     public NameValidator names() {
         return names;
+    }
+
+    /** The namespace networks this node is in. */
+    public NamespaceService namespaces() {
+        return namespaces;
     }
 
     /** Claims, reads and updates of names, as this node. */
@@ -414,6 +421,9 @@ public final class DhtService implements AutoCloseable {
     public void close() {
         closed = true;
         nameService.close();
+        if (namespaces != null) {
+            namespaces.close();
+        }
         loop.execute(() -> {
             if (timer != null) {
                 timer.cancel(false);

@@ -271,6 +271,24 @@ public final class NameService implements AutoCloseable {
         });
     }
 
+    /**
+     * An invitation of {@code member} into namespace {@code raw} for {@code validMillis}, signed
+     * by this node, which must own the namespace or be one of its delegates.
+     */
+    public CompletableFuture<net.barn.wire.names.Invitation> invite(String raw, NodeId member, long validMillis) {
+        return show(raw, false).thenApply(r -> {
+            if (!r.found()) {
+                throw new NameException("\"" + r.name() + "\" is not claimed");
+            }
+            boolean delegate = r.state().policy().getDelegationsList().stream()
+                    .anyMatch(d -> d.getDelegate().equals(com.google.protobuf.ByteString.copyFrom(me.id().toBytes())));
+            if (!r.state().owners().contains(me.id()) && !delegate) {
+                throw new NameException("this node is neither an owner nor a delegate of \"" + r.name() + "\"");
+            }
+            return net.barn.core.namespace.MemberRecords.invite(r.name(), member, dht.nowMillis() + validMillis, me);
+        });
+    }
+
     private CompletableFuture<Outcome> update(String raw, Function<NameState, Record> change) {
         return show(raw, false).thenCompose(r -> {
             if (!r.found()) {

@@ -248,13 +248,13 @@ public final class Barn implements AutoCloseable {
             long expiresAtMillis, String state, String membership, String subNames, List<String> delegations,
             long claimedAtMillis, int countersignatures, int handovers, int agreeing, int conflicting, String pin,
             String pinNote, int stored, List<String> refused, long latencyMicros, long workMillis, long commitMillis,
-            long putMillis) {
+            long putMillis, byte[] invitation) {
         static Name of(net.barn.wire.local.NameInfo i) {
             return new Name(i.getFound(), i.getName(), List.copyOf(i.getOwnersList()), i.getThreshold(), i.getSequence(),
                     i.getLeaseUntilMillis(), i.getExpiresAtMillis(), i.getState(), i.getMembership(), i.getSubNames(),
                     List.copyOf(i.getDelegationsList()), i.getClaimedAtMillis(), i.getCountersignatures(), i.getHandovers(),
                     i.getAgreeing(), i.getConflicting(), i.getPin(), i.getPinNote(), i.getStored(), List.copyOf(i.getRefusedList()),
-                    i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis());
+                    i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis(), i.getInvitation().toByteArray());
         }
     }
 
@@ -273,6 +273,59 @@ public final class Barn implements AutoCloseable {
     public Name nameClaim(String name, int leaseDays) throws IOException {
         return name(net.barn.wire.local.NameRequest.newBuilder().setOp(net.barn.wire.local.NameRequest.Op.CLAIM)
                 .setName(name).setLeaseDays(leaseDays).build());
+    }
+
+    /** A namespace network as the node is in it. */
+    public record NamespaceState(String namespace, List<String> neighbours, int passive, long delivered, long sent) {
+        static NamespaceState of(net.barn.wire.local.NsState s) {
+            return new NamespaceState(s.getNamespace(), List.copyOf(s.getNeighboursList()), s.getPassive(), s.getDelivered(),
+                    s.getSent());
+        }
+    }
+
+    /** Namespaces this application joined, and their invitations: joined again after a reconnect. */
+    private final Map<String, byte[]> namespaces = new ConcurrentHashMap<>();
+
+    /**
+     * Joins a namespace network (within this application's policy): its broadcasts arrive as
+     * {@link BarnEvent.NamespaceMessage} until {@link #nsLeave} or the end of the session.
+     * {@code invitation}: for invite-only namespaces, an encoded invitation; else empty.
+     */
+    public NamespaceState nsJoin(String namespace, byte[] invitation) throws IOException {
+        var r = call(AppMessage.newBuilder().setNsJoin(net.barn.wire.local.NsJoin.newBuilder().setNamespace(namespace)
+                .setInvitation(ByteString.copyFrom(invitation))), NAME_TIMEOUT_MILLIS).getNsStates();
+        NamespaceState st = NamespaceState.of(r.getNamespaces(0));
+        namespaces.put(st.namespace(), invitation.clone());
+        return st;
+    }
+
+    public NamespaceState nsJoin(String namespace) throws IOException {
+        return nsJoin(namespace, new byte[0]);
+    }
+
+    /** Makes the node itself a member, beyond this session (admin applications only): {@code barn ns join}. */
+    public NamespaceState nsJoinNode(String namespace, byte[] invitation) throws IOException {
+        var r = call(AppMessage.newBuilder().setNsJoin(net.barn.wire.local.NsJoin.newBuilder().setNamespace(namespace)
+                .setInvitation(ByteString.copyFrom(invitation)).setNode(true)), NAME_TIMEOUT_MILLIS).getNsStates();
+        return NamespaceState.of(r.getNamespaces(0));
+    }
+
+    /** Leaves a namespace joined by this session ({@code node}: the node's own membership, admins only). */
+    public void nsLeave(String namespace, boolean node) throws IOException {
+        namespaces.remove(namespace);
+        call(AppMessage.newBuilder().setNsLeave(net.barn.wire.local.NsLeave.newBuilder().setNamespace(namespace).setNode(node)));
+    }
+
+    /** Sends {@code payload} (at most 8 KiB) to every member of a namespace the node is in. */
+    public void nsBroadcast(String namespace, byte[] payload) throws IOException {
+        call(AppMessage.newBuilder().setNsBroadcast(net.barn.wire.local.NsBroadcast.newBuilder().setNamespace(namespace)
+                .setPayload(ByteString.copyFrom(payload))));
+    }
+
+    /** The namespaces the node is in (those this application's policy covers). */
+    public List<NamespaceState> nsList() throws IOException {
+        return call(AppMessage.newBuilder().setNsList(net.barn.wire.local.NsList.getDefaultInstance())).getNsStates()
+                .getNamespacesList().stream().map(NamespaceState::of).toList();
     }
 
     /** Links the node to a peer by invite (admin applications only). */
@@ -404,6 +457,10 @@ public final class Barn implements AutoCloseable {
                         : new BarnEvent.LinkDown(e.getLinkDown().getPeer(), e.getLinkDown().getCode(), e.getLinkDown().getReason()));
             }
             case ERROR -> emit(new BarnEvent.Notice(m.getError().getCode(), m.getError().getMessage()));
+            case NS_DELIVERY -> {
+                var d = m.getNsDelivery();
+                emit(new BarnEvent.NamespaceMessage(d.getNamespace(), d.getOrigin(), d.getPayload().toByteArray(), d.getHops()));
+            }
             default -> { } // newer message kinds this SDK does not know
         }
     }
@@ -465,6 +522,15 @@ public final class Barn implements AutoCloseable {
                     lost++;
                     l.offer(new BarnException(e instanceof BarnException b ? b.code() : 0,
                             "could not bind " + l + " again after the node restarted: " + e.getMessage()));
+                }
+            }
+            for (var joined : namespaces.entrySet()) {
+                try {
+                    call(AppMessage.newBuilder().setNsJoin(net.barn.wire.local.NsJoin.newBuilder().setNamespace(joined.getKey())
+                            .setInvitation(ByteString.copyFrom(joined.getValue()))), NAME_TIMEOUT_MILLIS);
+                } catch (IOException e) {
+                    emit(new BarnEvent.Notice(e instanceof BarnException b ? b.code() : 0,
+                            "could not join " + joined.getKey() + " again after the node restarted: " + e.getMessage()));
                 }
             }
             if (subscribedLinks) {

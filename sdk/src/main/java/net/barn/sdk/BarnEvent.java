@@ -14,6 +14,9 @@ public sealed interface BarnEvent {
     /** The SDK is connected again and has re-bound every listener that could be re-bound. */
     record Reconnected(int listenersRestored, int listenersLost) implements BarnEvent {}
 
+    /** A broadcast in a namespace this application joined ({@link Barn#nsJoin}); {@code origin} is the sender's node id. */
+    record NamespaceMessage(String namespace, String origin, byte[] payload, int hops) implements BarnEvent {}
+
     /** The node said something unprompted, e.g. a binding withdrawn by a policy reload. */
     record Notice(int code, String message) implements BarnEvent {}
 }

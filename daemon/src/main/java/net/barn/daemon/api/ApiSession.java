@@ -173,6 +173,11 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             release(b);
         }
         bindings.clear();
+        var dht = server.dht();
+        if (dht != null) {
+            dht.namespaces().unlisten(deliveries);
+            dht.namespaces().release(this);
+        }
         server.sessionEnded(this);
     }
 
@@ -383,6 +388,10 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             case DHT_PUT -> dhtPut(request, app.getDhtPut());
             case DHT_GET -> dhtGet(request, app.getDhtGet());
             case NAME -> name(request, app.getName());
+            case NS_JOIN -> nsJoin(request, app.getNsJoin());
+            case NS_LEAVE -> nsLeave(request, app.getNsLeave());
+            case NS_BROADCAST -> nsBroadcast(request, app.getNsBroadcast());
+            case NS_LIST -> nsList(request);
             case PEERS -> reply(request, NodeMessage.newBuilder().setPeers(server.peers()));
             case ADD_PEER -> addPeer(request, app.getAddPeer().getInvite());
             case SUBSCRIBE -> {
@@ -481,6 +490,17 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
         }
         bindings.put(b.id(), b);
         reply(request, NodeMessage.newBuilder().setBound(Bound.newBuilder().setBinding(b.id())));
+        // Serving in a namespace makes the node a member of it, for as long as this session lasts.
+        String ns = namespaceOf(service, bind.getNamespace());
+        var dht = server.dht();
+        if (ns != null && dht != null) {
+            dht.namespaces().join(ns, this, null).whenComplete((st, err) -> {
+                if (err != null) {
+                    log.info("local session {}: bound in {} without joining its network: {}", describe(), ns,
+                            net.barn.daemon.NameService.reason(err));
+                }
+            });
+        }
     }
 
     private void release(Binding b) {
@@ -789,6 +809,139 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             }
             reply(request, NodeMessage.newBuilder().setNameInfo(info));
         }));
+    }
+
+    /** This session's receiver of namespace broadcasts: pushed to the application on the session's loop. */
+    private final java.util.function.Consumer<net.barn.daemon.NamespaceService.Delivery> deliveries = d -> execute(() -> {
+        if (grant != null && grant.allowsNamespace(d.namespace())) {
+            send(NodeMessage.newBuilder().setNsDelivery(net.barn.wire.local.NsDelivery.newBuilder().setNamespace(d.namespace())
+                    .setOrigin(d.origin().toString()).setPayload(ByteString.copyFrom(d.payload())).setHops(d.hops())).build());
+        }
+    });
+
+    /** Why this session may not act in a namespace, or null. */
+    private String namespaceRefusal(String raw) {
+        String ns;
+        try {
+            ns = net.barn.core.namespace.NameSyntax.normaliseTopLevel(raw);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        return grant.allowsNamespace(ns) ? null : "namespace " + ns + " is outside this application's policy";
+    }
+
+    private void nsJoin(int request, net.barn.wire.local.NsJoin join) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        String refusal = namespaceRefusal(join.getNamespace());
+        if (refusal != null) {
+            error(request, LocalError.NOT_ALLOWED, refusal);
+            return;
+        }
+        if (join.getNode() && !grant.admin()) {
+            error(request, LocalError.NOT_ALLOWED, "only admin applications may make the node itself a member");
+            return;
+        }
+        net.barn.wire.names.Invitation invitation = null;
+        if (!join.getInvitation().isEmpty()) {
+            try {
+                invitation = net.barn.wire.names.Invitation.parseFrom(join.getInvitation());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                error(request, LocalError.BAD_REQUEST, "invitation is not an encoded barn.names.v1.Invitation");
+                return;
+            }
+        }
+        var namespaces = dht.namespaces();
+        Object holder = join.getNode() ? NODE_HOLD : this;
+        namespaces.join(join.getNamespace(), holder, invitation)
+                .thenCompose(st -> join.getNode() ? java.util.concurrent.CompletableFuture.completedFuture(st)
+                        : namespaces.listen(st.namespace(), deliveries).thenApply(x -> st))
+                .whenComplete((st, err) -> execute(() -> {
+                    if (err != null) {
+                        nameError(request, err);
+                        return;
+                    }
+                    reply(request, NodeMessage.newBuilder().setNsStates(net.barn.wire.local.NsStates.newBuilder().addNamespaces(state(st))));
+                }));
+    }
+
+    /** The holder of memberships made with {@code barn ns join}: the node itself, across sessions. */
+    static final Object NODE_HOLD = new Object();
+
+    private static net.barn.wire.local.NsState state(net.barn.daemon.NamespaceService.State st) {
+        return net.barn.wire.local.NsState.newBuilder().setNamespace(st.namespace())
+                .addAllNeighbours(st.neighbours().stream().map(Object::toString).toList()).setPassive(st.passive())
+                .setDelivered(st.delivered()).setSent(st.sent()).build();
+    }
+
+    private void nsLeave(int request, net.barn.wire.local.NsLeave leave) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        if (leave.getNode() && !grant.admin()) {
+            error(request, LocalError.NOT_ALLOWED, "only admin applications may release the node's own membership");
+            return;
+        }
+        dht.namespaces().leave(leave.getNamespace(), leave.getNode() ? NODE_HOLD : this).whenComplete((held, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+            } else if (!held) {
+                error(request, LocalError.BAD_REQUEST, "not a member of " + leave.getNamespace() + " through this session");
+            } else {
+                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
+            }
+        }));
+    }
+
+    private void nsBroadcast(int request, net.barn.wire.local.NsBroadcast b) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        String refusal = namespaceRefusal(b.getNamespace());
+        if (refusal != null) {
+            error(request, LocalError.NOT_ALLOWED, refusal);
+            return;
+        }
+        dht.namespaces().broadcast(b.getNamespace(), b.getPayload().toByteArray()).whenComplete((x, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+            } else {
+                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
+            }
+        }));
+    }
+
+    private void nsList(int request) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        dht.namespaces().states().whenComplete((list, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+                return;
+            }
+            var b = net.barn.wire.local.NsStates.newBuilder();
+            list.stream().filter(st -> grant.allowsNamespace(st.namespace())).forEach(st -> b.addNamespaces(state(st)));
+            reply(request, NodeMessage.newBuilder().setNsStates(b));
+        }));
+    }
+
+    private void nameError(int request, Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof net.barn.daemon.NameService.NameException || cause instanceof IllegalArgumentException) {
+            error(request, LocalError.BAD_REQUEST, net.barn.daemon.NameService.reason(cause));
+        } else {
+            error(request, ErrorCode.INTERNAL_ERROR.value(), "failed: " + net.barn.daemon.NameService.reason(cause));
+        }
     }
 
     int streamCount() {

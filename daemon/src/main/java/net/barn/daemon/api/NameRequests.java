@@ -41,6 +41,9 @@ final class NameRequests {
                         .thenApply(o -> outcome(o, t0).build());
                 case DELEGATE -> names.delegate(r.getName(), r.getPrefix(),
                         r.getDelegate().isEmpty() ? null : NodeId.parse(r.getDelegate())).thenApply(o -> outcome(o, t0).build());
+                case INVITE -> names.invite(r.getName(), NodeId.parse(r.getDelegate()), lease).thenApply(inv ->
+                        NameInfo.newBuilder().setFound(true).setName(inv.getNamespace()).setInvitation(inv.toByteString())
+                                .setLatencyMicros((System.nanoTime() - t0) / 1000).build());
                 case UNRECOGNIZED -> CompletableFuture.failedFuture(new NameService.NameException("unknown name operation"));
             };
         } catch (IllegalArgumentException e) {
