@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
                 "Claims are first come (a commitment countersigned by the name's replicas) and cost seconds of work;",
                 "names are leased and renewed; only their owners change them."},
         subcommands = {NsCommand.Claim.class, NsCommand.Show.class, NsCommand.Renew.class, NsCommand.Transfer.class,
-                NsCommand.Policy.class, NsCommand.Delegate.class, NsCommand.Invite.class, NsCommand.Join.class,
+                NsCommand.Policy.class, NsCommand.Delegate.class, NsCommand.Invite.class, NsCommand.Register.class, NsCommand.Resolve.class, NsCommand.Join.class,
                 NsCommand.Leave.class, NsCommand.Send.class, NsCommand.Listen.class, NsCommand.ListCmd.class})
 final class NsCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -258,6 +258,69 @@ final class NsCommand implements Runnable {
         @Override
         void print(Barn.Name n, PrintWriter out) {
             out.println(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(n.invitation()));
+        }
+    }
+
+    @Command(name = "register", mixinStandardHelpOptions = true,
+            description = {"Registers a sub-name (a nick, a channel, a service: NAME/SUB) pointing at this node (or --target)",
+                    "and a port or service, first come, as the namespace's policy allows."})
+    static final class Register extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME/SUB", description = "e.g. irc/#barn, chess/@alice")
+        String path;
+
+        @Option(names = "--port", defaultValue = "0", description = "The port it points at.")
+        int port;
+
+        @Option(names = "--service", description = "Or the service it points at.")
+        String service;
+
+        @Option(names = "--target", paramLabel = "ID", description = "Another node it points at (default: this one).")
+        String target;
+
+        @Option(names = "--days", defaultValue = "7", description = "How long it holds (default ${DEFAULT-VALUE}; at most 30; register again to extend).")
+        int days;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.REGISTER).setName(path).setPort(port)
+                    .setService(service == null ? "" : service).setDelegate(target == null ? "" : target).setLeaseDays(days).build();
+        }
+
+        @Override
+        void print(Barn.Name n, PrintWriter out) {
+            printSub(n, out);
+        }
+    }
+
+    @Command(name = "resolve", mixinStandardHelpOptions = true,
+            description = "Reads a sub-name (NAME/SUB): the node and port or service it points at, and who registered it.")
+    static final class Resolve extends NameCall {
+        @Parameters(index = "0", paramLabel = "NAME/SUB")
+        String path;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.RESOLVE).setName(path).build();
+        }
+
+        @Override
+        void print(Barn.Name n, PrintWriter out) {
+            printSub(n, out);
+        }
+    }
+
+    static void printSub(Barn.Name n, PrintWriter out) {
+        if (!n.found()) {
+            out.printf("\"%s\" is not registered (%.0f ms)%n", n.name(), n.latencyMicros() / 1000.0);
+            return;
+        }
+        out.printf("%s -> %s%s%n", n.name(), n.target(), n.service().isEmpty() ? (n.port() == 0 ? "" : " port " + n.port())
+                : " service " + n.service());
+        out.printf("  registered by %s until %s%s%n", n.registrant(), Instant.ofEpochMilli(n.expiresAtMillis()),
+                n.stored() > 0 ? ", stored on " + n.stored() + " replicas" : ", " + n.agreeing() + " replicas agreed"
+                        + (n.conflicting() > 0 ? ", WARNING: " + n.conflicting() + " conflicting" : ""));
+        if (!n.policyNote().isEmpty()) {
+            out.println("  WARNING: " + n.policyNote());
         }
     }
 

@@ -160,6 +160,15 @@ class NamespaceProcessTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(inboxes.get(i).poll(20, TimeUnit.SECONDS)).isEqualTo(ids.get(0) + ":d5");
             }
+            // A member registers a nick pointing at its port 7000; another member resolves it.
+            assertThat(cli("ns", "register", "chess/@Alice", "--port", "7000", "--data", tmp.resolve("n1").toString()))
+                    .startsWith("0\n").contains("chess/@alice -> " + ids.get(1) + " port 7000");
+            Barn.Name alice = sessions.get(2).nameResolve("chess/@alice");
+            assertThat(alice.target()).isEqualTo(ids.get(1));
+            assertThat(alice.port()).isEqualTo(7000);
+            assertThat(alice.registrant()).isEqualTo(ids.get(1));
+            assertThat(cli("ns", "register", "chess/@alice", "--port", "1", "--data", tmp.resolve("n2").toString()))
+                    .contains("sub-name held by");
             // The owner invites node 1 into the closed namespace; with the invitation it gets in.
             String invitation = cli("ns", "invite", "club", "--member", ids.get(1), "--data", tmp.resolve("n0").toString());
             assertThat(invitation).startsWith("0\n");

@@ -271,6 +271,73 @@ public final class NameService implements AutoCloseable {
         });
     }
 
+    /** A sub-name as registered or read. {@code policyNote} is set when the namespace's current policy refuses its registrant. */
+    public record SubName(String name, NodeId target, int port, String service, NodeId registrant, long expiresAtMillis,
+            int agreeing, int conflicting, int stored, List<String> refused, String policyNote) {}
+
+    /**
+     * Registers the sub-name {@code raw} ("irc/#barn") for {@code target} at a port or
+     * service, for {@code ttlMillis}, as this node; the namespace's policy must admit it.
+     */
+    public CompletableFuture<SubName> register(String raw, NodeId target, int port, String service, long ttlMillis) {
+        String full;
+        try {
+            full = net.barn.core.namespace.NameSyntax.normalise(raw);
+            if (full.indexOf('/') < 0) {
+                throw new NameException("a sub-name has a namespace and a label under it, e.g. irc/#barn");
+            }
+            if (ttlMillis < 60_000 || ttlMillis > net.barn.core.namespace.SubNames.MAX_TTL_MILLIS) {
+                throw new NameException("a sub-name lives 1 min to 30 days");
+            }
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new NameException(e.getMessage()));
+        }
+        String ns = net.barn.core.namespace.SubNames.namespaceOf(full);
+        return show(ns, false).thenCompose(r -> {
+            if (!r.found()) {
+                throw new NameException("namespace \"" + ns + "\" is not claimed");
+            }
+            String why = validator().registrantProblem(r.state(), full, me.id());
+            if (why != null) {
+                throw new NameException(why);
+            }
+            NodeId to = target == null ? me.id() : target;
+            Record rec = net.barn.core.namespace.SubNames.register(me, full, to, port, service, r.state().record(),
+                    dht.nowMillis(), ttlMillis);
+            return dht.put(rec, true).thenApply(p -> {
+                if (p.stored() == 0) {
+                    throw new NameException("no replica stored it: " + summary(p.refused()));
+                }
+                return new SubName(full, to, port, service == null ? "" : service, me.id(), rec.expiresAtMillis(), 0, 0,
+                        p.stored(), p.refused(), "");
+            });
+        });
+    }
+
+    /** Reads a sub-name, and checks its registrant against the namespace's current policy. */
+    public CompletableFuture<SubName> resolve(String raw) {
+        String full;
+        try {
+            full = net.barn.core.namespace.NameSyntax.normalise(raw);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new NameException(e.getMessage()));
+        }
+        String ns = net.barn.core.namespace.SubNames.namespaceOf(full);
+        CompletableFuture<Resolution> parent = show(ns, false);
+        return dht.get(net.barn.core.namespace.SubNames.key(full), net.barn.core.namespace.SubNames.SUBNAME)
+                .thenCombine(parent, (g, p) -> {
+                    if (g.record() == null) {
+                        return null;
+                    }
+                    var v = net.barn.core.namespace.SubNames.value(g.record());
+                    NodeId registrant = NodeId.ofPublicKey(g.record().publisherKey());
+                    String note = !p.found() ? "namespace \"" + ns + "\" is no longer claimed"
+                            : validator().registrantProblem(p.state(), full, registrant);
+                    return new SubName(full, NodeId.of(v.getTarget().toByteArray()), v.getPort(), v.getService(), registrant,
+                            g.record().expiresAtMillis(), g.agreeing(), g.conflicting(), 0, List.of(), note == null ? "" : note);
+                });
+    }
+
     /**
      * An invitation of {@code member} into namespace {@code raw} for {@code validMillis}, signed
      * by this node, which must own the namespace or be one of its delegates.

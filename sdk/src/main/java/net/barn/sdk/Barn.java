@@ -248,13 +248,15 @@ public final class Barn implements AutoCloseable {
             long expiresAtMillis, String state, String membership, String subNames, List<String> delegations,
             long claimedAtMillis, int countersignatures, int handovers, int agreeing, int conflicting, String pin,
             String pinNote, int stored, List<String> refused, long latencyMicros, long workMillis, long commitMillis,
-            long putMillis, byte[] invitation) {
+            long putMillis, byte[] invitation, String target, int port, String service, String registrant,
+            String policyNote) {
         static Name of(net.barn.wire.local.NameInfo i) {
             return new Name(i.getFound(), i.getName(), List.copyOf(i.getOwnersList()), i.getThreshold(), i.getSequence(),
                     i.getLeaseUntilMillis(), i.getExpiresAtMillis(), i.getState(), i.getMembership(), i.getSubNames(),
                     List.copyOf(i.getDelegationsList()), i.getClaimedAtMillis(), i.getCountersignatures(), i.getHandovers(),
                     i.getAgreeing(), i.getConflicting(), i.getPin(), i.getPinNote(), i.getStored(), List.copyOf(i.getRefusedList()),
-                    i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis(), i.getInvitation().toByteArray());
+                    i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis(), i.getInvitation().toByteArray(),
+                    i.getTarget(), i.getPort(), i.getService(), i.getRegistrant(), i.getPolicyNote());
         }
     }
 
@@ -267,6 +269,12 @@ public final class Barn implements AutoCloseable {
     /** Reads a name from every replica it has; {@code repin} accepts what is read as the pinned claim. */
     public Name nameShow(String name, boolean repin) throws IOException {
         return name(net.barn.wire.local.NameRequest.newBuilder().setName(name).setRepin(repin).build());
+    }
+
+    /** Reads a sub-name ("irc/#barn") in a namespace this application's policy covers. */
+    public Name nameResolve(String fullName) throws IOException {
+        return name(net.barn.wire.local.NameRequest.newBuilder().setOp(net.barn.wire.local.NameRequest.Op.RESOLVE)
+                .setName(fullName).build());
     }
 
     /** Claims a free name for this node (admin applications only). */

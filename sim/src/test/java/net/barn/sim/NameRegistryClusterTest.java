@@ -330,4 +330,41 @@ class NameRegistryClusterTest {
         var expired = net.barn.core.namespace.MemberRecords.invite("club", node(23).id(), nowMillis() - 1, node(3).identity());
         assertThat(put(node(23), membership(node(23), "club", expired)).refused()).anySatisfy(why -> assertThat(why).contains("invitation expired"));
     }
+
+    private Record subName(DhtSimulation.Node registrant, String full, Record parent) {
+        return net.barn.core.namespace.SubNames.register(registrant.identity(), full, registrant.id(), 6667, "", parent,
+                nowMillis(), 7 * DAY_MS);
+    }
+
+    @Test
+    void subNamesAreFirstComeInAnOpenNamespaceAndForOwnersAndDelegatesInAClosedOne() {
+        cluster(60, 11);
+        Record irc = claim(node(3), "irc");
+        DhtEvent.PutResult first = put(node(10), subName(node(10), "irc/#barn", irc));
+        assertThat(first.stored()).isGreaterThanOrEqualTo(10);
+        DhtEvent.PutResult second = put(node(11), subName(node(11), "irc/#barn", irc));
+        // Replicas that hold the first registration refuse the second; a few at the edge of the
+        // replica set that the first did not reach may take it, and readers side with the majority.
+        assertThat(second.stored()).isLessThan(first.stored() / 4);
+        assertThat(second.refused()).anySatisfy(why -> assertThat(why).contains("sub-name held by"));
+        long q = sim.act(node(40), d -> d.get(sim.now(), net.barn.core.namespace.SubNames.key("irc/#barn"),
+                net.barn.core.namespace.SubNames.SUBNAME));
+        DhtEvent.GetResult g = await(node(40), q, DhtEvent.GetResult.class);
+        assertThat(NodeId.ofPublicKey(g.record().publisherKey())).isEqualTo(node(10).id());
+        assertThat(net.barn.core.namespace.SubNames.value(g.record()).getPort()).isEqualTo(6667);
+
+        Committed c = commit(node(3), "corp");
+        Record corp = NameClaims.firstClaim("corp", node(3).identity(), c.salt(), c.nonce(), c.countersigned(),
+                new NameClaims.Terms(List.of(node(3).id()), 1, net.barn.wire.names.NamePolicy.newBuilder()
+                        .setSubNames(net.barn.wire.names.NamePolicy.SubNames.OWNERS)
+                        .addDelegations(net.barn.wire.names.Delegation.newBuilder().setPrefix("#ops")
+                                .setDelegate(com.google.protobuf.ByteString.copyFrom(node(12).id().toBytes())))
+                        .build(), 30 * DAY_MS), nowMillis(), rules);
+        assertThat(put(node(3), corp).stored()).isGreaterThanOrEqualTo(10);
+        assertThat(put(node(13), subName(node(13), "corp/@bob", corp)).refused())
+                .anySatisfy(why -> assertThat(why).contains("only owners and delegates create sub-names"));
+        assertThat(put(node(12), subName(node(12), "corp/@eve", corp)).stored()).as("a delegate outside its label").isZero();
+        assertThat(put(node(12), subName(node(12), "corp/#ops", corp)).stored()).isGreaterThanOrEqualTo(10);
+        assertThat(put(node(3), subName(node(3), "corp/@alice", corp)).stored()).isGreaterThanOrEqualTo(10);
+    }
 }

@@ -237,7 +237,7 @@ public final class Dht {
         // Where competing records can exist (claims of one name), hear every replica, not a quorum:
         // a few liars answering first must not decide the read.
         int width = replicas(type);
-        int quorum = type == rules.commitType() ? width : config.quorum();
+        int quorum = rules.readsAllReplicas(type) ? width : config.quorum();
         return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, width),
                 config.disjointPaths(), null, null, quorum, width);
     }
@@ -866,7 +866,7 @@ public final class Dht {
         int width = replicas(q.record.type());
         startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, q.record.key(), q.record.type(),
                 table.closest(q.record.key(), width), 1, null, null,
-                q.record.type() == rules.commitType() ? width : config.quorum(), width);
+                rules.readsAllReplicas(q.record.type()) ? width : config.quorum(), width);
     }
 
     private void storeAnswered(long now, long queryId, boolean accepted, String why) {

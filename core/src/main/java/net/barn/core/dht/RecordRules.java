@@ -81,6 +81,14 @@ public interface RecordRules {
         return null;
     }
 
+    /**
+     * True where competing records can exist (claims of one name): a read hears every replica
+     * instead of ending at a quorum, so a few liars answering first cannot decide it.
+     */
+    default boolean readsAllReplicas(int type) {
+        return type == commitType();
+    }
+
     /** The record type a commit under a key is for. */
     default int commitType() {
         return -1;

@@ -69,6 +69,9 @@ public final class NameValidator implements RecordRules {
         if (r.type() == MemberRecords.MEMBER) {
             return memberProblem(r, nowMillis);
         }
+        if (r.type() == SubNames.SUBNAME) {
+            return subNameProblem(r, nowMillis);
+        }
         if (r.type() != NameRecords.NAME) {
             return "unknown record type " + r.type();
         }
@@ -298,6 +301,11 @@ public final class NameValidator implements RecordRules {
 
     @Override
     public String replaces(Record held, Record incoming, long nowMillis, Set<NodeId> neighbourhood) {
+        if (held.type() == SubNames.SUBNAME && !java.util.Arrays.equals(held.publisherKey(), incoming.publisherKey())
+                && held.expiresAtMillis() > nowMillis) {
+            return "sub-name held by " + NodeId.ofPublicKey(held.publisherKey()).shortForm() + " until "
+                    + Instant.ofEpochMilli(held.expiresAtMillis());
+        }
         if (held.type() != NameRecords.NAME) {
             return RecordRules.super.replaces(held, incoming, nowMillis, neighbourhood);
         }
@@ -403,12 +411,82 @@ public final class NameValidator implements RecordRules {
 
     @Override
     public int replicas(int type, int k) {
-        return type == NameRecords.NAME || type == MemberRecords.MEMBER ? 2 * k : k;
+        return type == NameRecords.NAME || type == MemberRecords.MEMBER || type == SubNames.SUBNAME ? 2 * k : k;
+    }
+
+    @Override
+    public boolean readsAllReplicas(int type) {
+        return type == NameRecords.NAME || type == SubNames.SUBNAME;
     }
 
     @Override
     public boolean multiValued(int type) {
         return type == MemberRecords.MEMBER;
+    }
+
+    /**
+     * Null if a sub-name record is well formed, signed, and admitted by the policy of the
+     * namespace claim it carries, else why not.
+     */
+    public String subNameProblem(Record r, long nowMillis) {
+        String name = new String(r.name(), StandardCharsets.UTF_8);
+        String normal;
+        try {
+            normal = NameSyntax.normalise(name);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!normal.equals(name) || name.indexOf('/') < 0 || !SubNames.key(name).equals(r.key())) {
+            return "sub-name \"" + name + "\": not a normalised name under a namespace, or the key is not its key";
+        }
+        if (r.expiresAtMillis() <= nowMillis) {
+            return "expired";
+        }
+        if (r.expiresAtMillis() > nowMillis + SubNames.MAX_TTL_MILLIS + rules.clockSkewMillis()) {
+            return "sub-name expires more than 30 days from now";
+        }
+        if (r.value().length > 24 * 1024 || r.publisherKey().length != Ed25519.KEY_LENGTH
+                || r.signature().length != Ed25519.SIGNATURE_LENGTH) {
+            return "sub-name value over 24 KiB, or key or signature of the wrong length";
+        }
+        byte[] signed = RecordTypes.signedBytes(r.type(), r.key(), r.value(), r.sequence(), r.expiresAtMillis(),
+                r.publisherKey(), r.name());
+        if (!verifier.verify(r.publisherKey(), signed, r.signature())) {
+            return "bad signature";
+        }
+        net.barn.wire.names.SubNameValue v;
+        try {
+            v = SubNames.value(r);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!v.getName().equals(name) || v.getTarget().size() != NodeId.LENGTH || v.getPort() > 65535
+                || v.getService().length() > 64) {
+            return "sub-name value does not match its record, or its target, port or service is malformed";
+        }
+        NameState parent;
+        try {
+            parent = judge(net.barn.core.dht.DhtCodec.decodeRecord(v.getParent().toByteArray()), nowMillis);
+        } catch (net.barn.core.ProtocolException | IllegalArgumentException e) {
+            return "the namespace claim it relies on is not valid: " + e.getMessage();
+        }
+        return registrantProblem(parent, name, NodeId.ofPublicKey(r.publisherKey()));
+    }
+
+    /** Null if the namespace's policy lets {@code registrant} hold {@code fullName}. */
+    public String registrantProblem(NameState parent, String fullName, NodeId registrant) {
+        if (!parent.name().equals(SubNames.namespaceOf(fullName))) {
+            return "the claim it relies on is of another namespace";
+        }
+        if (parent.policy().getSubNames() != net.barn.wire.names.NamePolicy.SubNames.OWNERS
+                || parent.owners().contains(registrant)) {
+            return null;
+        }
+        String label = SubNames.firstLabel(fullName);
+        boolean delegated = parent.policy().getDelegationsList().stream().anyMatch(d -> d.getPrefix().equals(label)
+                && d.getDelegate().equals(ByteString.copyFrom(registrant.toBytes())));
+        return delegated ? null : "in \"" + parent.name() + "\" only owners and delegates create sub-names, and "
+                + registrant.shortForm() + " is neither for \"" + label + "\"";
     }
 
     /** Null if a membership record is well formed and signed, else why not (its policy is checked apart). */
@@ -535,6 +613,9 @@ public final class NameValidator implements RecordRules {
     /** A name record's lineage: its first claim and its chain of owners (readers count replicas per lineage). */
     @Override
     public Object lineage(Record r) {
+        if (r.type() == SubNames.SUBNAME) {
+            return NameRecords.hex(r.publisherKey()); // one registrant's history; others compete
+        }
         if (r.type() != NameRecords.NAME) {
             return Boolean.TRUE;
         }

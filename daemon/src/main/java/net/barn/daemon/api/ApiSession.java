@@ -792,8 +792,15 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
-        if (req.getOp() != net.barn.wire.local.NameRequest.Op.SHOW && !grant.admin()) {
-            error(request, LocalError.NOT_ALLOWED, "only admin applications may claim or change names as this node");
+        var op = req.getOp();
+        if (op == net.barn.wire.local.NameRequest.Op.RESOLVE) {
+            String refusal = namespaceRefusal(net.barn.core.namespace.SubNames.namespaceOf(req.getName()));
+            if (refusal != null) {
+                error(request, LocalError.NOT_ALLOWED, refusal);
+                return;
+            }
+        } else if (op != net.barn.wire.local.NameRequest.Op.SHOW && !grant.admin()) {
+            error(request, LocalError.NOT_ALLOWED, "only admin applications may claim, change or register names as this node");
             return;
         }
         NameRequests.run(dht.nameService(), req).whenComplete((info, err) -> execute(() -> {

@@ -44,11 +44,24 @@ final class NameRequests {
                 case INVITE -> names.invite(r.getName(), NodeId.parse(r.getDelegate()), lease).thenApply(inv ->
                         NameInfo.newBuilder().setFound(true).setName(inv.getNamespace()).setInvitation(inv.toByteString())
                                 .setLatencyMicros((System.nanoTime() - t0) / 1000).build());
+                case REGISTER -> names.register(r.getName(), r.getDelegate().isEmpty() ? null : NodeId.parse(r.getDelegate()),
+                        r.getPort(), r.getService(), (r.getLeaseDays() == 0 ? 7 : r.getLeaseDays()) * NameService.DAY_MILLIS)
+                        .thenApply(sub -> sub(sub, t0).build());
+                case RESOLVE -> names.resolve(r.getName()).thenApply(sub -> sub == null
+                        ? NameInfo.newBuilder().setFound(false).setName(r.getName()).setLatencyMicros((System.nanoTime() - t0) / 1000).build()
+                        : sub(sub, t0).build());
                 case UNRECOGNIZED -> CompletableFuture.failedFuture(new NameService.NameException("unknown name operation"));
             };
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new NameService.NameException(e.getMessage()));
         }
+    }
+
+    private static NameInfo.Builder sub(NameService.SubName s, long t0) {
+        return NameInfo.newBuilder().setFound(true).setName(s.name()).setTarget(s.target().toString()).setPort(s.port())
+                .setService(s.service()).setRegistrant(s.registrant().toString()).setExpiresAtMillis(s.expiresAtMillis())
+                .setAgreeing(s.agreeing()).setConflicting(s.conflicting()).setStored(s.stored()).addAllRefused(s.refused())
+                .setPolicyNote(s.policyNote()).setLatencyMicros((System.nanoTime() - t0) / 1000);
     }
 
     private static List<NodeId> ids(List<String> raw) {
