@@ -50,9 +50,9 @@ final class NodeCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty in bits, a network parameter every node must share (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
-    @Option(names = "--name-work", paramLabel = "KIB,PASSES,BITS", defaultValue = "16384,2,7",
+    @Option(names = "--name-work", paramLabel = "KIB,PASSES,BITS", defaultValue = "4096,1,9",
             description = {"Argon2id work a name claim costs: memory per attempt, passes, zero bits needed; a network",
-                    "parameter every node must share (default ${DEFAULT-VALUE}: about 3 s of one core)."})
+                    "parameter every node must share (default ${DEFAULT-VALUE}: about 2.5 s of one core to claim, 5 ms to check)."})
     String nameWork;
 
     @Option(names = "--api", paramLabel = "PATH",
@@ -78,7 +78,7 @@ final class NodeCommand implements Callable<Integer> {
     static net.barn.core.namespace.NameRules nameRules(String work, PowParams pow) {
         String[] p = work.split(",");
         if (p.length != 3) {
-            throw new IllegalArgumentException("--name-work is KIB,PASSES,BITS, e.g. 16384,2,7");
+            throw new IllegalArgumentException("--name-work is KIB,PASSES,BITS, e.g. 4096,1,9");
         }
         try {
             return net.barn.core.namespace.NameRules.DEFAULT.withIdPow(pow)

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
                 "Claims are first come (a commitment countersigned by the name's replicas) and cost seconds of work;",
                 "names are leased and renewed; only their owners change them."},
         subcommands = {NsCommand.Claim.class, NsCommand.Show.class, NsCommand.Renew.class, NsCommand.Transfer.class,
-                NsCommand.Policy.class, NsCommand.Delegate.class, NsCommand.Invite.class, NsCommand.Register.class, NsCommand.Resolve.class, NsCommand.Join.class,
+                NsCommand.Policy.class, NsCommand.Delegate.class, NsCommand.Cosign.class, NsCommand.Invite.class, NsCommand.Register.class, NsCommand.Resolve.class, NsCommand.Join.class,
                 NsCommand.Leave.class, NsCommand.Send.class, NsCommand.Listen.class, NsCommand.ListCmd.class})
 final class NsCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -64,6 +64,11 @@ final class NsCommand implements Runnable {
         void print(Barn.Name n, PrintWriter out) {
             if (!n.found()) {
                 out.printf("\"%s\" is not claimed (%.0f ms)%n", n.name(), n.latencyMicros() / 1000.0);
+                return;
+            }
+            if (n.proposal().length > 0) {
+                out.println("not published yet: " + n.proposalNote());
+                out.println(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(n.proposal()));
                 return;
             }
             out.printf("%s%n", n.name());
@@ -234,6 +239,22 @@ final class NsCommand implements Runnable {
             }
             return NameRequest.newBuilder().setOp(NameRequest.Op.DELEGATE).setName(path.substring(0, slash))
                     .setPrefix(path.substring(slash + 1)).setDelegate(to == null ? "" : to).build();
+        }
+    }
+
+    @Command(name = "cosign", mixinStandardHelpOptions = true,
+            description = {"Adds this node's approval to a change of a name with several owners (what renew, transfer,",
+                    "policy or delegate printed on another owner's node); publishes it once enough owners approved,",
+                    "else prints it for the next owner."})
+    static final class Cosign extends NameCall {
+        @Parameters(index = "0", paramLabel = "PROPOSAL")
+        String proposal;
+
+        @Override
+        NameRequest request() {
+            return NameRequest.newBuilder().setOp(NameRequest.Op.COSIGN)
+                    .setProposal(com.google.protobuf.ByteString.copyFrom(java.util.Base64.getUrlDecoder().decode(proposal.trim())))
+                    .build();
         }
     }
 

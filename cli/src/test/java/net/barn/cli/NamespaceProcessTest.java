@@ -86,6 +86,16 @@ class NamespaceProcessTest {
                         .hasMessageContaining("is not an owner");
                 assertThatThrownBy(() -> rival.nameClaim("no spaces", 30)).hasMessageContaining("U+0020 is not allowed");
             }
+            // Two of nodes 2 and 3 own "duo" together: a renewal proposed on one is published once the other co-signs.
+            String duo = cli("ns", "claim", "duo", "--owner", ids.get(2), "--owner", ids.get(3), "--threshold", "2",
+                    "--data", tmp.resolve("n2").toString());
+            assertThat(duo).startsWith("0\n").contains("(2 must sign)");
+            String proposed = cli("ns", "renew", "duo", "--lease-days", "90", "--data", tmp.resolve("n2").toString());
+            assertThat(proposed).contains("not published yet: signed by 1 of its owners, needs 2");
+            String proposal = proposed.split("\n")[2].trim();
+            String cosigned = cli("ns", "cosign", proposal, "--data", tmp.resolve("n3").toString());
+            assertThat(cosigned).startsWith("0\n").contains("sequence 2");
+            assertThat(cli("ns", "cosign", proposal, "--data", tmp.resolve("n4").toString())).contains("does not follow the current version");
             // The owner hands it to node 4 from the command line; node 5 then sees the handover against its pin.
             String transfer = cli("ns", "transfer", "irc", "--to", ids.get(4), "--data", tmp.resolve("n2").toString());
             assertThat(transfer).startsWith("0\n").contains("owners       " + ids.get(4));

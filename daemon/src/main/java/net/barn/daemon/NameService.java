@@ -72,7 +72,12 @@ public final class NameService implements AutoCloseable {
     public enum Pin { FIRST_SEEN, SAME, OWNERS_HANDED_OVER, DIFFERENT_CLAIM, NONE }
 
     /** What an update or claim did. */
-    public record Outcome(NameState state, int stored, List<String> refused, long workMillis, long commitMillis, long putMillis) {}
+    public record Outcome(NameState state, int stored, List<String> refused, long workMillis, long commitMillis, long putMillis,
+            byte[] proposal, String proposalNote) {
+        public Outcome(NameState state, int stored, List<String> refused, long workMillis, long commitMillis, long putMillis) {
+            this(state, stored, refused, workMillis, commitMillis, putMillis, null, "");
+        }
+    }
 
     /** Terms of a new claim; empty owners means this node alone. */
     public record ClaimTerms(long leaseMillis, List<NodeId> owners, int threshold, NamePolicy policy) {}
@@ -365,12 +370,58 @@ public final class NameService implements AutoCloseable {
                 throw new NameException("this node (" + me.id().shortForm() + ") is not an owner of \""
                         + r.name() + "\"; its owners are " + owners(r.state()));
             }
-            if (r.state().threshold() > 1) {
-                throw new NameException("\"" + r.name() + "\" needs " + r.state().threshold()
-                        + " owners' signatures; collecting them from other nodes is not supported by this command yet");
-            }
             Record next = change.apply(r.state());
+            return publishOrPropose(next, r.state());
+        });
+    }
+
+    /**
+     * Publishes a version that has all the approvals it needs; one that lacks co-owners'
+     * approvals comes back as a proposal for them to co-sign ({@link #cosign}).
+     */
+    private CompletableFuture<Outcome> publishOrPropose(Record next, NameState current) {
+        String problem = validator().problem(next, dht.nowMillis(), net.barn.core.dht.DhtConfig.DEFAULT,
+                net.barn.core.dht.SignatureVerifier.ED25519);
+        if (problem == null) {
             return publish(next, p -> new Outcome(validator().judge(next, dht.nowMillis()), p.stored(), p.refused(), 0, 0, 0));
+        }
+        if (problem.startsWith("signed by ") || problem.startsWith("handover at sequence ")) {
+            return CompletableFuture.completedFuture(new Outcome(current, 0, List.of(), 0, 0, 0,
+                    net.barn.core.dht.DhtCodec.encodeRecord(next), problem + ": have the other owners run ns cosign with it"));
+        }
+        return CompletableFuture.failedFuture(new NameException(problem));
+    }
+
+    /**
+     * Adds this node's approval to a proposed version of a name it co-owns, then publishes it
+     * if that was the last approval needed, or hands back the proposal for the next owner.
+     */
+    public CompletableFuture<Outcome> cosign(byte[] encodedProposal) {
+        Record proposal;
+        try {
+            proposal = net.barn.core.dht.DhtCodec.decodeRecord(encodedProposal);
+            if (proposal.type() != NameRecords.NAME) {
+                throw new NameException("not a proposed version of a name");
+            }
+        } catch (net.barn.core.ProtocolException | IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new NameException("not a proposal: " + e.getMessage()));
+        }
+        String name = new String(proposal.name(), java.nio.charset.StandardCharsets.UTF_8);
+        return show(name, false).thenCompose(r -> {
+            if (!r.found()) {
+                throw new NameException("\"" + name + "\" is not claimed");
+            }
+            var claim = NameRecords.parts(proposal).claim();
+            if (claim.getSequence() != r.state().sequence() + 1
+                    || !NameRecords.hex(NameRecords.commitmentOf(claim)).equals(r.state().commitment())) {
+                throw new NameException("this proposal does not follow the current version of \"" + name + "\" (sequence "
+                        + r.state().sequence() + "); propose it again");
+            }
+            if (!r.state().owners().contains(me.id()) && !claim.getOwnersList().contains(com.google.protobuf.ByteString.copyFrom(me.id().toBytes()))) {
+                throw new NameException("this node is not an owner of \"" + name + "\"");
+            }
+            Record next = NameRecords.cosign(proposal, me, r.state().threshold());
+            return publishOrPropose(next, r.state());
         });
     }
 

@@ -249,14 +249,15 @@ public final class Barn implements AutoCloseable {
             long claimedAtMillis, int countersignatures, int handovers, int agreeing, int conflicting, String pin,
             String pinNote, int stored, List<String> refused, long latencyMicros, long workMillis, long commitMillis,
             long putMillis, byte[] invitation, String target, int port, String service, String registrant,
-            String policyNote) {
+            String policyNote, byte[] proposal, String proposalNote) {
         static Name of(net.barn.wire.local.NameInfo i) {
             return new Name(i.getFound(), i.getName(), List.copyOf(i.getOwnersList()), i.getThreshold(), i.getSequence(),
                     i.getLeaseUntilMillis(), i.getExpiresAtMillis(), i.getState(), i.getMembership(), i.getSubNames(),
                     List.copyOf(i.getDelegationsList()), i.getClaimedAtMillis(), i.getCountersignatures(), i.getHandovers(),
                     i.getAgreeing(), i.getConflicting(), i.getPin(), i.getPinNote(), i.getStored(), List.copyOf(i.getRefusedList()),
                     i.getLatencyMicros(), i.getWorkMillis(), i.getCommitMillis(), i.getPutMillis(), i.getInvitation().toByteArray(),
-                    i.getTarget(), i.getPort(), i.getService(), i.getRegistrant(), i.getPolicyNote());
+                    i.getTarget(), i.getPort(), i.getService(), i.getRegistrant(), i.getPolicyNote(), i.getProposal().toByteArray(),
+                    i.getProposalNote());
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -139,6 +140,26 @@ class SdkTest {
         String peer = two.node().id().toString();
         assertThatThrownBy(() -> game.dial(peer, BuiltinServices.ECHO_PORT)).hasMessageContaining("port 7 is outside");
         assertThatThrownBy(() -> game.dial(peer, "echo")).hasMessageContaining("service echo is outside");
+    }
+
+    @Test
+    void namespaceNetworksAndNamesOutsidePolicyAreRefused() throws Exception {
+        var one = nodes.start(1, """
+                [[allow]]
+                user = "*"
+                app = "chat"
+                namespaces = ["irc"]
+                """, 99_999);
+        Barn chat = connect(one, "chat", Role.CLIENT);
+        for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                () -> chat.nsJoin("chess"), () -> chat.nsJoin("Chess"),
+                () -> chat.nsBroadcast("chess", new byte[] {1}), () -> chat.nameResolve("chess/@alice"))) {
+            assertThatThrownBy(call).isInstanceOf(BarnException.class).hasMessageContaining("namespace chess is outside")
+                    .satisfies(e -> assertThat(((BarnException) e).code()).isEqualTo(BarnException.NOT_ALLOWED));
+        }
+        // Claiming or registering acts as the node: not for a non-admin application.
+        assertThatThrownBy(() -> chat.nameClaim("irc", 30)).hasMessageContaining("only admin applications");
+        assertThatThrownBy(() -> chat.nsJoinNode("irc", new byte[0])).hasMessageContaining("only admin applications");
     }
 
     @Test

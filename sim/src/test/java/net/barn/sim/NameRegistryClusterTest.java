@@ -242,6 +242,18 @@ class NameRegistryClusterTest {
         Record byTwo = NameClaims.update(state(r), NameClaims.renew(nowMillis(), 40 * DAY_MS), List.of(a, c), a, rules);
         assertThat(put(node(3), byTwo).stored()).isGreaterThanOrEqualTo(10);
         assertThat(resolve(node(30), "team").record().sequence()).isEqualTo(2);
+        // The usual way: one owner proposes, the next co-signs and submits.
+        Record proposal = NameClaims.update(state(byTwo), NameClaims.renew(nowMillis(), 50 * DAY_MS), List.of(a), a, rules);
+        Record cosigned = NameRecords.cosign(proposal, b, 2);
+        assertThat(put(node(4), cosigned).stored()).isGreaterThanOrEqualTo(10);
+        // A transfer needs two of them on the handover, then two on the new version.
+        Identity d = node(6).identity();
+        Record moving = NameClaims.transfer(state(cosigned), List.of(d.id()), 1, List.of(a), a, rules);
+        Record round1 = NameRecords.cosign(moving, c, 2);
+        assertThat(put(node(5), round1).refused()).anySatisfy(why -> assertThat(why).contains("signed by 0 of its owners"));
+        Record round2 = NameRecords.cosign(round1, a, 2);
+        assertThat(put(node(3), round2).stored()).isGreaterThanOrEqualTo(10);
+        assertThat(ownerOf(resolve(node(31), "team"))).isEqualTo(d.id());
     }
 
     @Test

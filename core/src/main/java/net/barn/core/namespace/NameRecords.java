@@ -105,6 +105,40 @@ public final class NameRecords {
         return new Record(NAME, key, v, claim.getSequence(), expires, submitter.publicKey(), name, submitter.sign(signed));
     }
 
+    /**
+     * Adds {@code signer}'s approval to a proposed version (k-of-m owners) and makes
+     * {@code signer} its submitter. If a handover takes effect at this version and still lacks
+     * {@code handoverThreshold} signatures, the signer signs the handover (which changes the
+     * claim body, so approvals of the body made before are dropped: they are given again in a
+     * second round); otherwise it signs the claim body, keeping the approvals already there.
+     */
+    public static Record cosign(Record proposal, Identity signer, int handoverThreshold) {
+        Parts p = parts(proposal);
+        NameClaim claim = p.claim();
+        ByteString me = ByteString.copyFrom(signer.publicKey());
+        List<OwnerSignature> kept = new java.util.ArrayList<>(p.signatures());
+        int last = claim.getHandoversCount() - 1;
+        if (last >= 0 && claim.getHandovers(last).getSequence() == claim.getSequence()
+                && claim.getHandovers(last).getSignaturesCount() < handoverThreshold
+                && claim.getHandovers(last).getSignaturesList().stream().noneMatch(x -> x.getOwnerKey().equals(me))) {
+            Handover h = claim.getHandovers(last);
+            byte[] signed = handoverSignedBytes(commitmentOf(claim), h);
+            claim = claim.toBuilder().setHandovers(last, h.toBuilder().addSignatures(OwnerSignature.newBuilder()
+                    .setOwnerKey(me).setSignature(ByteString.copyFrom(signer.sign(signed))))).build();
+            kept.clear();
+        }
+        byte[] body = claim.toByteArray();
+        NameValue.Builder value = NameValue.newBuilder().setClaim(ByteString.copyFrom(body));
+        kept.stream().filter(x -> !x.getOwnerKey().equals(me)).forEach(value::addSignatures);
+        value.addSignatures(OwnerSignature.newBuilder().setOwnerKey(me)
+                .setSignature(ByteString.copyFrom(signer.sign(claimSignedBytes(body)))));
+        byte[] v = value.build().toByteArray();
+        byte[] signed = RecordTypes.signedBytes(NAME, proposal.key(), v, proposal.sequence(), proposal.expiresAtMillis(),
+                signer.publicKey(), proposal.name());
+        return new Record(NAME, proposal.key(), v, proposal.sequence(), proposal.expiresAtMillis(), signer.publicKey(),
+                proposal.name(), signer.sign(signed));
+    }
+
     /** The parts of a name record, as its signers wrote them (not yet judged). */
     public record Parts(NameClaim claim, byte[] claimBytes, List<OwnerSignature> signatures) {}
 

@@ -788,10 +788,6 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
 
     private void name(int request, net.barn.wire.local.NameRequest req) {
         var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
         var op = req.getOp();
         if (op == net.barn.wire.local.NameRequest.Op.RESOLVE) {
             String refusal = namespaceRefusal(net.barn.core.namespace.SubNames.namespaceOf(req.getName()));
@@ -801,6 +797,10 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             }
         } else if (op != net.barn.wire.local.NameRequest.Op.SHOW && !grant.admin()) {
             error(request, LocalError.NOT_ALLOWED, "only admin applications may claim, change or register names as this node");
+            return;
+        }
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
         NameRequests.run(dht.nameService(), req).whenComplete((info, err) -> execute(() -> {
@@ -838,11 +838,6 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void nsJoin(int request, net.barn.wire.local.NsJoin join) {
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
         String refusal = namespaceRefusal(join.getNamespace());
         if (refusal != null) {
             error(request, LocalError.NOT_ALLOWED, refusal);
@@ -850,6 +845,11 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
         }
         if (join.getNode() && !grant.admin()) {
             error(request, LocalError.NOT_ALLOWED, "only admin applications may make the node itself a member");
+            return;
+        }
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
         net.barn.wire.names.Invitation invitation = null;
@@ -906,14 +906,14 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void nsBroadcast(int request, net.barn.wire.local.NsBroadcast b) {
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
         String refusal = namespaceRefusal(b.getNamespace());
         if (refusal != null) {
             error(request, LocalError.NOT_ALLOWED, refusal);
+            return;
+        }
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
         dht.namespaces().broadcast(b.getNamespace(), b.getPayload().toByteArray()).whenComplete((x, err) -> execute(() -> {

@@ -50,6 +50,7 @@ final class NameRequests {
                 case RESOLVE -> names.resolve(r.getName()).thenApply(sub -> sub == null
                         ? NameInfo.newBuilder().setFound(false).setName(r.getName()).setLatencyMicros((System.nanoTime() - t0) / 1000).build()
                         : sub(sub, t0).build());
+                case COSIGN -> names.cosign(r.getProposal().toByteArray()).thenApply(o -> outcome(o, t0).build());
                 case UNRECOGNIZED -> CompletableFuture.failedFuture(new NameService.NameException("unknown name operation"));
             };
         } catch (IllegalArgumentException e) {
@@ -90,7 +91,10 @@ final class NameRequests {
 
     private static NameInfo.Builder outcome(NameService.Outcome o, long t0) {
         NameInfo.Builder b = NameInfo.newBuilder().setFound(true).setStored(o.stored()).addAllRefused(o.refused())
-                .setLatencyMicros((System.nanoTime() - t0) / 1000);
+                .setLatencyMicros((System.nanoTime() - t0) / 1000).setProposalNote(o.proposalNote());
+        if (o.proposal() != null) {
+            b.setProposal(com.google.protobuf.ByteString.copyFrom(o.proposal()));
+        }
         fill(b, o.state());
         return b;
     }
