@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +32,6 @@ import net.barn.core.overlay.OverlayConfig;
 import net.barn.core.overlay.OverlayEvent;
 import net.barn.core.overlay.OverlayMessage;
 import net.barn.wire.names.Invitation;
-import net.barn.wire.names.MemberValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +63,7 @@ public final class NamespaceService implements AutoCloseable {
     private final Map<String, Membership> memberships = new HashMap<>();
     private final Map<String, Out> outbound = new HashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
     private volatile boolean closed;
 
     /** One namespace: its overlay, who wants it, where its members are. */
@@ -291,31 +290,16 @@ public final class NamespaceService implements AutoCloseable {
             if (err != null || memberships.get(m.namespace) != m) {
                 return;
             }
+            List<MemberRecords.Contact> found = MemberRecords.contacts(g.records(), claim, node.id(), dht.names(),
+                    dht.nowMillis(), rng, CONTACTS);
             List<NodeId> contacts = new ArrayList<>();
-            for (Record r : g.records()) {
-                NodeId id = NodeId.ofPublicKey(r.publisherKey());
-                MemberValue v;
-                try {
-                    v = MemberRecords.value(r);
-                } catch (IllegalArgumentException e) {
-                    continue;
-                }
-                // A joiner checks the policy itself too: replicas are not taken on their word.
-                if (id.equals(node.id()) || v.getLeaving() || v.getAddress().isEmpty()
-                        || (claim != null && dht.names().membershipProblem(r, claim, dht.nowMillis()) != null)) {
-                    continue;
-                }
-                try {
-                    m.addresses.put(id, PeerAddress.parse(v.getAddress()));
-                    contacts.add(id);
-                } catch (IllegalArgumentException e) {
-                    // a replica vouched for it; skip an address we cannot read
-                }
+            for (MemberRecords.Contact c : found) {
+                m.addresses.put(c.id(), c.address());
+                contacts.add(c.id());
             }
-            Collections.shuffle(contacts, random);
             log.info("namespace {}: {} members listed in the root network, joining through {}", m.namespace, g.records().size(),
-                    Math.min(CONTACTS, contacts.size()));
-            m.overlay.join(System.nanoTime(), contacts.subList(0, Math.min(CONTACTS, contacts.size())));
+                    contacts.size());
+            m.overlay.join(System.nanoTime(), contacts);
             drain(m);
         }));
     }

@@ -56,6 +56,42 @@ public final class MemberRecords {
         return new Record(MEMBER, key, value, nowMillis, expires, member.publicKey(), name, member.sign(signed));
     }
 
+    /** A member to contact: its id and where it accepts links. */
+    public record Contact(NodeId id, net.barn.core.identity.PeerAddress address) {}
+
+    /**
+     * The members a joiner may contact, from the membership records it read: not itself, not
+     * leaving, with an address, admitted by the namespace's policy (the joiner checks too,
+     * replicas are not taken on their word); at most {@code max}, picked at random.
+     */
+    public static java.util.List<Contact> contacts(java.util.List<Record> records, NameState claim, NodeId self,
+            NameValidator validator, long nowMillis, java.util.random.RandomGenerator rng, int max) {
+        java.util.List<Contact> out = new java.util.ArrayList<>();
+        java.util.Set<NodeId> seen = new java.util.HashSet<>();
+        for (Record r : records) {
+            NodeId id = NodeId.ofPublicKey(r.publisherKey());
+            MemberValue v;
+            try {
+                v = value(r);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (id.equals(self) || v.getLeaving() || v.getAddress().isEmpty() || !seen.add(id)
+                    || (claim != null && validator.membershipProblem(r, claim, nowMillis) != null)) {
+                continue;
+            }
+            try {
+                out.add(new Contact(id, net.barn.core.identity.PeerAddress.parse(v.getAddress())));
+            } catch (IllegalArgumentException e) {
+                // an address this node cannot read: skip the member
+            }
+        }
+        for (int i = out.size() - 1; i > 0; i--) { // Fisher-Yates with the caller's generator
+            java.util.Collections.swap(out, i, rng.nextInt(i + 1));
+        }
+        return out.subList(0, Math.min(max, out.size()));
+    }
+
     /** The value of a membership record; an {@link IllegalArgumentException} if it is none. */
     public static MemberValue value(Record r) {
         try {

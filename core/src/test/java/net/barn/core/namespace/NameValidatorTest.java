@@ -156,6 +156,29 @@ class NameValidatorTest {
     }
 
     @Test
+    void aJoinerContactsOnlyOtherMembersWithAnAddressThatTheNamespacesPolicyAdmits() {
+        byte[] commitment = NameRecords.commitment("club", alice.publicKey(), salt);
+        Record club = NameClaims.firstClaim("club", alice, salt, NamePow.solve(commitment, 0, rules),
+                countersign("club", alice, NOW - 1000), new NameClaims.Terms(List.of(alice.id()), 1,
+                        net.barn.wire.names.NamePolicy.newBuilder().setMembership(net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY)
+                                .build(), 30 * DAY), NOW, rules);
+        NameState s = validator.judge(club, NOW);
+        Identity bob = TestIdentities.of(20);
+        Identity carol = TestIdentities.of(21);
+        Identity dave = TestIdentities.of(22);
+        Record invitedBob = MemberRecords.member(bob, "club", "127.0.0.1:7001",
+                MemberRecords.invite("club", bob.id(), NOW + DAY, alice), false, NOW, 3_600_000);
+        Record uninvitedCarol = MemberRecords.member(carol, "club", "127.0.0.1:7002", null, false, NOW, 3_600_000);
+        Record leavingDave = MemberRecords.member(dave, "club", "127.0.0.1:7003",
+                MemberRecords.invite("club", dave.id(), NOW + DAY, alice), true, NOW, 3_600_000);
+        Record itself = MemberRecords.member(alice, "club", "127.0.0.1:7000", null, false, NOW, 3_600_000);
+        var contacts = MemberRecords.contacts(List.of(invitedBob, uninvitedCarol, leavingDave, itself), s, alice.id(), validator,
+                NOW, new java.util.SplittableRandom(1), 8);
+        assertThat(contacts).extracting(MemberRecords.Contact::id).containsExactly(bob.id());
+        assertThat(validator.membershipProblem(uninvitedCarol, s, NOW)).contains("is invite-only and this membership has no invitation");
+    }
+
+    @Test
     void argon2ProofOfWorkMatchesItsVector() {
         // RFC 9106 Argon2id via BouncyCastle, pinned so a second implementation can check itself.
         byte[] commitment = NameRecords.commitment("irc", new byte[32], new byte[16]);
