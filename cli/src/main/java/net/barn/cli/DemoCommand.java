@@ -162,7 +162,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("   refused: " + why);
         }
         out.println();
-        rootNetwork(root, running.subList(0, nodes), services);
+        List<DhtService> dhts = rootNetwork(root, running.subList(0, nodes), services);
+        namespace(dhts);
 
         out.println("Done. To run nodes yourself, in two terminals:");
         out.println("   bin/barn node --data /tmp/barn-a --listen 127.0.0.1:7001");
@@ -171,7 +172,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Step 7: the nodes join one root network; A publishes a record and the last node reads it. */
-    private void rootNetwork(Path root, List<BarnNode> nodesUp, List<AutoCloseable> services) throws Exception {
+    private List<DhtService> rootNetwork(Path root, List<BarnNode> nodesUp, List<AutoCloseable> services) throws Exception {
         out.println("7. The root network. Every node joins one Kademlia network that needs no server:");
         out.println("   records are signed by their publisher, kept by the nodes closest to their key, and");
         out.println("   read from several of them over disjoint paths, the newest valid one winning.");
@@ -200,6 +201,63 @@ final class DemoCommand implements Callable<Integer> {
         String value = got.record() == null ? "(nothing)" : new String(got.record().value(), StandardCharsets.UTF_8);
         out.printf("   %s read it: \"%s\", %d replica(s) agreeing, %.0f ms%n%n", name(reader), value, got.agreeing(),
                 got.nanos() / 1e6);
+        return dhts;
+    }
+
+    /** Step 8: A claims a name with no registrar; the nodes join its network and A broadcasts to them. */
+    private void namespace(List<DhtService> dhts) throws Exception {
+        out.println("8. Names and namespace networks. A claims the top-level name \"demo\": seconds of memory-hard");
+        out.println("   work, a commitment its replicas countersign (first come), then the claim itself.");
+        var claimed = dhts.get(0).nameService().claim("Demo", new net.barn.daemon.NameService.ClaimTerms(
+                365 * net.barn.daemon.NameService.DAY_MILLIS, List.of(), 1,
+                net.barn.wire.names.NamePolicy.getDefaultInstance())).get(120, TimeUnit.SECONDS);
+        out.printf("   %s holds \"%s\" (work %.1f s, countersigned by %d, stored by %d)%n", name(0), claimed.state().name(),
+                claimed.workMillis() / 1e3, claimed.state().countersigners().size(), claimed.stored());
+        int last = dhts.size() - 1;
+        var seen = dhts.get(last).nameService().show("demo", false).get(30, TimeUnit.SECONDS);
+        out.printf("   %s resolves it: owner %s, %d replica(s) agreeing%n", name(last), seen.state().owners().get(0).shortForm(),
+                seen.agreeing());
+        try {
+            dhts.get(1).nameService().claim("demo", new net.barn.daemon.NameService.ClaimTerms(
+                    365 * net.barn.daemon.NameService.DAY_MILLIS, List.of(), 1,
+                    net.barn.wire.names.NamePolicy.getDefaultInstance())).get(120, TimeUnit.SECONDS);
+            out.println("   unexpectedly, " + name(1) + " took it too!");
+        } catch (java.util.concurrent.ExecutionException e) {
+            out.println("   " + name(1) + " tries to claim it too: refused: " + net.barn.daemon.NameService.reason(e.getCause()));
+        }
+        java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(dhts.size() - 1);
+        java.util.Map<String, String> firstHeard = new java.util.concurrent.ConcurrentSkipListMap<>();
+        for (int i = 0; i < dhts.size(); i++) {
+            var ns = dhts.get(i).namespaces();
+            ns.join("demo", this, null).get(30, TimeUnit.SECONDS);
+            if (i > 0) {
+                String who = name(i);
+                ns.listen("demo", d -> {
+                    String line = String.format("   %s received \"%s\" (%d hop(s))", who,
+                            new String(d.payload(), StandardCharsets.UTF_8), d.hops());
+                    if (firstHeard.putIfAbsent(who, line) == null) {
+                        heard.countDown();
+                    }
+                }).get(5, TimeUnit.SECONDS);
+            }
+        }
+        out.println("   Every node joins demo's network: listed in the root network, linked in a small overlay.");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (DhtService d : dhts) { // a broadcast reaches the members linked when it is sent: wait for the links
+            while (d.namespaces().states().get(5, TimeUnit.SECONDS).stream().allMatch(st -> st.neighbours().isEmpty())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling interval of the wait
+            }
+        }
+        int sent = 0;
+        while (heard.getCount() > 0 && System.nanoTime() < deadline) {
+            dhts.get(0).namespaces().broadcast("demo", ("hello, demo #" + ++sent).getBytes(StandardCharsets.UTF_8))
+                    .get(5, TimeUnit.SECONDS);
+            heard.await(2, TimeUnit.SECONDS);
+        }
+        firstHeard.values().forEach(out::println);
+        out.printf("   %s's broadcast reached %d of %d other member(s)%n%n", name(0), dhts.size() - 1 - heard.getCount(),
+                dhts.size() - 1);
     }
 
     private static void send(BlockingStream s, int bytes) {

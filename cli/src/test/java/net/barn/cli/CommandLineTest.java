@@ -37,11 +37,13 @@ class CommandLineTest {
     }
 
     @Test
-    void demoLinksNodesRefusesAForgedInviteAndReadsARecordFromTheRootNetwork() {
+    void demoLinksNodesRefusesAForgedInviteReadsARecordAndClaimsANameWhoseNetworkHearsABroadcast() {
         Result r = barn("demo", "--pow", "2,6");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("A -> B  linked").contains("refused: IDENTITY_MISMATCH")
-                .contains("C read it: \"hello from A\"").containsPattern("stored by [12] other node");
+                .contains("C read it: \"hello from A\"").containsPattern("stored by [12] other node")
+                .contains("A holds \"demo\"").contains("C resolves it: owner").contains("B tries to claim it too: refused:")
+                .contains("A's broadcast reached 2 of 2 other member(s)");
     }
 
     @Test
