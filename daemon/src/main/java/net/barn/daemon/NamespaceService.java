@@ -55,7 +55,9 @@ public final class NamespaceService implements AutoCloseable {
     public record Delivery(String namespace, NodeId origin, byte[] payload, int hops) {}
 
     /** A namespace as this node is in it. */
-    public record State(String namespace, List<NodeId> neighbours, int passive, long delivered, long sent, boolean member) {}
+    /** @param ignored overlay messages dropped because their sender is not a listed member of an invite-only namespace */
+    public record State(String namespace, List<NodeId> neighbours, int passive, long delivered, long sent, boolean member,
+            long ignored) {}
 
     private final BarnNode node;
     private final DhtService dht;
@@ -80,7 +82,17 @@ public final class NamespaceService implements AutoCloseable {
         ScheduledFuture<?> republish;
         long delivered;
         long sent;
+        long ignored;
         boolean lookingUp;
+        /** Invite-only namespaces: members the directory lists, and messages from others until it is read again. */
+        final Set<NodeId> admitted = new HashSet<>();
+        final Map<NodeId, java.util.ArrayDeque<OverlayMessage>> held = new HashMap<>();
+        long directoryReadAt;
+        boolean directoryReadDue;
+
+        boolean closed() {
+            return claim != null && claim.policy().getMembership() == net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY;
+        }
 
         Membership(String namespace) {
             this.namespace = namespace;
@@ -260,7 +272,7 @@ public final class NamespaceService implements AutoCloseable {
 
     private State state(Membership m) {
         return new State(m.namespace, m.overlay.activeView(), m.overlay.passiveView().size(), m.delivered, m.sent,
-                m.overlay.isMember());
+                m.overlay.isMember(), m.ignored);
     }
 
     private String address() {
@@ -281,13 +293,30 @@ public final class NamespaceService implements AutoCloseable {
 
     /** Reads the namespace's members in the root network and joins the overlay through a few of them. */
     private void findContacts(Membership m, NameState claim) {
+        readDirectory(m, claim, true);
+    }
+
+    /**
+     * Reads the namespace's membership records: who is admitted (for invite-only namespaces,
+     * only they may talk to this node in the overlay), and, when {@code join}, contacts to join through.
+     */
+    private void readDirectory(Membership m, NameState claim, boolean join) {
         if (m.lookingUp) {
             return;
         }
         m.lookingUp = true;
+        m.directoryReadAt = System.nanoTime();
         dht.get(NameRecords.nameKey(m.namespace), MemberRecords.MEMBER).whenComplete((g, err) -> loop.execute(() -> {
             m.lookingUp = false;
             if (err != null || memberships.get(m.namespace) != m) {
+                return;
+            }
+            if (m.admitted.size() > 4096) {
+                m.admitted.clear();
+            }
+            m.admitted.addAll(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()));
+            releaseHeld(m);
+            if (!join) {
                 return;
             }
             List<MemberRecords.Contact> found = MemberRecords.contacts(g.records(), claim, node.id(), dht.names(),
@@ -534,8 +563,7 @@ public final class NamespaceService implements AutoCloseable {
                 loop.execute(() -> {
                     Membership mine = memberships.get(m.namespace());
                     if (mine != null) {
-                        mine.overlay.handleMessage(System.nanoTime(), peer, m);
-                        drain(mine);
+                        receive(mine, peer, m);
                     }
                 });
             }
@@ -546,6 +574,53 @@ public final class NamespaceService implements AutoCloseable {
         public void onFinished(BarnStream s) {
             s.finish();
         }
+    }
+
+    /**
+     * A message from a neighbour. In an invite-only namespace a peer the directory does not
+     * list is held (a few messages, a few peers) until the directory is read again, then let
+     * in or dropped: a node cannot join the overlay by knowing a member's address.
+     */
+    private void receive(Membership m, NodeId peer, OverlayMessage message) {
+        if (m.closed() && !m.admitted.contains(peer)) {
+            var queue = m.held.get(peer);
+            if (queue == null && m.held.size() < 64) {
+                queue = new java.util.ArrayDeque<>();
+                m.held.put(peer, queue);
+            }
+            if (queue != null && queue.size() < 16) {
+                queue.add(message);
+            }
+            if (!m.directoryReadDue) { // at most one read every 2 s, however many strangers knock
+                m.directoryReadDue = true;
+                long wait = Math.max(0, m.directoryReadAt + TimeUnit.SECONDS.toNanos(2) - System.nanoTime());
+                loop.schedule(() -> {
+                    m.directoryReadDue = false;
+                    if (memberships.get(m.namespace) == m) {
+                        readDirectory(m, m.claim, false);
+                    }
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        m.overlay.handleMessage(System.nanoTime(), peer, message);
+        drain(m);
+    }
+
+    private void releaseHeld(Membership m) {
+        for (var e : new ArrayList<>(m.held.entrySet())) {
+            if (m.admitted.contains(e.getKey())) {
+                for (OverlayMessage message : e.getValue()) {
+                    m.overlay.handleMessage(System.nanoTime(), e.getKey(), message);
+                }
+                drain(m);
+            } else {
+                m.ignored += e.getValue().size();
+                log.info("namespace {} is invite-only: ignored {} overlay message(s) from {}, who is not a listed member",
+                        m.namespace, e.getValue().size(), e.getKey().shortForm());
+            }
+        }
+        m.held.clear();
     }
 
     private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {

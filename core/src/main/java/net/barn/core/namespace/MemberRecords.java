@@ -92,6 +92,22 @@ public final class MemberRecords {
         return out.subList(0, Math.min(max, out.size()));
     }
 
+    /** The members the namespace's policy admits among these records (leaving ones excluded). */
+    public static java.util.Set<NodeId> admitted(java.util.List<Record> records, NameState claim, NameValidator validator,
+            long nowMillis) {
+        java.util.Set<NodeId> out = new java.util.HashSet<>();
+        for (Record r : records) {
+            try {
+                if (!value(r).getLeaving() && (claim == null || validator.membershipProblem(r, claim, nowMillis) == null)) {
+                    out.add(NodeId.ofPublicKey(r.publisherKey()));
+                }
+            } catch (IllegalArgumentException e) {
+                // not a membership: not admitted
+            }
+        }
+        return out;
+    }
+
     /** The value of a membership record; an {@link IllegalArgumentException} if it is none. */
     public static MemberValue value(Record r) {
         try {

@@ -583,6 +583,11 @@ public final class NameValidator implements RecordRules {
         if (claim.policy().getMembership() != net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY) {
             return null;
         }
+        NodeId who = NodeId.ofPublicKey(member.publisherKey());
+        if (claim.owners().contains(who) || claim.policy().getDelegationsList().stream()
+                .anyMatch(d -> d.getDelegate().equals(ByteString.copyFrom(who.toBytes())))) {
+            return null; // those who invite need no invitation
+        }
         net.barn.wire.names.MemberValue v;
         try {
             v = MemberRecords.value(member);

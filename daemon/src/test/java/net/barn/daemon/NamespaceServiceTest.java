@@ -1,0 +1,120 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.DhtConfig;
+import net.barn.core.identity.Invite;
+import net.barn.core.identity.PowParams;
+import net.barn.core.namespace.NameRules;
+import net.barn.core.overlay.OverlayCodec;
+import net.barn.core.overlay.OverlayMessage;
+import net.barn.daemon.store.DataDir;
+import net.barn.daemon.store.StateStore;
+import net.barn.wire.names.NamePolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Namespace networks between in-process nodes: the overlay of an invite-only namespace lets in listed members only. */
+class NamespaceServiceTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
+        StateStore store = StateStore.open(DataDir.open(node.config().dataDir()));
+        open.add(store);
+        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT,
+                NameRules.forTests(PowParams.TEST), seeds);
+        open.add(0, dht);
+        return dht;
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20); // polling interval of the wait
+        }
+    }
+
+    @Test
+    void anUninvitedNodeCannotEnterAClosedNamespacesOverlayByKnowingAMembersAddress() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode owner = nodes.start(1);
+        BarnNode member = nodes.start(2);
+        BarnNode outsider = nodes.start(3);
+        Contact seed = new Contact(owner.id(), owner.invite().addresses().get(0));
+        DhtService ownerDht = root(owner, List.of());
+        DhtService memberDht = root(member, List.of(seed));
+        DhtService outsiderDht = root(outsider, List.of(seed));
+        await(() -> stats(ownerDht) >= 2 && stats(memberDht) >= 1 && stats(outsiderDht) >= 1, "the root network forms");
+        ownerDht.nameService().claim("club", new NameService.ClaimTerms(30 * NameService.DAY_MILLIS, List.of(), 1,
+                NamePolicy.newBuilder().setMembership(NamePolicy.Membership.INVITE_ONLY).build())).get(30, TimeUnit.SECONDS);
+        ownerDht.namespaces().join("club", this, null).get(30, TimeUnit.SECONDS); // owners need no invitation
+        assertThatThrownBy(() -> outsiderDht.namespaces().join("club", this, null).get(30, TimeUnit.SECONDS))
+                .hasMessageContaining("invite-only");
+        var invitation = ownerDht.nameService().invite("club", member.id(), NameService.DAY_MILLIS).get(30, TimeUnit.SECONDS);
+        memberDht.namespaces().join("club", this, invitation).get(30, TimeUnit.SECONDS);
+        await(() -> neighbours(memberDht).contains(owner.id().toString()), "the invited member links with the owner");
+
+        // The outsider skips the directory and asks the member straight for a place in its overlay.
+        byte[] join = OverlayCodec.encode(new OverlayMessage.Join("club"));
+        BarnStream stream = outsider.dial(new Invite(member.id(), member.invite().addresses())).get(10, TimeUnit.SECONDS)
+                .openStream(NamespaceService.SERVICE, new StreamHandler() {
+                    @Override
+                    public void onData(BarnStream s, ByteBuffer data) {
+                        s.consumed(data.remaining());
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        stream.eventLoop().submit(() -> stream.write(ByteBuffer.allocate(4 + join.length).putInt(join.length).put(join).flip()))
+                .get(5, TimeUnit.SECONDS);
+        // The member reads the directory again, does not find the outsider in it, and drops the request.
+        await(() -> ignored(memberDht) >= 1, "the member ignores the outsider's Join");
+        assertThat(neighbours(memberDht)).doesNotContain(outsider.id().toString());
+    }
+
+    private static int stats(DhtService d) {
+        try {
+            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static long ignored(DhtService d) {
+        try {
+            return d.namespaces().states().get(5, TimeUnit.SECONDS).stream().mapToLong(NamespaceService.State::ignored).sum();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static List<String> neighbours(DhtService d) {
+        try {
+            return d.namespaces().states().get(5, TimeUnit.SECONDS).stream().flatMap(s -> s.neighbours().stream())
+                    .map(Object::toString).toList();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+}
