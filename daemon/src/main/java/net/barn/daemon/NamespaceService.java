@@ -106,6 +106,8 @@ public final class NamespaceService implements AutoCloseable {
         this.dht = dht;
         this.loop = node.eventLoopGroup().next();
         node.bind(SERVICE, this::accept);
+        // A stream to a peer the overlay no longer talks to would keep its link open for good.
+        loop.scheduleAtFixedRate(this::closeIdleStreams, 60, 60, TimeUnit.SECONDS);
     }
 
     private static String normal(String raw) {
@@ -383,6 +385,7 @@ public final class NamespaceService implements AutoCloseable {
         int queued;
         BarnStream stream;
         volatile boolean failed;
+        long lastUsed = System.nanoTime();
 
         Out(String namespace, NodeId peer) {
             this.namespace = namespace;
@@ -457,6 +460,19 @@ public final class NamespaceService implements AutoCloseable {
         }
     }
 
+    private void closeIdleStreams() {
+        long idle = System.nanoTime() - TimeUnit.SECONDS.toNanos(120);
+        for (var it = outbound.values().iterator(); it.hasNext(); ) {
+            Out out = it.next();
+            if (out.lastUsed < idle && out.stream != null) {
+                it.remove();
+                out.failed = true; // closing on purpose: not a failed link
+                BarnStream s = out.stream;
+                s.eventLoop().execute(s::finish);
+            }
+        }
+    }
+
     private static String key(String namespace, NodeId peer) {
         return namespace + "\n" + peer;
     }
@@ -466,6 +482,9 @@ public final class NamespaceService implements AutoCloseable {
         ByteBuffer frame = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
         String k = key(m.namespace, to);
         Out out = outbound.get(k);
+        if (out != null) {
+            out.lastUsed = System.nanoTime();
+        }
         if (out != null && out.stream != null) {
             BarnStream s = out.stream;
             s.eventLoop().execute(() -> {
