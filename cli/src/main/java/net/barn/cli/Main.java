@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "barn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"BARN, the Balanced Adaptive Relay Network: serverless peer-to-peer links,",
                 "streams and datagrams between nodes, addressed by node id and port."},
-        subcommands = {NodeCommand.class, IdCommand.class, StatusCommand.class, PeersCommand.class, DhtCommand.class, NsCommand.class, DemoCommand.class, SimCommand.class,
+        subcommands = {NodeCommand.class, IdCommand.class, StatusCommand.class, PeersCommand.class, DhtCommand.class, NsCommand.class, TunnelCommands.Expose.class,
+                TunnelCommands.Connect.class, DemoCommand.class, SimCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -58,6 +58,18 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(new ProcessBuilder(cmd).start());
     }
 
+    /** Any barn command in a process of its own (e.g. a tunnel that runs until stopped). */
+    static DaemonProcess command(String... barnArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        if (Runtime.version().feature() >= 23) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(barnArgs));
+        return new DaemonProcess(new ProcessBuilder(cmd).start());
+    }
+
     private static Thread pipe(InputStream in, List<String> sink) {
         return Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
