@@ -22,6 +22,39 @@ public final class MemberRecords {
     public static final long MAX_TTL_MILLIS = 2 * 3600 * 1000L;
     public static final long REPUBLISH_MILLIS = 30 * 60 * 1000L;
     static final byte[] INVITE_DOMAIN = "barn-invite-v1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAZE_DOMAIN = "barn-maze-v1".getBytes(StandardCharsets.US_ASCII);
+
+    /** Where the members of a maze (a sub-namespace, "irc/#barn") are listed. */
+    public static Key mazeKey(String fullName) {
+        return Key.of(net.barn.core.crypto.Sha256.hash(MAZE_DOMAIN, fullName.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The key a membership of {@code name} (a namespace, or a maze inside one) lives under. */
+    public static Key keyOf(String name) {
+        return name.indexOf('/') < 0 ? NameRecords.nameKey(name) : mazeKey(name);
+    }
+
+    /**
+     * {@code member}'s listing in the maze {@code fullName} ("irc/#barn", normal form), carrying
+     * {@code parent}, the claim of its namespace, whose policy admits the member.
+     */
+    public static Record mazeMember(Identity member, String fullName, String address, Invitation invitation,
+            boolean leaving, Record parent, long nowMillis, long ttlMillis) {
+        MemberValue.Builder v = MemberValue.newBuilder().setNamespace(fullName).setAddress(address == null ? "" : address)
+                .setLeaving(leaving).setParent(ByteString.copyFrom(net.barn.core.dht.DhtCodec.encodeRecord(parent)));
+        if (invitation != null) {
+            v.setInvitation(invitation);
+        }
+        return signed(member, fullName, v.build().toByteArray(), nowMillis, ttlMillis);
+    }
+
+    private static Record signed(Identity member, String name, byte[] value, long nowMillis, long ttlMillis) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        Key key = keyOf(name);
+        long expires = nowMillis + ttlMillis;
+        byte[] signed = RecordTypes.signedBytes(MEMBER, key, value, nowMillis, expires, member.publicKey(), n);
+        return new Record(MEMBER, key, value, nowMillis, expires, member.publicKey(), n, member.sign(signed));
+    }
 
     private MemberRecords() {}
 
@@ -48,12 +81,7 @@ public final class MemberRecords {
         if (invitation != null) {
             v.setInvitation(invitation);
         }
-        byte[] value = v.build().toByteArray();
-        byte[] name = namespace.getBytes(StandardCharsets.UTF_8);
-        Key key = NameRecords.nameKey(namespace);
-        long expires = nowMillis + ttlMillis;
-        byte[] signed = RecordTypes.signedBytes(MEMBER, key, value, nowMillis, expires, member.publicKey(), name);
-        return new Record(MEMBER, key, value, nowMillis, expires, member.publicKey(), name, member.sign(signed));
+        return signed(member, namespace, v.build().toByteArray(), nowMillis, ttlMillis);
     }
 
     /** A member to contact: its id and where it accepts links. */

@@ -492,8 +492,15 @@ public final class NameValidator implements RecordRules {
     /** Null if a membership record is well formed and signed, else why not (its policy is checked apart). */
     public String memberProblem(Record r, long nowMillis) {
         String ns = new String(r.name(), StandardCharsets.UTF_8);
-        if (!NameSyntax.isNormalTopLevel(ns) || !NameRecords.nameKey(ns).equals(r.key())) {
-            return "membership of \"" + ns + "\": not a normalised namespace, or the key is not its key";
+        boolean maze = ns.indexOf('/') >= 0;
+        boolean normal;
+        try {
+            normal = maze ? NameSyntax.normalise(ns).equals(ns) : NameSyntax.isNormalTopLevel(ns);
+        } catch (IllegalArgumentException e) {
+            normal = false;
+        }
+        if (!normal || !MemberRecords.keyOf(ns).equals(r.key())) {
+            return "membership of \"" + ns + "\": not a normalised namespace or maze, or the key is not its key";
         }
         if (r.expiresAtMillis() <= nowMillis) {
             return "expired";
@@ -526,8 +533,24 @@ public final class NameValidator implements RecordRules {
                 return "bad member address: " + e.getMessage();
             }
         }
+        String top = SubNames.namespaceOf(ns);
+        if (maze) { // a maze's replicas hold no claim: the member brings its namespace's, and is judged by it
+            NameState parent;
+            try {
+                parent = judge(net.barn.core.dht.DhtCodec.decodeRecord(v.getParent().toByteArray()), nowMillis);
+            } catch (net.barn.core.ProtocolException | IllegalArgumentException e) {
+                return "a maze membership needs the claim of its namespace: " + e.getMessage();
+            }
+            if (!parent.name().equals(top)) {
+                return "the claim it carries is of another namespace";
+            }
+            String why = membershipProblem(r, parent, nowMillis);
+            if (why != null) {
+                return why;
+            }
+        }
         if (v.hasInvitation()) {
-            return invitationProblem(ns, NodeId.ofPublicKey(r.publisherKey()), v.getInvitation(), null, nowMillis);
+            return invitationProblem(top, NodeId.ofPublicKey(r.publisherKey()), v.getInvitation(), null, nowMillis);
         }
         return null;
     }
@@ -562,8 +585,8 @@ public final class NameValidator implements RecordRules {
     /** A namespace's policy over who may be listed as its member. */
     @Override
     public String policyProblem(Record r, long nowMillis, Record claim) {
-        if (r.type() != MemberRecords.MEMBER) {
-            return null;
+        if (r.type() != MemberRecords.MEMBER || new String(r.name(), StandardCharsets.UTF_8).indexOf('/') >= 0) {
+            return null; // mazes: judged by the claim their memberships carry (memberProblem)
         }
         if (claim == null) {
             return "namespace \"" + new String(r.name(), StandardCharsets.UTF_8)

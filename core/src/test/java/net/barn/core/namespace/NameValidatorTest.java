@@ -179,6 +179,30 @@ class NameValidatorTest {
     }
 
     @Test
+    void aMazeMembershipCarriesItsNamespacesClaimAndIsJudgedByItsPolicy() {
+        Identity bob = TestIdentities.of(20);
+        Record irc = claim("irc", alice);
+        Record ok = MemberRecords.mazeMember(bob, "irc/#barn", "127.0.0.1:7001", null, false, irc, NOW, 3_600_000);
+        assertThat(ok.key()).isEqualTo(MemberRecords.mazeKey("irc/#barn"));
+        assertThat(problem(ok)).isNull();
+        Record other = claim("chess", alice);
+        assertThat(problem(MemberRecords.mazeMember(bob, "irc/#barn", "127.0.0.1:7001", null, false, other, NOW, 3_600_000)))
+                .isEqualTo("the claim it carries is of another namespace");
+        byte[] commitment = NameRecords.commitment("club", alice.publicKey(), salt);
+        Record club = NameClaims.firstClaim("club", alice, salt, NamePow.solve(commitment, 0, rules),
+                countersign("club", alice, NOW - 1000), new NameClaims.Terms(List.of(alice.id()), 1,
+                        net.barn.wire.names.NamePolicy.newBuilder().setMembership(net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY)
+                                .build(), 30 * DAY), NOW, rules);
+        assertThat(problem(MemberRecords.mazeMember(bob, "club/#inner", "127.0.0.1:7001", null, false, club, NOW, 3_600_000)))
+                .contains("is invite-only and this membership has no invitation");
+        var invitation = MemberRecords.invite("club", bob.id(), NOW + DAY, alice);
+        assertThat(problem(MemberRecords.mazeMember(bob, "club/#inner", "127.0.0.1:7001", invitation, false, club, NOW,
+                3_600_000))).isNull();
+        // Replicas of a maze's key hold no claim: the policy check rests on the membership's own.
+        assertThat(validator.policyProblem(ok, NOW, null)).isNull();
+    }
+
+    @Test
     void argon2ProofOfWorkMatchesItsVector() {
         // RFC 9106 Argon2id via BouncyCastle, pinned so a second implementation can check itself.
         byte[] commitment = NameRecords.commitment("irc", new byte[32], new byte[16]);
