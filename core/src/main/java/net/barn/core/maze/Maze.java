@@ -351,6 +351,7 @@ public final class Maze {
                 send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.FULL, config.maxMembers(), List.of(), List.of()));
                 return;
             }
+            becomeMember();
             add(now, joiner, own);
             peers.get(joiner).everHeard = true;
             MazeMessage.ViewUpdate update = new MazeMessage.ViewUpdate(maze, List.of(new MazeMessage.Mark(joiner, own)));
@@ -388,6 +389,7 @@ public final class Maze {
             if (1 + peers.size() >= config.maxMembers()) {
                 return;
             }
+            becomeMember();
             add(now, from, marks.getOrDefault(from, -1L));
             heard(now, from, peers.get(from));
         }

@@ -11,7 +11,10 @@ public sealed interface MazeEvent {
      */
     record Delivered(NodeId sender, long seq, byte[] payload) implements MazeEvent {}
 
-    /** The first member accepted this node's Join (or it started the maze): it is a member now. */
+    /**
+     * The first member accepted this node's Join (or it started the maze): it is a member now.
+     * {@code members}: the view then, this node included; MemberJoined events follow as it fills.
+     */
     record Joined(int members) implements MazeEvent {}
 
     /**
