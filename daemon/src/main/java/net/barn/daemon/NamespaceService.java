@@ -2,9 +2,7 @@ package net.barn.daemon;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,7 +17,6 @@ import java.util.random.RandomGeneratorFactory;
 import net.barn.core.ErrorCode;
 import net.barn.core.ProtocolException;
 import net.barn.core.dht.Record;
-import net.barn.core.identity.Invite;
 import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
 import net.barn.core.namespace.MemberRecords;
@@ -47,8 +44,6 @@ public final class NamespaceService implements AutoCloseable {
     public static final String SERVICE = "barn/overlay";
     private static final Logger log = LoggerFactory.getLogger(NamespaceService.class);
     private static final int CONTACTS = 8;
-    /** Bytes queued to one neighbour beyond which messages are dropped (the overlay repairs losses). */
-    private static final int MAX_QUEUED = 256 * 1024;
     public static final int MAX_NAMESPACES = 64;
 
     /** A broadcast delivered in a namespace. */
@@ -63,7 +58,7 @@ public final class NamespaceService implements AutoCloseable {
     private final DhtService dht;
     private final EventLoop loop;
     private final Map<String, Membership> memberships = new HashMap<>();
-    private final Map<String, Out> outbound = new HashMap<>();
+    private final GroupStreams<OverlayMessage> streams;
     private final SecureRandom random = new SecureRandom();
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
     private volatile boolean closed;
@@ -105,9 +100,42 @@ public final class NamespaceService implements AutoCloseable {
         this.node = node;
         this.dht = dht;
         this.loop = node.eventLoopGroup().next();
-        node.bind(SERVICE, this::accept);
-        // A stream to a peer the overlay no longer talks to would keep its link open for good.
-        loop.scheduleAtFixedRate(this::closeIdleStreams, 60, 60, TimeUnit.SECONDS);
+        this.streams = new GroupStreams<>(node, loop, SERVICE, OverlayCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
+            @Override
+            public byte[] encode(OverlayMessage m) {
+                return OverlayCodec.encode(m);
+            }
+
+            @Override
+            public String groupOf(byte[] body) throws ProtocolException {
+                try {
+                    return net.barn.wire.overlay.OverlayMessage.parseFrom(body).getNamespace();
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "not an OverlayMessage");
+                }
+            }
+
+            @Override
+            public OverlayMessage decode(byte[] body, String expected) throws ProtocolException {
+                return OverlayCodec.decode(body, expected);
+            }
+
+            @Override
+            public String group(OverlayMessage m) {
+                return m.namespace();
+            }
+        }, (ns, peer, m) -> {
+            Membership mine = memberships.get(ns);
+            if (mine != null) {
+                receive(mine, peer, m);
+            }
+        }, (ns, peer) -> {
+            Membership m = memberships.get(ns);
+            if (m != null) {
+                m.overlay.handleLinkDown(System.nanoTime(), peer);
+                drain(m);
+            }
+        });
     }
 
     private static String normal(String raw) {
@@ -377,222 +405,8 @@ public final class NamespaceService implements AutoCloseable {
         }
     }
 
-    /** One stream per neighbour and namespace, opened on first use, with a bounded queue while it opens. */
-    private final class Out implements StreamHandler {
-        final String namespace;
-        final NodeId peer;
-        final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
-        int queued;
-        BarnStream stream;
-        volatile boolean failed;
-        long lastUsed = System.nanoTime();
-
-        Out(String namespace, NodeId peer) {
-            this.namespace = namespace;
-            this.peer = peer;
-        }
-
-        /** On this service's loop until the stream exists, on the stream's loop after. */
-        void offer(ByteBuffer frame) {
-            if (queued + frame.remaining() > MAX_QUEUED) {
-                return; // a slow neighbour loses messages, not our memory
-            }
-            queued += frame.remaining();
-            queue.add(frame);
-        }
-
-        void flush() {
-            while (stream != null && !queue.isEmpty()) {
-                ByteBuffer b = queue.peek();
-                int n = stream.write(b);
-                if (n < 0) {
-                    gone("stream closed");
-                    return;
-                }
-                queued -= n;
-                if (b.hasRemaining()) {
-                    return; // onWritable continues
-                }
-                queue.poll();
-            }
-        }
-
-        @Override
-        public void onData(BarnStream s, ByteBuffer data) {
-            s.consumed(data.remaining()); // the far side writes on its own stream; nothing should come here
-        }
-
-        @Override
-        public void onWritable(BarnStream s) {
-            flush();
-        }
-
-        @Override
-        public void onReset(BarnStream s, ErrorCode code, String reason) {
-            gone(reason);
-        }
-
-        @Override
-        public void onFinished(BarnStream s) {
-            s.finish();
-        }
-
-        @Override
-        public void onClosed(BarnStream s) {
-            gone("closed");
-        }
-
-        void gone(String why) {
-            if (failed) {
-                return;
-            }
-            failed = true;
-            loop.execute(() -> {
-                if (outbound.get(key(namespace, peer)) == this) {
-                    outbound.remove(key(namespace, peer));
-                }
-                Membership m = memberships.get(namespace);
-                if (m != null) {
-                    m.overlay.handleLinkDown(System.nanoTime(), peer);
-                    drain(m);
-                }
-            });
-        }
-    }
-
-    private void closeIdleStreams() {
-        long idle = System.nanoTime() - TimeUnit.SECONDS.toNanos(120);
-        for (var it = outbound.values().iterator(); it.hasNext(); ) {
-            Out out = it.next();
-            if (out.lastUsed < idle && out.stream != null) {
-                it.remove();
-                out.failed = true; // closing on purpose: not a failed link
-                BarnStream s = out.stream;
-                s.eventLoop().execute(s::finish);
-            }
-        }
-    }
-
-    private static String key(String namespace, NodeId peer) {
-        return namespace + "\n" + peer;
-    }
-
     private void send(Membership m, NodeId to, OverlayMessage message) {
-        byte[] body = OverlayCodec.encode(message);
-        ByteBuffer frame = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
-        String k = key(m.namespace, to);
-        Out out = outbound.get(k);
-        if (out != null) {
-            out.lastUsed = System.nanoTime();
-        }
-        if (out != null && out.stream != null) {
-            BarnStream s = out.stream;
-            s.eventLoop().execute(() -> {
-                out.offer(frame);
-                out.flush();
-            });
-            return;
-        }
-        if (out != null) {
-            out.offer(frame); // still opening: queued on our loop until the stream exists
-            return;
-        }
-        Out fresh = new Out(m.namespace, to);
-        fresh.offer(frame);
-        outbound.put(k, fresh);
-        PeerAddress address = m.addresses.get(to);
-        CompletableFuture<PeerLink> link = node.link(to).map(CompletableFuture::completedFuture)
-                .orElseGet(() -> address == null
-                        ? CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no address known"))
-                        : node.dial(new Invite(to, List.of(address))));
-        link.thenCompose(l -> l.openStream(SERVICE, fresh)).whenComplete((stream, err) -> loop.execute(() -> {
-            if (err != null) {
-                fresh.gone(err.getMessage());
-                return;
-            }
-            // Hand what queued while opening to the stream's loop, then write there from now on:
-            // every later send sees the stream set (on this loop) and goes to that loop after this.
-            List<ByteBuffer> pending = new ArrayList<>(fresh.queue);
-            fresh.queue.clear();
-            fresh.queued = 0;
-            fresh.stream = stream;
-            stream.eventLoop().execute(() -> {
-                pending.forEach(fresh::offer);
-                fresh.flush();
-            });
-        }));
-    }
-
-    // ---------------------------------------------------------------- inbound streams
-
-    private void accept(BarnStream stream) {
-        stream.setHandler(new In(stream.peer()));
-    }
-
-    /** Reads length-prefixed overlay messages; the first fixes the stream's namespace. Bad input resets the stream. */
-    private final class In implements StreamHandler {
-        private final NodeId peer;
-        private ByteBuffer buf = ByteBuffer.allocate(512);
-        private String namespace;
-
-        In(NodeId peer) {
-            this.peer = peer;
-        }
-
-        @Override
-        public void onData(BarnStream s, ByteBuffer data) {
-            int n = data.remaining();
-            s.consumed(n);
-            if (buf.remaining() < n) {
-                int need = buf.position() + n;
-                if (need > 2 * (4 + OverlayCodec.MAX_MESSAGE)) {
-                    s.reset(ErrorCode.FRAME_TOO_LARGE, "overlay message over " + OverlayCodec.MAX_MESSAGE + " bytes");
-                    return;
-                }
-                buf = ByteBuffer.allocate(Math.max(buf.capacity() * 2, need)).put(buf.flip());
-            }
-            buf.put(data);
-            buf.flip();
-            while (buf.remaining() >= 4) {
-                int length = buf.getInt(buf.position());
-                if (length < 0 || length > OverlayCodec.MAX_MESSAGE) {
-                    s.reset(ErrorCode.FRAME_TOO_LARGE, "overlay message over " + OverlayCodec.MAX_MESSAGE + " bytes");
-                    return;
-                }
-                if (buf.remaining() < 4 + length) {
-                    break;
-                }
-                buf.getInt();
-                byte[] body = new byte[length];
-                buf.get(body);
-                OverlayMessage m;
-                try {
-                    // The first message fixes the stream's namespace; every later one must name the same.
-                    String expected = namespace != null ? namespace
-                            : net.barn.wire.overlay.OverlayMessage.parseFrom(body).getNamespace();
-                    m = OverlayCodec.decode(body, expected);
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    s.reset(ErrorCode.PROTOCOL_ERROR, "not an OverlayMessage");
-                    return;
-                } catch (ProtocolException e) {
-                    s.reset(e.code(), e.getMessage());
-                    return;
-                }
-                namespace = m.namespace();
-                loop.execute(() -> {
-                    Membership mine = memberships.get(m.namespace());
-                    if (mine != null) {
-                        receive(mine, peer, m);
-                    }
-                });
-            }
-            buf.compact();
-        }
-
-        @Override
-        public void onFinished(BarnStream s) {
-            s.finish();
-        }
+        streams.send(m.namespace, to, message, m.addresses.get(to));
     }
 
     /**
