@@ -53,6 +53,7 @@ public final class DhtService implements AutoCloseable {
     private final NameValidator names;
     private final NameService nameService;
     private NamespaceService namespaces;
+    private MazeService mazes;
     private final long epochOffsetNanos;
     private final ExecutorService disk = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "barn-store");
@@ -110,6 +111,7 @@ public final class DhtService implements AutoCloseable {
             throws IOException {
         DhtService s = new DhtService(node, store, config, nameRules);
         s.namespaces = new NamespaceService(node, s);
+        s.mazes = new MazeService(node, s);
         List<StateStore.StoredRecord> held = store.records(System.currentTimeMillis());
         List<Contact> known = new ArrayList<>(seeds);
         known.addAll(store.peers(50));
@@ -155,6 +157,11 @@ public final class DhtService implements AutoCloseable {
     /** The root namespace's rules this node keeps, and its judge of name records. */
     public NameValidator names() {
         return names;
+    }
+
+    /** The mazes (full-mesh groups in a namespace) this node is in. */
+    public MazeService mazes() {
+        return mazes;
     }
 
     /** The namespace networks this node is in. */
@@ -423,6 +430,9 @@ public final class DhtService implements AutoCloseable {
         nameService.close();
         if (namespaces != null) {
             namespaces.close();
+        }
+        if (mazes != null) {
+            mazes.close();
         }
         loop.execute(() -> {
             if (timer != null) {

@@ -117,4 +117,55 @@ class NamespaceServiceTest {
             return List.of();
         }
     }
+
+    @Test
+    void membersOfAMazeGetEveryMessageOnceAndInOrder() throws Exception {
+        nodes = new TestNodes(tmp);
+        List<BarnNode> up = new ArrayList<>();
+        List<DhtService> dhts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            up.add(nodes.start(10 + i));
+        }
+        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
+        for (int i = 0; i < 4; i++) {
+            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
+        }
+        await(() -> dhts.stream().allMatch(d -> stats(d) >= 1) && stats(dhts.get(0)) >= 3, "the root network forms");
+        dhts.get(0).nameService().claim("irc", new NameService.ClaimTerms(30 * NameService.DAY_MILLIS, List.of(), 1,
+                NamePolicy.getDefaultInstance())).get(30, TimeUnit.SECONDS);
+        List<java.util.concurrent.ConcurrentLinkedQueue<String>> got = new ArrayList<>();
+        for (DhtService d : dhts) {
+            var inbox = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+            got.add(inbox);
+            d.mazes().join("irc/#Barn", this, null).get(30, TimeUnit.SECONDS);
+            d.mazes().listen("irc/#barn", e -> {
+                if (e instanceof MazeService.Event.Delivered del) {
+                    inbox.add(del.sender().shortForm() + ":" + new String(del.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }).get(5, TimeUnit.SECONDS);
+        }
+        await(() -> dhts.stream().allMatch(d -> members(d) >= 4), "every member sees all four");
+        for (int i = 0; i < 20; i++) {
+            dhts.get(1).mazes().send("irc/#barn", ("m" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add(up.get(1).id().shortForm() + ":m" + i);
+        }
+        for (int i : new int[] {0, 2, 3}) {
+            int who = i;
+            await(() -> got.get(who).size() >= 20, "member " + who + " gets all 20");
+            assertThat(new ArrayList<>(got.get(who))).containsExactlyElementsOf(expected);
+        }
+        assertThatThrownBy(() -> dhts.get(2).mazes().join("nobody/#x", this, null).get(30, TimeUnit.SECONDS))
+                .hasMessageContaining("is not claimed");
+    }
+
+    private static int members(DhtService d) {
+        try {
+            return d.mazes().states().get(5, TimeUnit.SECONDS).stream().mapToInt(s -> s.members().size()).max().orElse(0);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
 }

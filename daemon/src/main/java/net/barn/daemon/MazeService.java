@@ -1,0 +1,399 @@
+package net.barn.daemon;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.random.RandomGeneratorFactory;
+import net.barn.core.ErrorCode;
+import net.barn.core.ProtocolException;
+import net.barn.core.dht.Record;
+import net.barn.core.identity.NodeId;
+import net.barn.core.identity.PeerAddress;
+import net.barn.core.maze.Maze;
+import net.barn.core.maze.MazeCodec;
+import net.barn.core.maze.MazeConfig;
+import net.barn.core.maze.MazeEvent;
+import net.barn.core.maze.MazeMessage;
+import net.barn.core.namespace.MemberRecords;
+import net.barn.core.namespace.NameRecords;
+import net.barn.core.namespace.NameState;
+import net.barn.core.namespace.NameSyntax;
+import net.barn.core.namespace.SubNames;
+import net.barn.wire.names.Invitation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mazes this node is in: full-mesh groups inside a namespace ("irc/#barn") with
+ * reliable, per-sender ordered delivery (core {@link Maze}). For each maze the node lists
+ * itself in the root network (a maze membership carrying its namespace's claim), finds the
+ * other members there, and runs the maze over {@link GroupStreams} to {@value #SERVICE}.
+ * Deliveries and membership changes go to whoever listens. All maze state lives on one loop.
+ */
+public final class MazeService implements AutoCloseable {
+    public static final String SERVICE = "barn/maze";
+    public static final int MAX_MAZES = 64;
+    private static final Logger log = LoggerFactory.getLogger(MazeService.class);
+
+    /** What a maze tells its listeners. */
+    public sealed interface Event {
+        String maze();
+
+        record Delivered(String maze, NodeId sender, long seq, byte[] payload) implements Event {}
+
+        record MemberJoined(String maze, NodeId member) implements Event {}
+
+        /** {@code failed}: it stopped answering rather than leaving. */
+        record MemberLeft(String maze, NodeId member, boolean failed) implements Event {}
+    }
+
+    /** A maze as this node is in it. */
+    public record State(String maze, List<NodeId> members, long delivered, long retransmissions, long droppedFromNonMembers) {}
+
+    private final BarnNode node;
+    private final DhtService dht;
+    private final EventLoop loop;
+    private final GroupStreams<MazeMessage> streams;
+    private final Map<String, Membership> mazes = new HashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
+    private volatile boolean closed;
+
+    private final class Membership {
+        final String maze;
+        final Maze core;
+        final Set<Object> holders = new HashSet<>();
+        final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+        final Map<NodeId, PeerAddress> addresses = new HashMap<>();
+        Record parent;
+        Invitation invitation;
+        ScheduledFuture<?> timer;
+        long timerAt = Long.MAX_VALUE;
+        ScheduledFuture<?> republish;
+
+        Membership(String maze) {
+            this.maze = maze;
+            this.core = new Maze(MazeConfig.DEFAULT, maze, node.id());
+        }
+    }
+
+    MazeService(BarnNode node, DhtService dht) {
+        this.node = node;
+        this.dht = dht;
+        this.loop = node.eventLoopGroup().next();
+        this.streams = new GroupStreams<>(node, loop, SERVICE, MazeCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
+            @Override
+            public byte[] encode(MazeMessage m) {
+                return MazeCodec.encode(m);
+            }
+
+            @Override
+            public String groupOf(byte[] body) throws ProtocolException {
+                try {
+                    return net.barn.wire.maze.MazeMessage.parseFrom(body).getMaze();
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "not a MazeMessage");
+                }
+            }
+
+            @Override
+            public MazeMessage decode(byte[] body, String expected) throws ProtocolException {
+                return MazeCodec.decode(body, expected);
+            }
+
+            @Override
+            public String group(MazeMessage m) {
+                return m.maze();
+            }
+        }, (maze, peer, m) -> {
+            Membership mine = mazes.get(maze);
+            if (mine != null) {
+                mine.core.handleMessage(System.nanoTime(), peer, m);
+                drain(mine);
+            }
+        }, (maze, peer) -> {
+            Membership mine = mazes.get(maze);
+            if (mine != null) {
+                mine.core.handleLinkDown(System.nanoTime(), peer);
+                drain(mine);
+            }
+        });
+    }
+
+    private static String normal(String raw) {
+        String full;
+        try {
+            full = NameSyntax.normalise(raw);
+        } catch (IllegalArgumentException e) {
+            throw new NameService.NameException(e.getMessage());
+        }
+        if (full.indexOf('/') < 0) {
+            throw new NameService.NameException("a maze is named inside a namespace, e.g. irc/#barn");
+        }
+        return full;
+    }
+
+    /**
+     * Makes this node a member of the maze {@code raw} ("irc/#barn") for {@code holder}; its
+     * namespace must be claimed, and an invite-only one needs {@code invitation}.
+     */
+    public CompletableFuture<State> join(String raw, Object holder, Invitation invitation) {
+        String maze;
+        try {
+            maze = normal(raw);
+        } catch (NameService.NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String ns = SubNames.namespaceOf(maze);
+        return this.<CompletableFuture<State>>onLoop(() -> {
+            Membership m = mazes.get(maze);
+            if (m != null) {
+                m.holders.add(holder);
+                return CompletableFuture.completedFuture(state(m));
+            }
+            if (mazes.size() >= MAX_MAZES) {
+                throw new NameService.NameException("this node is in " + MAX_MAZES + " mazes already");
+            }
+            return dht.get(NameRecords.nameKey(ns), NameRecords.NAME).thenCompose(g -> {
+                if (g.record() == null) {
+                    throw new NameService.NameException("namespace \"" + ns + "\" is not claimed; claim it first (barn ns claim "
+                            + ns + ")");
+                }
+                NameState claim = dht.names().judge(g.record(), dht.nowMillis());
+                Record mine = listing(maze, g.record(), invitation, false);
+                String why = dht.names().memberProblem(mine, dht.nowMillis());
+                if (why != null) {
+                    throw new NameService.NameException(why);
+                }
+                return dht.put(mine, false).thenCompose(p -> this.<CompletableFuture<State>>onLoop(() -> {
+                    Membership already = mazes.get(maze);
+                    if (already != null) {
+                        already.holders.add(holder);
+                        return CompletableFuture.completedFuture(state(already));
+                    }
+                    Membership fresh = new Membership(maze);
+                    fresh.parent = g.record();
+                    fresh.invitation = invitation;
+                    fresh.holders.add(holder);
+                    mazes.put(maze, fresh);
+                    fresh.republish = loop.scheduleAtFixedRate(() -> {
+                        if (mazes.get(maze) == fresh) {
+                            dht.put(listing(maze, fresh.parent, fresh.invitation, false), false);
+                        }
+                    }, MemberRecords.REPUBLISH_MILLIS, MemberRecords.REPUBLISH_MILLIS, TimeUnit.MILLISECONDS);
+                    findMembers(fresh, claim);
+                    log.info("joined maze {} (listed on {} replicas)", maze, p.stored());
+                    return CompletableFuture.completedFuture(state(fresh));
+                }).thenCompose(f -> f));
+            });
+        }).thenCompose(f -> f);
+    }
+
+    private Record listing(String maze, Record parent, Invitation invitation, boolean leaving) {
+        var a = node.invite().addresses();
+        return MemberRecords.mazeMember(node.identity(), maze, a.isEmpty() ? "" : a.get(0).toString(), invitation, leaving,
+                parent, dht.nowMillis(), leaving ? MemberRecords.REPUBLISH_MILLIS : MemberRecords.MAX_TTL_MILLIS);
+    }
+
+    private void findMembers(Membership m, NameState claim) {
+        dht.get(MemberRecords.mazeKey(m.maze), MemberRecords.MEMBER).whenComplete((g, err) -> loop.execute(() -> {
+            if (err != null || mazes.get(m.maze) != m) {
+                return;
+            }
+            List<NodeId> known = new ArrayList<>();
+            for (MemberRecords.Contact c : MemberRecords.contacts(g.records(), claim, node.id(), dht.names(), dht.nowMillis(),
+                    rng, MazeConfig.DEFAULT.maxMembers())) {
+                m.addresses.put(c.id(), c.address());
+                known.add(c.id());
+            }
+            log.info("maze {}: {} members listed, joining through {}", m.maze, g.records().size(), known.size());
+            m.core.join(System.nanoTime(), known);
+            drain(m);
+        }));
+    }
+
+    /** {@code holder} no longer wants the maze; the node leaves when nobody does. */
+    public CompletableFuture<Boolean> leave(String raw, Object holder) {
+        String maze;
+        try {
+            maze = normal(raw);
+        } catch (NameService.NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return onLoop(() -> {
+            Membership m = mazes.get(maze);
+            if (m == null || !m.holders.remove(holder)) {
+                return false;
+            }
+            if (m.holders.isEmpty()) {
+                drop(m);
+            }
+            return true;
+        });
+    }
+
+    /** Drops every maze {@code holder} holds (its session closed). */
+    public void release(Object holder) {
+        onLoop(() -> {
+            for (Membership m : new ArrayList<>(mazes.values())) {
+                if (m.holders.remove(holder) && m.holders.isEmpty()) {
+                    drop(m);
+                }
+            }
+            return null;
+        });
+    }
+
+    private void drop(Membership m) {
+        mazes.remove(m.maze);
+        m.core.leave(System.nanoTime());
+        drainTransmits(m);
+        if (m.timer != null) {
+            m.timer.cancel(false);
+        }
+        if (m.republish != null) {
+            m.republish.cancel(false);
+        }
+        dht.put(listing(m.maze, m.parent, m.invitation, true), false);
+        log.info("left maze {}", m.maze);
+    }
+
+    /** Sends {@code payload} to every member, reliably and in order; this node must be a member. */
+    public CompletableFuture<Long> send(String raw, byte[] payload) {
+        String maze;
+        try {
+            maze = normal(raw);
+        } catch (NameService.NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return onLoop(() -> {
+            Membership m = mazes.get(maze);
+            if (m == null) {
+                throw new NameService.NameException("this node is not in maze \"" + maze + "\"; join it first");
+            }
+            if (payload.length > MazeConfig.DEFAULT.maxPayloadBytes()) {
+                throw new NameService.NameException("maze messages are at most " + MazeConfig.DEFAULT.maxPayloadBytes() + " bytes");
+            }
+            long seq = m.core.send(System.nanoTime(), payload);
+            drain(m);
+            return seq;
+        });
+    }
+
+    /** Hands the maze's events to {@code listener} until removed. */
+    public CompletableFuture<Void> listen(String raw, Consumer<Event> listener) {
+        String maze = normal(raw);
+        return onLoop(() -> {
+            Membership m = mazes.get(maze);
+            if (m == null) {
+                throw new NameService.NameException("this node is not in maze \"" + maze + "\"");
+            }
+            m.listeners.add(listener);
+            return null;
+        });
+    }
+
+    public void unlisten(Consumer<Event> listener) {
+        onLoop(() -> {
+            mazes.values().forEach(m -> m.listeners.remove(listener));
+            return null;
+        });
+    }
+
+    public CompletableFuture<List<State>> states() {
+        return onLoop(() -> mazes.values().stream().map(this::state).toList());
+    }
+
+    private State state(Membership m) {
+        return new State(m.maze, m.core.members(), m.core.delivered(), m.core.retransmissions(), m.core.droppedFromNonMembers());
+    }
+
+    // ---------------------------------------------------------------- the core's outputs, on the loop
+
+    private void drainTransmits(Membership m) {
+        Maze.Transmit t;
+        while ((t = m.core.pollTransmit()) != null) {
+            streams.send(m.maze, t.to(), t.message(), m.addresses.get(t.to()));
+        }
+    }
+
+    private void drain(Membership m) {
+        drainTransmits(m);
+        MazeEvent e;
+        while ((e = m.core.pollEvent()) != null) {
+            Event out = switch (e) {
+                case MazeEvent.Delivered d -> new Event.Delivered(m.maze, d.sender(), d.seq(), d.payload());
+                case MazeEvent.MemberJoined j -> new Event.MemberJoined(m.maze, j.member());
+                case MazeEvent.MemberLeft l -> new Event.MemberLeft(m.maze, l.member(), false);
+                case MazeEvent.MemberFailed f -> new Event.MemberLeft(m.maze, f.member(), true);
+                case MazeEvent.JoinRefused r -> {
+                    log.warn("maze {}: join refused: {}", m.maze, r.reason());
+                    yield null;
+                }
+                default -> null; // Joined, link suspicions, losses: the core's own business
+            };
+            if (out != null) {
+                for (Consumer<Event> l : m.listeners) {
+                    l.accept(out);
+                }
+            }
+        }
+        long at = m.core.pollTimeout();
+        if (at < m.timerAt && !closed && mazes.get(m.maze) == m) {
+            if (m.timer != null) {
+                m.timer.cancel(false);
+            }
+            m.timerAt = at;
+            m.timer = loop.schedule(() -> {
+                m.timer = null;
+                m.timerAt = Long.MAX_VALUE;
+                m.core.handleTimeout(System.nanoTime());
+                drain(m);
+            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (closed) {
+                f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down"));
+                return;
+            }
+            try {
+                f.complete(task.get());
+            } catch (RuntimeException ex) {
+                f.completeExceptionally(ex);
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public void close() {
+        loop.execute(() -> {
+            for (Membership m : new ArrayList<>(mazes.values())) {
+                m.core.leave(System.nanoTime());
+                drainTransmits(m);
+                if (m.timer != null) {
+                    m.timer.cancel(false);
+                }
+                if (m.republish != null) {
+                    m.republish.cancel(false);
+                }
+            }
+            mazes.clear();
+            closed = true;
+        });
+    }
+}
