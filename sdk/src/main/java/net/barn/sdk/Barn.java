@@ -337,6 +337,50 @@ public final class Barn implements AutoCloseable {
                 .getNamespacesList().stream().map(NamespaceState::of).toList();
     }
 
+    /** A maze as the node is in it. */
+    public record MazeState(String maze, List<String> members, long delivered, long retransmissions, long droppedFromNonMembers) {
+        static MazeState of(net.barn.wire.local.MazeState s) {
+            return new MazeState(s.getMaze(), List.copyOf(s.getMembersList()), s.getDelivered(), s.getRetransmissions(),
+                    s.getDroppedFromNonMembers());
+        }
+    }
+
+    /** Mazes this application joined, and their invitations: joined again after a reconnect. */
+    private final Map<String, byte[]> mazes = new ConcurrentHashMap<>();
+
+    /**
+     * Joins a maze ("irc/#barn") within this application's policy: its messages arrive as
+     * {@link BarnEvent.MazeMessage} (each once, in each sender's order) and its membership
+     * changes as {@link BarnEvent.MazeMembership}.
+     */
+    public MazeState mazeJoin(String maze, byte[] invitation) throws IOException {
+        var r = call(AppMessage.newBuilder().setMazeJoin(net.barn.wire.local.MazeJoin.newBuilder().setMaze(maze)
+                .setInvitation(ByteString.copyFrom(invitation))), NAME_TIMEOUT_MILLIS).getMazeStates();
+        MazeState st = MazeState.of(r.getMazes(0));
+        mazes.put(st.maze(), invitation.clone());
+        return st;
+    }
+
+    public MazeState mazeJoin(String maze) throws IOException {
+        return mazeJoin(maze, new byte[0]);
+    }
+
+    public void mazeLeave(String maze) throws IOException {
+        mazes.remove(maze);
+        call(AppMessage.newBuilder().setMazeLeave(net.barn.wire.local.MazeLeave.newBuilder().setMaze(maze)));
+    }
+
+    /** Sends to every member of a maze this node is in; returns this node's sequence number for it. */
+    public long mazeSend(String maze, byte[] payload) throws IOException {
+        return call(AppMessage.newBuilder().setMazeSend(net.barn.wire.local.MazeSend.newBuilder().setMaze(maze)
+                .setPayload(ByteString.copyFrom(payload)))).getMazeSent().getSequence();
+    }
+
+    public List<MazeState> mazeList() throws IOException {
+        return call(AppMessage.newBuilder().setMazeList(net.barn.wire.local.MazeList.getDefaultInstance())).getMazeStates()
+                .getMazesList().stream().map(MazeState::of).toList();
+    }
+
     /** Links the node to a peer by invite (admin applications only). */
     public void addPeer(String invite) throws IOException {
         call(AppMessage.newBuilder().setAddPeer(AddPeer.newBuilder().setInvite(invite)));
@@ -466,6 +510,17 @@ public final class Barn implements AutoCloseable {
                         : new BarnEvent.LinkDown(e.getLinkDown().getPeer(), e.getLinkDown().getCode(), e.getLinkDown().getReason()));
             }
             case ERROR -> emit(new BarnEvent.Notice(m.getError().getCode(), m.getError().getMessage()));
+            case MAZE_EVENT -> {
+                var e = m.getMazeEvent();
+                switch (e.getKindCase()) {
+                    case DELIVERED -> emit(new BarnEvent.MazeMessage(e.getMaze(), e.getDelivered().getSender(),
+                            e.getDelivered().getSequence(), e.getDelivered().getPayload().toByteArray()));
+                    case JOINED -> emit(new BarnEvent.MazeMembership(e.getMaze(), e.getJoined(), "joined"));
+                    case LEFT -> emit(new BarnEvent.MazeMembership(e.getMaze(), e.getLeft(), "left"));
+                    case FAILED -> emit(new BarnEvent.MazeMembership(e.getMaze(), e.getFailed(), "failed"));
+                    default -> { }
+                }
+            }
             case NS_DELIVERY -> {
                 var d = m.getNsDelivery();
                 emit(new BarnEvent.NamespaceMessage(d.getNamespace(), d.getOrigin(), d.getPayload().toByteArray(), d.getHops()));
@@ -531,6 +586,15 @@ public final class Barn implements AutoCloseable {
                     lost++;
                     l.offer(new BarnException(e instanceof BarnException b ? b.code() : 0,
                             "could not bind " + l + " again after the node restarted: " + e.getMessage()));
+                }
+            }
+            for (var joined : mazes.entrySet()) {
+                try {
+                    call(AppMessage.newBuilder().setMazeJoin(net.barn.wire.local.MazeJoin.newBuilder().setMaze(joined.getKey())
+                            .setInvitation(ByteString.copyFrom(joined.getValue()))), NAME_TIMEOUT_MILLIS);
+                } catch (IOException e) {
+                    emit(new BarnEvent.Notice(e instanceof BarnException b ? b.code() : 0,
+                            "could not join " + joined.getKey() + " again after the node restarted: " + e.getMessage()));
                 }
             }
             for (var joined : namespaces.entrySet()) {

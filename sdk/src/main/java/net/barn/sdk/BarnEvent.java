@@ -17,6 +17,12 @@ public sealed interface BarnEvent {
     /** A broadcast in a namespace this application joined ({@link Barn#nsJoin}); {@code origin} is the sender's node id. */
     record NamespaceMessage(String namespace, String origin, byte[] payload, int hops) implements BarnEvent {}
 
+    /** A message in a maze this application joined ({@link Barn#mazeJoin}): each arrives once, in its sender's order. */
+    record MazeMessage(String maze, String sender, long sequence, byte[] payload) implements BarnEvent {}
+
+    /** A member joined ({@code change} "joined"), left ("left") or stopped answering ("failed") a maze this application is in. */
+    record MazeMembership(String maze, String member, String change) implements BarnEvent {}
+
     /** The node said something unprompted, e.g. a binding withdrawn by a policy reload. */
     record Notice(int code, String message) implements BarnEvent {}
 }

@@ -177,6 +177,8 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
         if (dht != null) {
             dht.namespaces().unlisten(deliveries);
             dht.namespaces().release(this);
+            dht.mazes().unlisten(mazeEvents);
+            dht.mazes().release(this);
         }
         server.sessionEnded(this);
     }
@@ -392,6 +394,10 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             case NS_LEAVE -> nsLeave(request, app.getNsLeave());
             case NS_BROADCAST -> nsBroadcast(request, app.getNsBroadcast());
             case NS_LIST -> nsList(request);
+            case MAZE_JOIN -> mazeJoin(request, app.getMazeJoin());
+            case MAZE_LEAVE -> mazeLeave(request, app.getMazeLeave());
+            case MAZE_SEND -> mazeSend(request, app.getMazeSend());
+            case MAZE_LIST -> mazeList(request);
             case PEERS -> reply(request, NodeMessage.newBuilder().setPeers(server.peers()));
             case ADD_PEER -> addPeer(request, app.getAddPeer().getInvite());
             case SUBSCRIBE -> {
@@ -825,6 +831,124 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
                     .setOrigin(d.origin().toString()).setPayload(ByteString.copyFrom(d.payload())).setHops(d.hops())).build());
         }
     });
+
+    /** This session's receiver of maze events: pushed to the application on the session's loop. */
+    private final java.util.function.Consumer<net.barn.daemon.MazeService.Event> mazeEvents = e -> execute(() -> {
+        if (grant == null || !grant.allowsNamespace(net.barn.core.namespace.SubNames.namespaceOf(e.maze()))) {
+            return;
+        }
+        var b = net.barn.wire.local.MazeEvent.newBuilder().setMaze(e.maze());
+        switch (e) {
+            case net.barn.daemon.MazeService.Event.Delivered d -> b.setDelivered(net.barn.wire.local.MazeDelivered.newBuilder()
+                    .setSender(d.sender().toString()).setSequence(d.seq()).setPayload(ByteString.copyFrom(d.payload())));
+            case net.barn.daemon.MazeService.Event.MemberJoined j -> b.setJoined(j.member().toString());
+            case net.barn.daemon.MazeService.Event.MemberLeft l -> {
+                if (l.failed()) {
+                    b.setFailed(l.member().toString());
+                } else {
+                    b.setLeft(l.member().toString());
+                }
+            }
+        }
+        send(NodeMessage.newBuilder().setMazeEvent(b).build());
+    });
+
+    private String mazeRefusal(String maze) {
+        return namespaceRefusal(net.barn.core.namespace.SubNames.namespaceOf(maze));
+    }
+
+    private void mazeJoin(int request, net.barn.wire.local.MazeJoin join) {
+        String refusal = mazeRefusal(join.getMaze());
+        if (refusal != null) {
+            error(request, LocalError.NOT_ALLOWED, refusal);
+            return;
+        }
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        net.barn.wire.names.Invitation invitation = null;
+        if (!join.getInvitation().isEmpty()) {
+            try {
+                invitation = net.barn.wire.names.Invitation.parseFrom(join.getInvitation());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                error(request, LocalError.BAD_REQUEST, "invitation is not an encoded barn.names.v1.Invitation");
+                return;
+            }
+        }
+        var mazes = dht.mazes();
+        mazes.join(join.getMaze(), this, invitation)
+                .thenCompose(st -> mazes.listen(st.maze(), mazeEvents).thenApply(x -> st))
+                .whenComplete((st, err) -> execute(() -> {
+                    if (err != null) {
+                        nameError(request, err);
+                        return;
+                    }
+                    reply(request, NodeMessage.newBuilder().setMazeStates(net.barn.wire.local.MazeStates.newBuilder().addMazes(mazeState(st))));
+                }));
+    }
+
+    private static net.barn.wire.local.MazeState mazeState(net.barn.daemon.MazeService.State st) {
+        return net.barn.wire.local.MazeState.newBuilder().setMaze(st.maze())
+                .addAllMembers(st.members().stream().map(Object::toString).toList()).setDelivered(st.delivered())
+                .setRetransmissions(st.retransmissions()).setDroppedFromNonMembers(st.droppedFromNonMembers()).build();
+    }
+
+    private void mazeLeave(int request, net.barn.wire.local.MazeLeave leave) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        dht.mazes().leave(leave.getMaze(), this).whenComplete((held, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+            } else if (!held) {
+                error(request, LocalError.BAD_REQUEST, "not in maze " + leave.getMaze() + " through this session");
+            } else {
+                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
+            }
+        }));
+    }
+
+    private void mazeSend(int request, net.barn.wire.local.MazeSend m) {
+        String refusal = mazeRefusal(m.getMaze());
+        if (refusal != null) {
+            error(request, LocalError.NOT_ALLOWED, refusal);
+            return;
+        }
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        dht.mazes().send(m.getMaze(), m.getPayload().toByteArray()).whenComplete((seq, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+            } else {
+                reply(request, NodeMessage.newBuilder().setMazeSent(net.barn.wire.local.MazeSent.newBuilder().setSequence(seq)));
+            }
+        }));
+    }
+
+    private void mazeList(int request) {
+        var dht = server.dht();
+        if (dht == null) {
+            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+            return;
+        }
+        dht.mazes().states().whenComplete((list, err) -> execute(() -> {
+            if (err != null) {
+                nameError(request, err);
+                return;
+            }
+            var b = net.barn.wire.local.MazeStates.newBuilder();
+            list.stream().filter(st -> grant.allowsNamespace(net.barn.core.namespace.SubNames.namespaceOf(st.maze())))
+                    .forEach(st -> b.addMazes(mazeState(st)));
+            reply(request, NodeMessage.newBuilder().setMazeStates(b));
+        }));
+    }
 
     /** Why this session may not act in a namespace, or null. */
     private String namespaceRefusal(String raw) {
