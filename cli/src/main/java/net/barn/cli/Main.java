@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "barn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"BARN, the Balanced Adaptive Relay Network: serverless peer-to-peer links,",
                 "streams and datagrams between nodes, addressed by node id and port."},
-        subcommands = {NodeCommand.class, IdCommand.class, StatusCommand.class, PeersCommand.class, DhtCommand.class, NsCommand.class, TunnelCommands.Expose.class,
+        subcommands = {NodeCommand.class, IdCommand.class, StatusCommand.class, PeersCommand.class, DhtCommand.class, NsCommand.class, TunnelCommands.Expose.class, ChatCommand.class,
                 TunnelCommands.Connect.class, DemoCommand.class, SimCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})

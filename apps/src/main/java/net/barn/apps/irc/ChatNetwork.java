@@ -30,6 +30,11 @@ public interface ChatNetwork extends AutoCloseable {
 
     void attach(Listener listener);
 
+    /** Null if {@code nick} can be a nick on this network, else why not (stricter than IRC's syntax is allowed). */
+    default String nickProblem(String nick) {
+        return null;
+    }
+
     /** Takes {@code nick} for this connection; false if someone else holds it. */
     boolean claimNick(String nick, String user, String realName);
 

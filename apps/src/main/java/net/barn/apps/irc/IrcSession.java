@@ -182,6 +182,11 @@ public final class IrcSession implements ChatNetwork.Listener {
             numeric("432", wanted, "Erroneous nickname");
             return;
         }
+        String why = network.nickProblem(wanted);
+        if (why != null) {
+            numeric("432", wanted, "Erroneous nickname: " + why);
+            return;
+        }
         if (wanted.equals(nick)) {
             return;
         }
@@ -224,8 +229,9 @@ public final class IrcSession implements ChatNetwork.Listener {
             return;
         }
         if (!network.claimNick(nick, user, realName)) {
-            numeric("433", nick, "Nickname is already in use");
-            nick = null;
+            String taken = nick;
+            nick = null; // still unregistered: numerics address "*"
+            numeric("433", taken, "Nickname is already in use");
             return;
         }
         registered = true;
@@ -285,7 +291,13 @@ public final class IrcSession implements ChatNetwork.Listener {
             if (ourChannel(name) != null) {
                 continue;
             }
-            List<String> members = network.join(name);
+            List<String> members;
+            try {
+                members = network.join(name);
+            } catch (RuntimeException e) {
+                numeric("403", name, "Cannot join: " + e.getMessage());
+                continue;
+            }
             channels.add(name);
             send(mask(nick), "JOIN", name);
             String topic = network.topic(name);
