@@ -141,4 +141,88 @@ class ChatProcessTest {
             }
         }
     }
+
+    private static boolean installed(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (java.nio.file.Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aRealIrcClientChatsThroughBarnWithAScriptedOneOnAnotherNode() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed("ii"),
+                "the real-client test drives ii (apt-get install ii; .ci/run installs it)");
+        List<AutoCloseable> stop = new ArrayList<>();
+        try {
+            DaemonProcess a = DaemonProcess.start(tmp.resolve("a"));
+            stop.add(a);
+            Invite ia = a.invite(START);
+            DaemonProcess b = DaemonProcess.start(tmp.resolve("b"), "--peer", ia.toString());
+            stop.add(0, b);
+            b.invite(START);
+            try (Barn owner = Barn.connect(Barn.socketIn(tmp.resolve("a")), "test", Role.CLIENT)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (owner.status().routingTable() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(50); // polling interval of the wait
+                }
+                owner.nameClaim("irc", 30);
+            }
+            int pa = freePort();
+            int pb = freePort();
+            DaemonProcess chatA = DaemonProcess.command("chat", "--data", tmp.resolve("a").toString(), "--listen", "127.0.0.1:" + pa);
+            stop.add(0, () -> chatA.terminate(Duration.ofSeconds(10)));
+            DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb);
+            stop.add(0, () -> chatB.terminate(Duration.ofSeconds(10)));
+            chatA.awaitLine(chatA.stdout, "IRC endpoint on", START);
+            chatB.awaitLine(chatB.stdout, "IRC endpoint on", START);
+            // ii: a real IRC client that speaks through files (in: a FIFO to write to, out: a log).
+            Path dir = tmp.resolve("ii");
+            Process ii = new ProcessBuilder("ii", "-i", dir.toString(), "-s", "127.0.0.1", "-p", String.valueOf(pa), "-n", "carol",
+                    "-f", "Carol").redirectErrorStream(true).redirectOutput(tmp.resolve("ii.log").toFile()).start();
+            stop.add(0, ii::destroyForcibly);
+            Path server = dir.resolve("127.0.0.1");
+            awaitFile(server.resolve("in"));
+            awaitContent(server.resolve("out"), "Welcome to the BARN IRC network carol");
+            java.nio.file.Files.writeString(server.resolve("in"), "/j #barn\n");
+            Path channel = server.resolve("#barn");
+            awaitFile(channel.resolve("in"));
+            Irc dave = new Irc(pb);
+            stop.add(0, dave);
+            dave.send("NICK dave", "USER dave 0 * :Dave").expect(" 001 dave ");
+            dave.send("JOIN #barn").expect(" 366 dave #barn ");
+            dave.expect("JOIN #barn"); // carol, announced in the maze
+            dave.send("PRIVMSG #barn :hello carol, from another node");
+            awaitContent(channel.resolve("out"), "<dave> hello carol, from another node");
+            java.nio.file.Files.writeString(channel.resolve("in"), "hi dave, this is irc client ii\n");
+            dave.expect(":carol!barn@127.0.0.1 PRIVMSG #barn :hi dave, this is irc client ii");
+        } finally {
+            for (AutoCloseable c : stop) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    private static void awaitFile(Path p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!java.nio.file.Files.exists(p)) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("ii creates " + p).isLessThan(deadline);
+            Thread.sleep(50); // polling interval of the wait
+        }
+    }
+
+    private static void awaitContent(Path p, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!java.nio.file.Files.exists(p) || !java.nio.file.Files.readString(p).contains(text)) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("'" + text + "' in " + p
+                    + (java.nio.file.Files.exists(p) ? ": " + java.nio.file.Files.readString(p) : "")).isLessThan(deadline);
+            Thread.sleep(50); // polling interval of the wait
+        }
+    }
 }
