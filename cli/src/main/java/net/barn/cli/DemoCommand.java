@@ -48,6 +48,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Proof-of-work difficulty of the demo network (default ${DEFAULT-VALUE}).")
     PowParams pow;
 
+    @Option(names = "--irc", defaultValue = "127.0.0.1:6667", paramLabel = "HOST:PORT",
+            description = "Where the demo's IRC endpoint listens (default ${DEFAULT-VALUE}; another free port if taken).")
+    String irc;
+
+    @Option(names = "--exit", description = "Exit after the steps instead of waiting for Ctrl-C (the default when not on a terminal).")
+    boolean exit;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -164,6 +171,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         List<DhtService> dhts = rootNetwork(root, running.subList(0, nodes), services);
         namespace(dhts);
+        chat(root, running.subList(0, nodes), dhts, services);
 
         out.println("Done. To run nodes yourself, in two terminals:");
         out.println("   bin/barn node --data /tmp/barn-a --listen 127.0.0.1:7001");
@@ -258,6 +266,109 @@ final class DemoCommand implements Callable<Integer> {
         firstHeard.values().forEach(out::println);
         out.printf("   %s's broadcast reached %d of %d other member(s)%n%n", name(0), dhts.size() - 1 - heard.getCount(),
                 dhts.size() - 1);
+    }
+
+    /** Step 9: two people chat in a channel (a maze in the irc namespace); an IRC endpoint is left open. */
+    private void chat(Path root, List<BarnNode> nodesUp, List<DhtService> dhts, List<AutoCloseable> services) throws Exception {
+        out.println("9. Chat with no server. A claims \"irc\"; a channel is a maze in it (a full mesh of its members");
+        out.println("   that delivers every message once, in order), a nick is a name in it.");
+        dhts.get(0).nameService().claim("irc", new net.barn.daemon.NameService.ClaimTerms(365 * net.barn.daemon.NameService.DAY_MILLIS,
+                List.of(), 1, net.barn.wire.names.NamePolicy.getDefaultInstance())).get(120, TimeUnit.SECONDS);
+        int last = nodesUp.size() - 1;
+        List<Path> sockets = new ArrayList<>();
+        for (int i : new int[] {0, last}) {
+            Path socket = root.resolve(name(i)).resolve("api.sock");
+            var api = net.barn.daemon.api.ApiServer.start(nodesUp.get(i), socket, root.resolve(name(i)).resolve("no-policy.toml"));
+            api.attach(dhts.get(i));
+            services.add(0, api);
+            sockets.add(socket);
+        }
+        java.util.concurrent.LinkedBlockingQueue<String> said = new java.util.concurrent.LinkedBlockingQueue<>();
+        var ann = net.barn.apps.irc.BarnChatNetwork.connect(sockets.get(0));
+        var ben = net.barn.apps.irc.BarnChatNetwork.connect(sockets.get(1));
+        services.add(0, ann);
+        services.add(0, ben);
+        ann.attach(printer("ann (node " + name(0) + ")", said));
+        ben.attach(printer("ben (node " + name(last) + ")", said));
+        if (!ann.claimNick("ann", "ann", "Ann") || !ben.claimNick("ben", "ben", "Ben")) {
+            out.println("   could not take the nicks ann and ben");
+            return;
+        }
+        ann.join("#lobby");
+        ben.join("#lobby");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ann.members("#lobby").size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20); // polling interval of the wait: the maze links its members
+        }
+        ann.send("#lobby", "hello from node " + name(0) + ", is anyone here?", false);
+        printNext(said);
+        ben.send("#lobby", "yes: ben on node " + name(last) + ". No server between us.", false);
+        printNext(said);
+        ben.send("ann", "and this one is just for you", false);
+        printNext(said);
+        var endpoint = net.barn.apps.irc.IrcServer.start(ircAddress(), "barn.demo", () -> {
+            try {
+                return net.barn.apps.irc.BarnChatNetwork.connect(sockets.get(1));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        services.add(0, endpoint);
+        out.printf("   An IRC endpoint for node %s is open on %s:%d: irssi -c %s -p %d, then /join #lobby%n%n", name(last),
+                endpoint.address().getHostString(), endpoint.address().getPort(), endpoint.address().getHostString(),
+                endpoint.address().getPort());
+        if (!exit && System.console() != null) {
+            out.println("The network keeps running; ann stays in #lobby. Press Ctrl-C to stop and clean up.");
+            out.flush();
+            Thread.currentThread().join(); // until Ctrl-C: the shutdown hook stops every node and removes their files
+        }
+    }
+
+    private java.net.InetSocketAddress ircAddress() {
+        java.net.InetSocketAddress wanted = TunnelCommands.address(irc, "--irc");
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(wanted);
+            return wanted;
+        } catch (IOException taken) {
+            return new java.net.InetSocketAddress(wanted.getHostString(), 0);
+        }
+    }
+
+    private static net.barn.apps.irc.ChatNetwork.Listener printer(String who,
+            java.util.concurrent.LinkedBlockingQueue<String> said) {
+        return new net.barn.apps.irc.ChatNetwork.Listener() {
+            @Override
+            public void message(String fromNick, String target, String text, boolean notice) {
+                said.add(String.format("   %s reads in %s: <%s> %s", who, target.startsWith("#") ? target : "private",
+                        fromNick, text));
+            }
+
+            @Override
+            public void joined(String channel, String nick) {
+            }
+
+            @Override
+            public void parted(String channel, String nick, String reason) {
+            }
+
+            @Override
+            public void quit(String nick, String reason) {
+            }
+
+            @Override
+            public void nickChanged(String oldNick, String newNick) {
+            }
+
+            @Override
+            public void topic(String channel, String nick, String topic) {
+            }
+        };
+    }
+
+    private void printNext(java.util.concurrent.LinkedBlockingQueue<String> said) throws InterruptedException {
+        String line = said.poll(20, TimeUnit.SECONDS);
+        out.println(line == null ? "   (a message did not arrive within 20 s)" : line);
+        out.flush();
     }
 
     private static void send(BlockingStream s, int bytes) {

@@ -43,7 +43,11 @@ class CommandLineTest {
         assertThat(r.out()).contains("A -> B  linked").contains("refused: IDENTITY_MISMATCH")
                 .contains("C read it: \"hello from A\"").containsPattern("stored by [12] other node")
                 .contains("A holds \"demo\"").contains("C resolves it: owner").contains("B tries to claim it too: refused:")
-                .contains("A's broadcast reached 2 of 2 other member(s)");
+                .contains("A's broadcast reached 2 of 2 other member(s)")
+                .contains("ben (node C) reads in #lobby: <ann> hello from node A")
+                .contains("ann (node A) reads in #lobby: <ben> yes: ben on node C")
+                .contains("ann (node A) reads in private: <ben> and this one is just for you")
+                .contains("An IRC endpoint for node C is open on 127.0.0.1:");
     }
 
     @Test
