@@ -123,6 +123,14 @@ class ChatProcessTest {
             alice.send("PRIVMSG bob :a private word");
             bob.expect(":alice!barn@127.0.0.1 PRIVMSG bob :a private word");
             bob.send("NAMES #barn").expect(" 353 bob = #barn :");
+            // A program on node B speaks in the channel as "alice": node B does not hold that nick, so nobody hears it.
+            try (Barn forger = Barn.connect(Barn.socketIn(tmp.resolve("b")), "forger", Role.CLIENT)) {
+                forger.mazeJoin("irc/#barn");
+                forger.mazeSend("irc/#barn", "MSG alice I am alice, trust me".getBytes(StandardCharsets.UTF_8));
+                bob.send("PRIVMSG #barn :the real bob again");
+                String next = alice.expect(" PRIVMSG #barn :");
+                org.assertj.core.api.Assertions.assertThat(next).isEqualTo(":bob!barn@127.0.0.1 PRIVMSG #barn :the real bob again");
+            }
             bob.send("NICK robert").expect(":bob!bob@127.0.0.1 NICK robert");
             alice.expect(":bob!barn@127.0.0.1 NICK robert");
             alice.send("PRIVMSG robert :still there?");

@@ -41,6 +41,14 @@ public final class BarnChatNetwork implements ChatNetwork {
     private final Map<String, String> spelling = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Set<String>>> nicksByNode = new ConcurrentHashMap<>();
     private final Map<String, String> topics = new ConcurrentHashMap<>();
+    /** Which node each nick's name points at, as last read (bounded): who may speak as that nick. */
+    private final Map<String, String> owners = java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 1024;
+        }
+    });
+    private final java.util.concurrent.atomic.AtomicLong forged = new java.util.concurrent.atomic.AtomicLong();
 
     /** Events are handled in order on a thread of their own: the SDK's reader must never wait on our calls. */
     private final java.util.concurrent.ExecutorService events =
@@ -134,7 +142,7 @@ public final class BarnChatNetwork implements ChatNetwork {
                     byte[] raw = readAtMost(c.input(), 2048);
                     String[] parts = new String(raw, StandardCharsets.UTF_8).split("\t", 3);
                     Listener l = listener;
-                    if (parts.length == 3 && l != null && !parts[0].isEmpty()) {
+                    if (parts.length == 3 && l != null && !parts[0].isEmpty() && owns(c.peer(), parts[0])) {
                         l.message(parts[0], nick, parts[2], parts[1].equals("N"));
                     }
                 } catch (IOException ignored) {
@@ -142,6 +150,36 @@ public final class BarnChatNetwork implements ChatNetwork {
                 }
             });
         }
+    }
+
+    /**
+     * True if {@code nick}'s name points at {@code node}: only then may that node speak as the
+     * nick. A message claiming a nick its node does not hold is dropped and counted.
+     */
+    private boolean owns(String node, String who) {
+        String k = key(who);
+        String owner = owners.get(k);
+        if (!node.equals(owner)) {
+            try {
+                Barn.Name where = barn.nameResolve(nickName(who));
+                owner = where.found() ? where.target() : null;
+            } catch (IOException e) {
+                owner = null;
+            }
+            if (owner != null) {
+                owners.put(k, owner);
+            }
+        }
+        if (node.equals(owner)) {
+            return true;
+        }
+        forged.incrementAndGet();
+        return false;
+    }
+
+    /** Messages dropped because their sender's node does not hold the nick they claimed. */
+    public long forged() {
+        return forged.get();
     }
 
     private static byte[] readAtMost(InputStream in, int max) throws IOException {
@@ -349,6 +387,9 @@ public final class BarnChatNetwork implements ChatNetwork {
         }
         String who = w[1];
         String rest = w.length > 2 ? w[2] : "";
+        if (!owns(node, w[0].equals("NICK") ? rest : who)) {
+            return; // a node speaking as a nick it does not hold
+        }
         Map<String, Set<String>> byNode = nicksByNode.computeIfAbsent(k, x -> new ConcurrentHashMap<>());
         switch (w[0]) {
             case "HELLO" -> {
