@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.IdentityCost.class,
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.IdentityCost.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -84,6 +84,23 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.NameBench.run(nodes, claims);
+            return 0;
+        }
+    }
+
+    @Command(name = "chat", mixinStandardHelpOptions = true,
+            description = {"IRC clients in one channel on ngircd (the anchor, started on loopback) and then each on its own",
+                    "BARN node through barn chat, in one run: delivery latency and the highest rate without loss."})
+    static final class Chat implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "20", description = "IRC clients, and BARN nodes (default ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "Seconds of sending per rate (default ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.ChatBench.run(clients, seconds);
             return 0;
         }
     }

@@ -30,7 +30,12 @@ public final class IrcServer implements AutoCloseable {
     private final Semaphore slots = new Semaphore(MAX_CLIENTS);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private IrcServer(ServerSocket socket, String serverName, Supplier<ChatNetwork> networks) {
+    private final int floodBurst;
+    private final double floodRate;
+
+    private IrcServer(ServerSocket socket, String serverName, Supplier<ChatNetwork> networks, int floodBurst, double floodRate) {
+        this.floodBurst = floodBurst;
+        this.floodRate = floodRate;
         this.socket = socket;
         this.serverName = serverName;
         this.networks = networks;
@@ -38,10 +43,16 @@ public final class IrcServer implements AutoCloseable {
 
     /** Listens on {@code address}; each client gets a network from {@code networks}. */
     public static IrcServer start(InetSocketAddress address, String serverName, Supplier<ChatNetwork> networks) throws IOException {
+        return start(address, serverName, networks, FLOOD_BURST, FLOOD_RATE);
+    }
+
+    /** As above, with the flood limit: a burst of {@code floodBurst} lines, then {@code floodRate} a second. */
+    public static IrcServer start(InetSocketAddress address, String serverName, Supplier<ChatNetwork> networks, int floodBurst,
+            double floodRate) throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
         s.bind(address);
-        IrcServer server = new IrcServer(s, serverName, networks);
+        IrcServer server = new IrcServer(s, serverName, networks, floodBurst, floodRate);
         Thread.ofVirtual().name("barn-chat-accept").start(server::acceptLoop);
         return server;
     }
@@ -150,7 +161,7 @@ public final class IrcServer implements AutoCloseable {
             }
         });
         try {
-            readLines(in, session);
+            readLines(in, session, floodBurst, floodRate);
         } finally {
             synchronized (session) {
                 session.connectionLost();
@@ -166,10 +177,10 @@ public final class IrcServer implements AutoCloseable {
     }
 
     /** Splits the stream into lines (LF, optional CR), enforcing the length and flood limits. */
-    private static void readLines(InputStream in, IrcSession session) {
+    private static void readLines(InputStream in, IrcSession session, int floodBurst, double floodRate) {
         ByteArrayOutputStream line = new ByteArrayOutputStream(512);
         boolean overlong = false;
-        double tokens = FLOOD_BURST;
+        double tokens = floodBurst;
         long last = System.nanoTime();
         byte[] buf = new byte[4096];
         try {
@@ -189,7 +200,7 @@ public final class IrcServer implements AutoCloseable {
                     int len = raw.length > 0 && raw[raw.length - 1] == '\r' ? raw.length - 1 : raw.length;
                     line.reset();
                     long now = System.nanoTime();
-                    tokens = Math.min(FLOOD_BURST, tokens + (now - last) / 1e9 * FLOOD_RATE);
+                    tokens = Math.min(floodBurst, tokens + (now - last) / 1e9 * floodRate);
                     last = now;
                     if (tokens < 1) {
                         synchronized (session) {
