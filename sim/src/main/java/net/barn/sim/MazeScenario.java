@@ -68,7 +68,7 @@ public final class MazeScenario {
             long expectedDeliveries,
             double[] latencyMs, long transmissions, long dataTransmissions, long bytes, long retransmissions, long relayed,
             long nacks, long duplicates, long lost, long failuresDeclared, int survivors, double bandwidthPerMember,
-            double trafficSeconds, String traceHash, double wallSeconds, long events) {
+            double trafficSeconds, Map<String, Long> bytesByKind, String traceHash, double wallSeconds, long events) {
         public static double percentile(double[] sorted, double p) {
             return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))];
         }
@@ -133,6 +133,7 @@ public final class MazeScenario {
     private long transmissions;
     private long dataTransmissions;
     private long bytes;
+    private final Map<String, Long> bytesByKind = new HashMap<>();
     private long sent;
     private long trafficStart;
     private long trafficEnd;
@@ -212,7 +213,8 @@ public final class MazeScenario {
         double seconds = end / 1e9;
         return new Result(p, List.copyOf(violations), sent, deliveries, checked[0], checked[1], lat, transmissions, dataTransmissions, bytes,
                 retransmissions, relayed, nacks, duplicates, lost, failures, survivors,
-                survivors == 0 ? 0 : survivorBytes / (double) survivors / seconds, (trafficEnd - trafficStart) / 1e9, traceHash(),
+                survivors == 0 ? 0 : survivorBytes / (double) survivors / seconds, (trafficEnd - trafficStart) / 1e9,
+                java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(bytesByKind)), traceHash(),
                 (System.nanoTime() - wall0) / 1e9, queue.processed());
     }
 
@@ -364,6 +366,7 @@ public final class MazeScenario {
         }
         byte[] wire = MazeCodec.encode(msg);
         bytes += wire.length + 4;
+        bytesByKind.merge(msg.getClass().getSimpleName(), wire.length + 4L, Long::sum);
         from.bytesSent += wire.length + 4;
         Member dest = byId.get(to);
         double lossRoll = netRng.nextDouble();
@@ -508,6 +511,9 @@ public final class MazeScenario {
                 / (double) r.deliveries(), r.retransmissions(), r.relayed(), r.nacks(), r.duplicates(), r.lost());
         out.printf(Locale.ROOT, "bandwidth: %.1f KB/s sent per surviving member on average (%d bytes in all, framing included)%n",
                 r.bandwidthPerMember() / 1000, r.bytes());
+        StringBuilder kinds = new StringBuilder();
+        r.bytesByKind().forEach((k, v) -> kinds.append(String.format(Locale.ROOT, " %s %.1f%%", k, 100.0 * v / r.bytes())));
+        out.println("bytes by message kind:" + kinds);
         out.printf(Locale.ROOT, "run: %d events in %.1f s wall%n", r.events(), r.wallSeconds());
         out.printf("trace hash: %s%n", r.traceHash());
         out.println(r.violations().isEmpty() ? "invariants: hold" : "invariants: " + r.violations().size() + " VIOLATED");

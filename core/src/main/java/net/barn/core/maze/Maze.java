@@ -525,8 +525,8 @@ public final class Maze {
     /**
      * For every member B that reports not hearing a sender S, one relay is chosen among the
      * members that hear S and that B hears (by fresh reports), the same way on every member:
-     * candidates sorted by id, index (hash(S) * 31 + hash(B)) mod count. Returns, per S, the Bs
-     * this member relays to.
+     * candidates sorted by id, index (h(S) * 31 + h(B)) mod count, h being a node id's first four
+     * bytes as a big-endian int. Returns, per S, the Bs this member relays to.
      */
     private Map<NodeId, List<NodeId>> relayDuties(long now) {
         Map<NodeId, List<NodeId>> duties = new HashMap<>();
@@ -555,13 +555,18 @@ public final class Maze {
                     continue;
                 }
                 candidates.sort(null);
-                NodeId chosen = candidates.get(Math.floorMod(s.hashCode() * 31 + b.hashCode(), candidates.size()));
+                NodeId chosen = candidates.get(Math.floorMod(prefix(s) * 31 + prefix(b), candidates.size()));
                 if (chosen.equals(self)) {
                     duties.computeIfAbsent(s, x -> new ArrayList<>()).add(b);
                 }
             }
         }
         return duties;
+    }
+
+    private static int prefix(NodeId id) {
+        byte[] b = id.toBytes();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
     private List<NodeId> view() {
