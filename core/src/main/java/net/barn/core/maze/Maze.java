@@ -40,6 +40,11 @@ public final class Maze {
 
     private enum Phase { IDLE, JOINING, MEMBER }
 
+    /** Heartbeats that carry the view after it changed. */
+    static final int VIEW_RESENDS = 3;
+    /** Every this many heartbeats carry the view anyway. */
+    static final int VIEW_EVERY = 10;
+
     /** Another member of the view: when we heard it, and what it last told us in a heartbeat. */
     private static final class Peer {
         long lastHeard;
@@ -47,6 +52,9 @@ public final class Maze {
         boolean linkDown;
         boolean suspect;
         long reportAt = Long.MIN_VALUE;
+        /** The peer's sorted view as its heartbeats last sent it, and that view's digest. */
+        List<NodeId> view = List.of();
+        long viewDigest;
         Map<NodeId, Long> marks = Map.of();
         Set<NodeId> unheard = Set.of();
 
@@ -90,6 +98,14 @@ public final class Maze {
     private final Set<NodeId> refusedBy = new HashSet<>();
     private long joinDeadline = Long.MAX_VALUE;
     private long nextTick = Long.MAX_VALUE;
+    /** Our view sorted by id, its digest, and for how many more heartbeat ticks the view travels in full. */
+    private List<NodeId> sortedView = List.of();
+    private long sortedViewDigest;
+    private boolean viewChanged = true;
+    private int viewFreshTicks;
+    private long ticks;
+    /** Heartbeats whose marks could not be read (their view unknown, or another than the one known). */
+    private long reportsUnreadable;
     /** Original senders whose direct messages this member forwards, and to whom. */
     private Map<NodeId, List<NodeId>> relayTo = Map.of();
 
@@ -180,6 +196,7 @@ public final class Maze {
         joinDeadline = Long.MAX_VALUE;
         nextTick = Long.MAX_VALUE;
         relayTo = Map.of();
+        viewChanged = true;
     }
 
     /**
@@ -342,6 +359,9 @@ public final class Maze {
             }
         }
         Stream known = streams.get(joiner);
+        if (peers.containsKey(joiner)) {
+            viewChanged = true; // it may have restarted and forgotten our view: send it again
+        }
         if (known != null && own < known.delivered) {
             // It sent fewer messages than we delivered from it: a new incarnation, counting from 1 again.
             streams.put(joiner, new Stream(own));
@@ -415,12 +435,14 @@ public final class Maze {
     private void add(long now, NodeId member, long baseline) {
         peers.put(member, new Peer(now));
         streams.put(member, new Stream(baseline));
+        viewChanged = true;
         emit(new MazeEvent.MemberJoined(member));
     }
 
     private void remove(NodeId member) {
         peers.remove(member);
         streams.remove(member);
+        viewChanged = true;
     }
 
     private void heard(long now, NodeId from, Peer p) {
@@ -434,14 +456,28 @@ public final class Maze {
     }
 
     private void onHeartbeat(long now, NodeId from, Peer p, MazeMessage.Heartbeat h) {
+        if (!h.view().isEmpty()) {
+            p.view = h.view();
+            p.viewDigest = h.viewDigest();
+        }
+        if (p.view.isEmpty() || p.viewDigest != h.viewDigest() || p.view.size() != h.delivered().size()) {
+            reportsUnreadable++; // its view changed and we missed it: the next full heartbeat tells
+            return;
+        }
         Map<NodeId, Long> marks = new HashMap<>();
-        for (MazeMessage.Mark k : h.marks()) {
-            marks.put(k.member(), k.delivered());
+        List<MazeMessage.Mark> list = new ArrayList<>(p.view.size());
+        for (int i = 0; i < p.view.size(); i++) {
+            marks.put(p.view.get(i), h.delivered().get(i));
+            list.add(new MazeMessage.Mark(p.view.get(i), h.delivered().get(i)));
+        }
+        Set<NodeId> unheard = new HashSet<>();
+        for (int i : h.unheard()) {
+            unheard.add(p.view.get(i));
         }
         p.marks = marks;
-        p.unheard = new HashSet<>(h.unheard());
+        p.unheard = unheard;
         p.reportAt = now;
-        learnMarks(now, from, h.marks());
+        learnMarks(now, from, list);
     }
 
     /** Marks tell which messages exist: a member behind one has a gap to repair. */
@@ -477,7 +513,7 @@ public final class Maze {
                 emit(new MazeEvent.MemberFailed(id));
             }
         }
-        MazeMessage.Heartbeat hb = new MazeMessage.Heartbeat(maze, marks(), unheard(now));
+        MazeMessage.Heartbeat hb = heartbeat(now);
         MazeMessage.Join join = null;
         for (Map.Entry<NodeId, Peer> e : peers.entrySet()) {
             if (e.getValue().everHeard) {
@@ -512,14 +548,34 @@ public final class Maze {
         return p != null && !p.linkDown && now - p.lastHeard < config.failureTimeoutNanos();
     }
 
-    private List<NodeId> unheard(long now) {
-        List<NodeId> out = new ArrayList<>();
-        for (NodeId id : peers.keySet()) {
-            if (!hearsDirectly(now, id)) {
-                out.add(id);
+    /**
+     * Our heartbeat: marks in the order of our sorted view, unheard members as indexes; the
+     * view itself in the first 3 heartbeats after it changed and in every 10th.
+     */
+    private MazeMessage.Heartbeat heartbeat(long now) {
+        if (viewChanged) {
+            List<NodeId> v = view();
+            v.sort(null);
+            sortedView = List.copyOf(v);
+            sortedViewDigest = MazeCodec.viewDigest(sortedView);
+            viewChanged = false;
+            viewFreshTicks = VIEW_RESENDS;
+        }
+        boolean full = viewFreshTicks > 0 || ticks % VIEW_EVERY == 0;
+        if (viewFreshTicks > 0) {
+            viewFreshTicks--;
+        }
+        ticks++;
+        List<Long> delivered = new ArrayList<>(sortedView.size());
+        List<Integer> unheard = new ArrayList<>();
+        for (int i = 0; i < sortedView.size(); i++) {
+            NodeId id = sortedView.get(i);
+            delivered.add(Math.max(0, streams.get(id).delivered));
+            if (!id.equals(self) && !hearsDirectly(now, id)) {
+                unheard.add(i);
             }
         }
-        return out;
+        return new MazeMessage.Heartbeat(maze, sortedViewDigest, full ? sortedView : List.of(), delivered, unheard);
     }
 
     /**
@@ -907,6 +963,11 @@ public final class Maze {
 
     public long messagesReceived() {
         return messagesReceived;
+    }
+
+    /** Heartbeats whose marks could not be read: their view was unknown or another than the one known. */
+    public long reportsUnreadable() {
+        return reportsUnreadable;
     }
 
     public long outputDropped() {

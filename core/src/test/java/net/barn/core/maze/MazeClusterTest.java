@@ -173,7 +173,7 @@ class MazeClusterTest {
         c.inject(stranger, b, new MazeMessage.Data(maze, stranger, 1, payload(2), false));
         c.inject(stranger, b, new MazeMessage.Data(maze, a.id, 2, payload(2), true));
         c.inject(third.id, b, new MazeMessage.Data(maze, stranger, 1, payload(2), true));
-        c.inject(stranger, b, new MazeMessage.Heartbeat(maze, List.of(new MazeMessage.Mark(stranger, 9)), List.of()));
+        c.inject(stranger, b, MazeCodecTest.heartbeat(List.of(stranger), List.of()));
         assertThat(b.maze.droppedFromNonMembers()).isEqualTo(non + 4);
 
         // A member claiming another member's message as its own (not relayed): forged.
