@@ -43,7 +43,7 @@ public final class Maze {
     /** Heartbeats that carry the view after it changed. */
     static final int VIEW_RESENDS = 3;
     /** Every this many heartbeats carry the view anyway. */
-    static final int VIEW_EVERY = 10;
+    static final int VIEW_EVERY = 30;
 
     /** Another member of the view: when we heard it, and what it last told us in a heartbeat. */
     private static final class Peer {
