@@ -106,6 +106,8 @@ public final class Maze {
     private long ticks;
     /** Heartbeats whose marks could not be read (their view unknown, or another than the one known). */
     private long reportsUnreadable;
+    /** Nodes outside the view sent a Join lately, and when (bounded: cleared past 256). */
+    private final Map<NodeId, Long> joinAsked = new HashMap<>();
     /** Original senders whose direct messages this member forwards, and to whom. */
     private Map<NodeId, List<NodeId>> relayTo = Map.of();
 
@@ -197,6 +199,7 @@ public final class Maze {
         nextTick = Long.MAX_VALUE;
         relayTo = Map.of();
         viewChanged = true;
+        joinAsked.clear();
     }
 
     /**
@@ -250,6 +253,11 @@ public final class Maze {
             case MazeMessage.Heartbeat h -> {
                 if (peer == null) {
                     droppedNonMember++;
+                    if (phase == Phase.MEMBER) {
+                        // It holds us in its view, we do not hold it (a lost Join or reply, or we
+                        // removed it while it was cut off): ask to be members of each other again.
+                        askToJoin(now, from);
+                    }
                 } else {
                     onHeartbeat(now, from, peer, h);
                 }
@@ -371,8 +379,11 @@ public final class Maze {
                 send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.FULL, config.maxMembers(), List.of(), List.of()));
                 return;
             }
-            becomeMember();
-            add(now, joiner, own);
+            becomeMember(now);
+            if (!add(now, joiner, own)) {
+                send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.FULL, config.maxMembers(), List.of(), List.of()));
+                return;
+            }
             peers.get(joiner).everHeard = true;
             MazeMessage.ViewUpdate update = new MazeMessage.ViewUpdate(maze, List.of(new MazeMessage.Mark(joiner, own)));
             for (NodeId p : peers.keySet()) {
@@ -381,7 +392,7 @@ public final class Maze {
                 }
             }
         }
-        becomeMember();
+        becomeMember(now);
         learnMarks(now, joiner, j.marks());
         send(joiner, new MazeMessage.JoinReply(maze, true, MazeMessage.Refusal.NONE, config.maxMembers(), view(), marks()));
     }
@@ -409,11 +420,11 @@ public final class Maze {
             if (1 + peers.size() >= config.maxMembers()) {
                 return;
             }
-            becomeMember();
+            becomeMember(now);
             add(now, from, marks.getOrDefault(from, -1L));
             heard(now, from, peers.get(from));
         }
-        becomeMember();
+        becomeMember(now);
         for (NodeId m : r.members()) {
             if (!m.equals(self) && !peers.containsKey(m) && 1 + peers.size() < config.maxMembers()) {
                 add(now, m, marks.getOrDefault(m, -1L));
@@ -423,20 +434,65 @@ public final class Maze {
         learnMarks(now, from, r.marks());
     }
 
-    private void becomeMember() {
+    /**
+     * The first acceptance (of our Join, or of a Join we accepted while joining) makes this node
+     * a member. Contacts that have not answered yet join the view as never heard: they get a
+     * Join every tick until they answer (or, unheard by all, are removed as failed).
+     */
+    /**
+     * A member's view names a node ours lacks (a ViewUpdate, Join or reply was lost): send it a
+     * Join, at most once a heartbeat interval; its reply adds it.
+     */
+    private void askToJoin(long now, NodeId node) {
+        if (1 + peers.size() >= config.maxMembers()) {
+            return;
+        }
+        Long last = joinAsked.get(node);
+        if (last != null && now - last < config.heartbeatIntervalNanos()) {
+            return;
+        }
+        if (joinAsked.size() >= MazeCodec.MAX_MEMBERS) {
+            joinAsked.clear();
+        }
+        joinAsked.put(node, now);
+        send(node, joinMessage());
+    }
+
+    private void becomeMember(long now) {
         if (phase != Phase.MEMBER) {
             phase = Phase.MEMBER;
             joinDeadline = Long.MAX_VALUE;
             emit(new MazeEvent.Joined(1 + peers.size()));
+            for (NodeId c : contacts) {
+                if (!peers.containsKey(c) && !refusedBy.contains(c) && 1 + peers.size() < config.maxMembers()) {
+                    add(now, c, -1);
+                }
+            }
         }
     }
 
-    /** Adds a member to the view; its messages are delivered from {@code baseline + 1} (-1: from the first evidence). */
-    private void add(long now, NodeId member, long baseline) {
+    /**
+     * Adds a member to the view, if there is room; its messages are delivered from
+     * {@code baseline + 1} (-1: from the first evidence). A member already held only learns
+     * the baseline if it had none. Returns whether the member is in the view.
+     */
+    private boolean add(long now, NodeId member, long baseline) {
+        if (peers.containsKey(member)) {
+            Stream s = streams.get(member);
+            if (s.delivered < 0 && baseline >= 0) {
+                s.delivered = baseline;
+                s.known = Math.max(s.known, baseline);
+            }
+            return true;
+        }
+        if (1 + peers.size() >= config.maxMembers()) {
+            return false;
+        }
         peers.put(member, new Peer(now));
         streams.put(member, new Stream(baseline));
         viewChanged = true;
         emit(new MazeEvent.MemberJoined(member));
+        return true;
     }
 
     private void remove(NodeId member) {
@@ -459,6 +515,11 @@ public final class Maze {
         if (!h.view().isEmpty()) {
             p.view = h.view();
             p.viewDigest = h.viewDigest();
+            for (NodeId m : h.view()) {
+                if (!m.equals(self) && !peers.containsKey(m)) {
+                    askToJoin(now, m);
+                }
+            }
         }
         if (p.view.isEmpty() || p.viewDigest != h.viewDigest() || p.view.size() != h.delivered().size()) {
             reportsUnreadable++; // its view changed and we missed it: the next full heartbeat tells
