@@ -252,4 +252,19 @@ class MazeClusterTest {
         c.runFor(3 * SECOND);
         assertThat(c.completeness(c.members, c.members)).isEmpty();
     }
+
+    @Test
+    void viewsConvergeWhenJoinsAndViewUpdatesAreLost() {
+        MazeCluster c = new MazeCluster(16, 11);
+        c.loss = 0.3;
+        c.joinAll(50 * MS);
+        c.runFor(60 * SECOND);
+        for (MazeCluster.Member m : c.members) {
+            assertThat(m.maze.members()).as("%s's view", m).hasSize(16);
+        }
+        traffic(c, c.members, 10, 200 * MS);
+        c.runFor(20 * SECOND);
+        assertThat(c.violations).isEmpty();
+        assertThat(c.completeness(c.members, c.members)).isEmpty();
+    }
 }
