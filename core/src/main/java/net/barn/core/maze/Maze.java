@@ -421,7 +421,9 @@ public final class Maze {
                 return;
             }
             becomeMember(now);
-            add(now, from, marks.getOrDefault(from, -1L));
+            if (!add(now, from, marks.getOrDefault(from, -1L))) {
+                return; // our contacts took the last places
+            }
             heard(now, from, peers.get(from));
         }
         becomeMember(now);
