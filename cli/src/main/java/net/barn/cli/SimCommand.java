@@ -184,9 +184,10 @@ final class SimCommand implements Runnable {
         }
     }
     @Command(name = "maze", mixinStandardHelpOptions = true,
-            description = {"A maze network (full mesh, reliable per-sender ordered delivery) of up to 64 members on a",
-                    "wide-area network with loss and duplication; some member pairs lose their direct link, some",
-                    "members crash. Fails (exit 3) if a survivor misses, repeats or reorders a message."})
+            description = {"A maze network (full mesh, reliable per-sender ordered delivery)",
+                    "on a wide-area network with loss and duplication; some member pairs",
+                    "lose their direct link, some members crash. Fails (exit 3) if a",
+                    "survivor misses, repeats or reorders a message."})
     static final class MazeSim implements Callable<Integer> {
         @Option(names = "--members", defaultValue = "64", description = "Number of members (default ${DEFAULT-VALUE}).")
         int members;
