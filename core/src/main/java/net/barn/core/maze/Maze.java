@@ -590,7 +590,7 @@ public final class Maze {
             }
         }
         for (Map.Entry<NodeId, Stream> e : streams.entrySet()) {
-            collect(e.getKey(), e.getValue());
+            collect(now, e.getKey(), e.getValue());
         }
         relayTo = relayDuties(now);
     }
@@ -796,14 +796,21 @@ public final class Maze {
         }
     }
 
-    /** Drops the kept messages of a sender that every member of the view has acknowledged. */
-    private void collect(NodeId sender, Stream s) {
+    /**
+     * Drops the kept messages of a sender that every member of the view has acknowledged,
+     * leaving out members whose last report is older than the failure timeout (a member that
+     * never reported counts as acknowledging nothing).
+     */
+    private void collect(long now, NodeId sender, Stream s) {
         long min = s.delivered;
         for (Map.Entry<NodeId, Peer> e : peers.entrySet()) {
-            if (e.getKey().equals(sender)) {
+            Peer p = e.getValue();
+            if (e.getKey().equals(sender) || (p.reportAt != Long.MIN_VALUE && now - p.reportAt >= config.failureTimeoutNanos())) {
+                // A member whose reports stopped coming is repaired by the members that still hear
+                // it (they keep its messages until it acknowledges them), not by us.
                 continue;
             }
-            Long ack = e.getValue().marks.get(sender);
+            Long ack = p.marks.get(sender);
             min = Math.min(min, ack == null ? 0 : ack);
         }
         while (!s.buffer.isEmpty() && s.buffer.firstKey() <= min) {

@@ -230,6 +230,12 @@ class MazeClusterTest {
         long[] largest = a.maze.largestRetransmitBuffer();
         assertThat(largest[0]).isLessThanOrEqualTo(32);
         assertThat(largest[1]).isLessThanOrEqualTo(20_000);
+        assertThat(c.completeness(c.members, c.members)).isEmpty();
+        // Once the cut member's reports are stale, a stops waiting for its acks: the members that
+        // hear it keep its messages for it, and a's buffers empty too.
+        for (MazeCluster.Member m : c.members) {
+            assertThat(m.maze.retransmitBufferMessages()).as("%s keeps, link still cut", m).isZero();
+        }
         // Where every member acknowledges everything, the buffers empty.
         c.heal(a, c.members.get(3));
         c.runFor(10 * SECOND);
