@@ -77,6 +77,11 @@ public final class MazeScenario {
         public double overhead() {
             return deliveries == 0 ? Double.NaN : transmissions / (double) deliveries;
         }
+
+        /** Messages of every kind one member sends, on average, per application message sent in the maze. */
+        public double perMemberPerMessage() {
+            return sent == 0 ? Double.NaN : transmissions / (double) params.members() / sent;
+        }
     }
 
     static final long MS = 1_000_000L;
@@ -509,6 +514,7 @@ public final class MazeScenario {
         out.printf(Locale.ROOT, "overhead: %.3f messages sent per delivery (%.3f of them Data); %d retransmissions, %d relayed, %d nacks, "
                 + "%d duplicates dropped, %d lost%n", r.overhead(), r.deliveries() == 0 ? Double.NaN : r.dataTransmissions()
                 / (double) r.deliveries(), r.retransmissions(), r.relayed(), r.nacks(), r.duplicates(), r.lost());
+        out.printf(Locale.ROOT, "per member: %.2f messages sent per message sent in the maze%n", r.perMemberPerMessage());
         out.printf(Locale.ROOT, "bandwidth: %.1f KB/s sent per surviving member on average (%d bytes in all, framing included)%n",
                 r.bandwidthPerMember() / 1000, r.bytes());
         StringBuilder kinds = new StringBuilder();
