@@ -3,6 +3,7 @@ package net.barn.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import net.barn.sim.DhtScenario;
+import net.barn.sim.MazeScenario;
 import net.barn.sim.NameAttackScenario;
 import net.barn.sim.NamespaceReport;
 import net.barn.sim.NamespaceScenario;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Runs a deterministic simulation of many nodes; the same seed gives the same run.",
-        subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class})
+        subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class, SimCommand.MazeSim.class})
 final class SimCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -177,6 +178,64 @@ final class SimCommand implements Runnable {
             if (!r.violations().isEmpty()) {
                 System.out.println("FAILED: seed " + seed + " broke a safety invariant; replay with:");
                 System.out.println("  " + p.replayCommand(out.toString()));
+                return 3;
+            }
+            return 0;
+        }
+    }
+    @Command(name = "maze", mixinStandardHelpOptions = true,
+            description = {"A maze network (full mesh, reliable per-sender ordered delivery)",
+                    "on a wide-area network with loss and duplication; some member pairs",
+                    "lose their direct link, some members crash. Fails (exit 3) if a",
+                    "survivor misses, repeats or reorders a message."})
+    static final class MazeSim implements Callable<Integer> {
+        @Option(names = "--members", defaultValue = "64", description = "Number of members (default ${DEFAULT-VALUE}).")
+        int members;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--minutes", defaultValue = "5", description = "Simulated minutes of traffic (default ${DEFAULT-VALUE}).")
+        int minutes;
+
+        @Option(names = "--loss", defaultValue = "0.01", description = "Share of messages lost (default ${DEFAULT-VALUE}).")
+        double loss;
+
+        @Option(names = "--cuts", defaultValue = "0", description = "Member pairs whose direct link fails (default ${DEFAULT-VALUE}).")
+        int cuts;
+
+        @Option(names = "--crashes", defaultValue = "0", description = "Members that crash (default ${DEFAULT-VALUE}).")
+        int crashes;
+
+        @Option(names = "--rate", defaultValue = "10", description = "Messages per second over the whole maze (default ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Where summary.txt and latency.csv go (default: none).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (members < 2 || members > 256 || minutes < 1 || minutes > 24 * 60 || loss < 0 || loss >= 1 || cuts < 0
+                    || cuts > members * (members - 1) / 2 || crashes < 0 || crashes > members - 2 || rate <= 0 || rate > 10_000) {
+                throw new IllegalArgumentException("need 2 <= members <= 256, 1 <= minutes <= 1440, 0 <= loss < 1, "
+                        + "0 <= cuts <= member pairs, 0 <= crashes <= members - 2, 0 < rate <= 10000");
+            }
+            MazeScenario.Params p = MazeScenario.Params.defaults(members, seed).with(minutes, loss, cuts, crashes).withRate(rate);
+            if (members > p.config().maxMembers()) {
+                p = new MazeScenario.Params(members, seed, minutes, loss, cuts, crashes, rate, p.config().withMaxMembers(members));
+            }
+            MazeScenario scenario = new MazeScenario(p);
+            scenario.onProgress(line -> System.err.println("barn sim: " + line));
+            MazeScenario.Result r = scenario.run();
+            MazeScenario.summary(r, System.out);
+            if (out != null) {
+                MazeScenario.write(r, out);
+                System.out.println("wrote summary.txt, latency.csv to " + out);
+            }
+            if (!r.violations().isEmpty()) {
+                r.violations().stream().limit(20).forEach(v -> System.out.println("VIOLATION: " + v));
+                System.out.println("FAILED: seed " + seed + " broke an invariant; replay with:");
+                System.out.println("  " + p.replayCommand());
                 return 3;
             }
             return 0;

@@ -40,6 +40,11 @@ public final class Maze {
 
     private enum Phase { IDLE, JOINING, MEMBER }
 
+    /** Heartbeats that carry the view after it changed. */
+    static final int VIEW_RESENDS = 3;
+    /** Every this many heartbeats carry the view anyway. */
+    static final int VIEW_EVERY = 30;
+
     /** Another member of the view: when we heard it, and what it last told us in a heartbeat. */
     private static final class Peer {
         long lastHeard;
@@ -47,6 +52,9 @@ public final class Maze {
         boolean linkDown;
         boolean suspect;
         long reportAt = Long.MIN_VALUE;
+        /** The peer's sorted view as its heartbeats last sent it, and that view's digest. */
+        List<NodeId> view = List.of();
+        long viewDigest;
         Map<NodeId, Long> marks = Map.of();
         Set<NodeId> unheard = Set.of();
 
@@ -90,6 +98,16 @@ public final class Maze {
     private final Set<NodeId> refusedBy = new HashSet<>();
     private long joinDeadline = Long.MAX_VALUE;
     private long nextTick = Long.MAX_VALUE;
+    /** Our view sorted by id, its digest, and for how many more heartbeat ticks the view travels in full. */
+    private List<NodeId> sortedView = List.of();
+    private long sortedViewDigest;
+    private boolean viewChanged = true;
+    private int viewFreshTicks;
+    private long ticks;
+    /** Heartbeats whose marks could not be read (their view unknown, or another than the one known). */
+    private long reportsUnreadable;
+    /** Nodes outside the view sent a Join lately, and when (bounded: cleared past 256). */
+    private final Map<NodeId, Long> joinAsked = new HashMap<>();
     /** Original senders whose direct messages this member forwards, and to whom. */
     private Map<NodeId, List<NodeId>> relayTo = Map.of();
 
@@ -180,6 +198,8 @@ public final class Maze {
         joinDeadline = Long.MAX_VALUE;
         nextTick = Long.MAX_VALUE;
         relayTo = Map.of();
+        viewChanged = true;
+        joinAsked.clear();
     }
 
     /**
@@ -233,6 +253,11 @@ public final class Maze {
             case MazeMessage.Heartbeat h -> {
                 if (peer == null) {
                     droppedNonMember++;
+                    if (phase == Phase.MEMBER) {
+                        // It holds us in its view, we do not hold it (a lost Join or reply, or we
+                        // removed it while it was cut off): ask to be members of each other again.
+                        askToJoin(now, from);
+                    }
                 } else {
                     onHeartbeat(now, from, peer, h);
                 }
@@ -342,6 +367,9 @@ public final class Maze {
             }
         }
         Stream known = streams.get(joiner);
+        if (peers.containsKey(joiner)) {
+            viewChanged = true; // it may have restarted and forgotten our view: send it again
+        }
         if (known != null && own < known.delivered) {
             // It sent fewer messages than we delivered from it: a new incarnation, counting from 1 again.
             streams.put(joiner, new Stream(own));
@@ -351,8 +379,11 @@ public final class Maze {
                 send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.FULL, config.maxMembers(), List.of(), List.of()));
                 return;
             }
-            becomeMember();
-            add(now, joiner, own);
+            becomeMember(now);
+            if (!add(now, joiner, own)) {
+                send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.FULL, config.maxMembers(), List.of(), List.of()));
+                return;
+            }
             peers.get(joiner).everHeard = true;
             MazeMessage.ViewUpdate update = new MazeMessage.ViewUpdate(maze, List.of(new MazeMessage.Mark(joiner, own)));
             for (NodeId p : peers.keySet()) {
@@ -361,7 +392,7 @@ public final class Maze {
                 }
             }
         }
-        becomeMember();
+        becomeMember(now);
         learnMarks(now, joiner, j.marks());
         send(joiner, new MazeMessage.JoinReply(maze, true, MazeMessage.Refusal.NONE, config.maxMembers(), view(), marks()));
     }
@@ -389,11 +420,13 @@ public final class Maze {
             if (1 + peers.size() >= config.maxMembers()) {
                 return;
             }
-            becomeMember();
-            add(now, from, marks.getOrDefault(from, -1L));
+            becomeMember(now);
+            if (!add(now, from, marks.getOrDefault(from, -1L))) {
+                return; // our contacts took the last places
+            }
             heard(now, from, peers.get(from));
         }
-        becomeMember();
+        becomeMember(now);
         for (NodeId m : r.members()) {
             if (!m.equals(self) && !peers.containsKey(m) && 1 + peers.size() < config.maxMembers()) {
                 add(now, m, marks.getOrDefault(m, -1L));
@@ -403,24 +436,71 @@ public final class Maze {
         learnMarks(now, from, r.marks());
     }
 
-    private void becomeMember() {
+    /**
+     * The first acceptance (of our Join, or of a Join we accepted while joining) makes this node
+     * a member. Contacts that have not answered yet join the view as never heard: they get a
+     * Join every tick until they answer (or, unheard by all, are removed as failed).
+     */
+    /**
+     * A member's view names a node ours lacks (a ViewUpdate, Join or reply was lost): send it a
+     * Join, at most once a heartbeat interval; its reply adds it.
+     */
+    private void askToJoin(long now, NodeId node) {
+        if (1 + peers.size() >= config.maxMembers()) {
+            return;
+        }
+        Long last = joinAsked.get(node);
+        if (last != null && now - last < config.heartbeatIntervalNanos()) {
+            return;
+        }
+        if (joinAsked.size() >= MazeCodec.MAX_MEMBERS) {
+            joinAsked.clear();
+        }
+        joinAsked.put(node, now);
+        send(node, joinMessage());
+    }
+
+    private void becomeMember(long now) {
         if (phase != Phase.MEMBER) {
             phase = Phase.MEMBER;
             joinDeadline = Long.MAX_VALUE;
             emit(new MazeEvent.Joined(1 + peers.size()));
+            for (NodeId c : contacts) {
+                if (!peers.containsKey(c) && !refusedBy.contains(c) && 1 + peers.size() < config.maxMembers()) {
+                    add(now, c, -1);
+                }
+            }
         }
     }
 
-    /** Adds a member to the view; its messages are delivered from {@code baseline + 1} (-1: from the first evidence). */
-    private void add(long now, NodeId member, long baseline) {
+    /**
+     * Adds a member to the view, if there is room; its messages are delivered from
+     * {@code baseline + 1} (-1: from the first evidence). A member already held only learns
+     * the baseline if it had none. Returns whether the member is in the view.
+     */
+    private boolean add(long now, NodeId member, long baseline) {
+        if (peers.containsKey(member)) {
+            Stream s = streams.get(member);
+            if (s.delivered < 0 && baseline >= 0) {
+                s.delivered = baseline;
+                s.known = Math.max(s.known, baseline);
+            }
+            return true;
+        }
+        if (1 + peers.size() >= config.maxMembers()) {
+            return false;
+        }
         peers.put(member, new Peer(now));
         streams.put(member, new Stream(baseline));
+        viewChanged = true;
         emit(new MazeEvent.MemberJoined(member));
+        return true;
     }
 
     private void remove(NodeId member) {
         peers.remove(member);
         streams.remove(member);
+        viewChanged = true;
     }
 
     private void heard(long now, NodeId from, Peer p) {
@@ -434,14 +514,33 @@ public final class Maze {
     }
 
     private void onHeartbeat(long now, NodeId from, Peer p, MazeMessage.Heartbeat h) {
+        if (!h.view().isEmpty()) {
+            p.view = h.view();
+            p.viewDigest = h.viewDigest();
+            for (NodeId m : h.view()) {
+                if (!m.equals(self) && !peers.containsKey(m)) {
+                    askToJoin(now, m);
+                }
+            }
+        }
+        if (p.view.isEmpty() || p.viewDigest != h.viewDigest() || p.view.size() != h.delivered().size()) {
+            reportsUnreadable++; // its view changed and we missed it: the next full heartbeat tells
+            return;
+        }
         Map<NodeId, Long> marks = new HashMap<>();
-        for (MazeMessage.Mark k : h.marks()) {
-            marks.put(k.member(), k.delivered());
+        List<MazeMessage.Mark> list = new ArrayList<>(p.view.size());
+        for (int i = 0; i < p.view.size(); i++) {
+            marks.put(p.view.get(i), h.delivered().get(i));
+            list.add(new MazeMessage.Mark(p.view.get(i), h.delivered().get(i)));
+        }
+        Set<NodeId> unheard = new HashSet<>();
+        for (int i : h.unheard()) {
+            unheard.add(p.view.get(i));
         }
         p.marks = marks;
-        p.unheard = new HashSet<>(h.unheard());
+        p.unheard = unheard;
         p.reportAt = now;
-        learnMarks(now, from, h.marks());
+        learnMarks(now, from, list);
     }
 
     /** Marks tell which messages exist: a member behind one has a gap to repair. */
@@ -477,7 +576,7 @@ public final class Maze {
                 emit(new MazeEvent.MemberFailed(id));
             }
         }
-        MazeMessage.Heartbeat hb = new MazeMessage.Heartbeat(maze, marks(), unheard(now));
+        MazeMessage.Heartbeat hb = heartbeat(now);
         MazeMessage.Join join = null;
         for (Map.Entry<NodeId, Peer> e : peers.entrySet()) {
             if (e.getValue().everHeard) {
@@ -491,7 +590,7 @@ public final class Maze {
             }
         }
         for (Map.Entry<NodeId, Stream> e : streams.entrySet()) {
-            collect(e.getKey(), e.getValue());
+            collect(now, e.getKey(), e.getValue());
         }
         relayTo = relayDuties(now);
     }
@@ -512,21 +611,41 @@ public final class Maze {
         return p != null && !p.linkDown && now - p.lastHeard < config.failureTimeoutNanos();
     }
 
-    private List<NodeId> unheard(long now) {
-        List<NodeId> out = new ArrayList<>();
-        for (NodeId id : peers.keySet()) {
-            if (!hearsDirectly(now, id)) {
-                out.add(id);
+    /**
+     * Our heartbeat: marks in the order of our sorted view, unheard members as indexes; the
+     * view itself in the first 3 heartbeats after it changed and in every 10th.
+     */
+    private MazeMessage.Heartbeat heartbeat(long now) {
+        if (viewChanged) {
+            List<NodeId> v = view();
+            v.sort(null);
+            sortedView = List.copyOf(v);
+            sortedViewDigest = MazeCodec.viewDigest(sortedView);
+            viewChanged = false;
+            viewFreshTicks = VIEW_RESENDS;
+        }
+        boolean full = viewFreshTicks > 0 || ticks % VIEW_EVERY == 0;
+        if (viewFreshTicks > 0) {
+            viewFreshTicks--;
+        }
+        ticks++;
+        List<Long> delivered = new ArrayList<>(sortedView.size());
+        List<Integer> unheard = new ArrayList<>();
+        for (int i = 0; i < sortedView.size(); i++) {
+            NodeId id = sortedView.get(i);
+            delivered.add(Math.max(0, streams.get(id).delivered));
+            if (!id.equals(self) && !hearsDirectly(now, id)) {
+                unheard.add(i);
             }
         }
-        return out;
+        return new MazeMessage.Heartbeat(maze, sortedViewDigest, full ? sortedView : List.of(), delivered, unheard);
     }
 
     /**
      * For every member B that reports not hearing a sender S, one relay is chosen among the
      * members that hear S and that B hears (by fresh reports), the same way on every member:
-     * candidates sorted by id, index (hash(S) * 31 + hash(B)) mod count. Returns, per S, the Bs
-     * this member relays to.
+     * candidates sorted by id, index (h(S) * 31 + h(B)) mod count, h being a node id's first four
+     * bytes as a big-endian int. Returns, per S, the Bs this member relays to.
      */
     private Map<NodeId, List<NodeId>> relayDuties(long now) {
         Map<NodeId, List<NodeId>> duties = new HashMap<>();
@@ -555,13 +674,18 @@ public final class Maze {
                     continue;
                 }
                 candidates.sort(null);
-                NodeId chosen = candidates.get(Math.floorMod(s.hashCode() * 31 + b.hashCode(), candidates.size()));
+                NodeId chosen = candidates.get(Math.floorMod(prefix(s) * 31 + prefix(b), candidates.size()));
                 if (chosen.equals(self)) {
                     duties.computeIfAbsent(s, x -> new ArrayList<>()).add(b);
                 }
             }
         }
         return duties;
+    }
+
+    private static int prefix(NodeId id) {
+        byte[] b = id.toBytes();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
     }
 
     private List<NodeId> view() {
@@ -672,14 +796,21 @@ public final class Maze {
         }
     }
 
-    /** Drops the kept messages of a sender that every member of the view has acknowledged. */
-    private void collect(NodeId sender, Stream s) {
+    /**
+     * Drops the kept messages of a sender that every member of the view has acknowledged,
+     * leaving out members whose last report is older than the failure timeout (a member that
+     * never reported counts as acknowledging nothing).
+     */
+    private void collect(long now, NodeId sender, Stream s) {
         long min = s.delivered;
         for (Map.Entry<NodeId, Peer> e : peers.entrySet()) {
-            if (e.getKey().equals(sender)) {
+            Peer p = e.getValue();
+            if (e.getKey().equals(sender) || (p.reportAt != Long.MIN_VALUE && now - p.reportAt >= config.failureTimeoutNanos())) {
+                // A member whose reports stopped coming is repaired by the members that still hear
+                // it (they keep its messages until it acknowledges them), not by us.
                 continue;
             }
-            Long ack = e.getValue().marks.get(sender);
+            Long ack = p.marks.get(sender);
             min = Math.min(min, ack == null ? 0 : ack);
         }
         while (!s.buffer.isEmpty() && s.buffer.firstKey() <= min) {
@@ -902,6 +1033,11 @@ public final class Maze {
 
     public long messagesReceived() {
         return messagesReceived;
+    }
+
+    /** Heartbeats whose marks could not be read: their view was unknown or another than the one known. */
+    public long reportsUnreadable() {
+        return reportsUnreadable;
     }
 
     public long outputDropped() {

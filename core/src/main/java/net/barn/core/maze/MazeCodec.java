@@ -60,8 +60,9 @@ public final class MazeCodec {
                     .setRefusal(r.refusal() == MazeMessage.Refusal.FULL ? JoinReply.Refusal.REFUSAL_FULL : JoinReply.Refusal.REFUSAL_NONE)
                     .setLimit(r.limit()).addAllMembers(ids(r.members())).addAllMarks(marks(r.marks())));
             case MazeMessage.Leave l -> b.setLeave(Leave.getDefaultInstance());
-            case MazeMessage.Heartbeat h -> b.setHeartbeat(Heartbeat.newBuilder().addAllMarks(marks(h.marks()))
-                    .addAllUnheard(ids(h.unheard())));
+            case MazeMessage.Heartbeat h -> b.setHeartbeat(Heartbeat.newBuilder()
+                    .setViewDigest(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(h.viewDigest()).array()))
+                    .addAllView(ids(h.view())).addAllDelivered(h.delivered()).addAllUnheard(h.unheard()));
             case MazeMessage.ViewUpdate v -> b.setViewUpdate(ViewUpdate.newBuilder().addAllAdded(marks(v.added())));
             case MazeMessage.Data d -> b.setData(Data.newBuilder().setSender(bytes(d.sender())).setSeq(d.seq())
                     .setPayload(ByteString.copyFrom(d.payload())).setRelayed(d.relayed()));
@@ -120,8 +121,7 @@ public final class MazeCodec {
                         nodeIds(r.getMembersList(), "member", 0), marks(r.getMarksList(), 0));
             }
             case LEAVE -> new MazeMessage.Leave(maze);
-            case HEARTBEAT -> new MazeMessage.Heartbeat(maze, marks(m.getHeartbeat().getMarksList(), 1),
-                    nodeIds(m.getHeartbeat().getUnheardList(), "unheard member", 0));
+            case HEARTBEAT -> heartbeat(maze, m.getHeartbeat());
             case VIEW_UPDATE -> new MazeMessage.ViewUpdate(maze, marks(m.getViewUpdate().getAddedList(), 1));
             case DATA -> {
                 Data d = m.getData();
@@ -160,6 +160,63 @@ public final class MazeCodec {
             }
             case KIND_NOT_SET -> throw bad("empty or unknown maze message");
         };
+    }
+
+    /**
+     * The digest naming a view: the first 8 bytes of SHA-256("barn-maze-view-v1" || the node
+     * ids sorted ascending), as a big-endian long. {@code sortedView} must be sorted.
+     */
+    public static long viewDigest(List<NodeId> sortedView) {
+        java.security.MessageDigest d = net.barn.core.crypto.Sha256.newDigest();
+        d.update(VIEW_CONTEXT);
+        for (NodeId id : sortedView) {
+            d.update(id.toBytes());
+        }
+        return java.nio.ByteBuffer.wrap(d.digest()).getLong();
+    }
+
+    private static final byte[] VIEW_CONTEXT = "barn-maze-view-v1".getBytes(StandardCharsets.US_ASCII);
+
+    private static MazeMessage.Heartbeat heartbeat(String maze, Heartbeat h) throws ProtocolException {
+        if (h.getViewDigest().size() != 8) {
+            throw bad("a view digest is 8 bytes, got " + h.getViewDigest().size());
+        }
+        long digest = h.getViewDigest().asReadOnlyByteBuffer().getLong();
+        int n = h.getDeliveredCount();
+        if (n < 1 || n > MAX_MEMBERS) {
+            throw bad(n + " marks in a heartbeat, need 1.." + MAX_MEMBERS);
+        }
+        List<NodeId> view = nodeIds(h.getViewList(), "view member", 0);
+        if (!view.isEmpty()) {
+            for (int i = 1; i < view.size(); i++) {
+                if (view.get(i - 1).compareTo(view.get(i)) >= 0) {
+                    throw bad("a heartbeat's view must be sorted ascending");
+                }
+            }
+            if (view.size() != n) {
+                throw bad("a heartbeat marks " + n + " members of a view of " + view.size());
+            }
+            if (viewDigest(view) != digest) {
+                throw bad("a heartbeat's view does not match its digest");
+            }
+        }
+        List<Long> delivered = new ArrayList<>(n);
+        for (long d : h.getDeliveredList()) {
+            if (d < 0 || d > MAX_SEQ) {
+                throw bad("mark " + Long.toUnsignedString(d) + " above 2^62-1");
+            }
+            delivered.add(d);
+        }
+        List<Integer> unheard = new ArrayList<>(h.getUnheardCount());
+        int previous = -1;
+        for (int i : h.getUnheardList()) {
+            if (i < 0 || i >= n || i <= previous) {
+                throw bad("unheard indexes must be ascending and below the number of marks");
+            }
+            previous = i;
+            unheard.add(i);
+        }
+        return new MazeMessage.Heartbeat(maze, digest, view, delivered, unheard);
     }
 
     private static ProtocolException bad(String why) {

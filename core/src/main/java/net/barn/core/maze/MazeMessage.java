@@ -46,10 +46,16 @@ public sealed interface MazeMessage {
 
     record Leave(String maze) implements MazeMessage {}
 
-    /** Acks (one mark per member of the sender's view, itself included) and the members the sender cannot hear. */
-    record Heartbeat(String maze, List<Mark> marks, List<NodeId> unheard) implements MazeMessage {
+    /**
+     * Acks and evidence, dense: {@code delivered.get(i)} is the mark for member i of the
+     * sender's sorted view, {@code unheard} holds indexes into it. {@code view} is that view
+     * (sorted, hashing to {@code viewDigest}) or empty when the receiver is expected to know it.
+     */
+    record Heartbeat(String maze, long viewDigest, List<NodeId> view, List<Long> delivered, List<Integer> unheard)
+            implements MazeMessage {
         public Heartbeat {
-            marks = List.copyOf(marks);
+            view = List.copyOf(view);
+            delivered = List.copyOf(delivered);
             unheard = List.copyOf(unheard);
         }
     }

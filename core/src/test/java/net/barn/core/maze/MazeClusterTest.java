@@ -173,7 +173,7 @@ class MazeClusterTest {
         c.inject(stranger, b, new MazeMessage.Data(maze, stranger, 1, payload(2), false));
         c.inject(stranger, b, new MazeMessage.Data(maze, a.id, 2, payload(2), true));
         c.inject(third.id, b, new MazeMessage.Data(maze, stranger, 1, payload(2), true));
-        c.inject(stranger, b, new MazeMessage.Heartbeat(maze, List.of(new MazeMessage.Mark(stranger, 9)), List.of()));
+        c.inject(stranger, b, MazeCodecTest.heartbeat(List.of(stranger), List.of()));
         assertThat(b.maze.droppedFromNonMembers()).isEqualTo(non + 4);
 
         // A member claiming another member's message as its own (not relayed): forged.
@@ -230,6 +230,12 @@ class MazeClusterTest {
         long[] largest = a.maze.largestRetransmitBuffer();
         assertThat(largest[0]).isLessThanOrEqualTo(32);
         assertThat(largest[1]).isLessThanOrEqualTo(20_000);
+        assertThat(c.completeness(c.members, c.members)).isEmpty();
+        // Once the cut member's reports are stale, a stops waiting for its acks: the members that
+        // hear it keep its messages for it, and a's buffers empty too.
+        for (MazeCluster.Member m : c.members) {
+            assertThat(m.maze.retransmitBufferMessages()).as("%s keeps, link still cut", m).isZero();
+        }
         // Where every member acknowledges everything, the buffers empty.
         c.heal(a, c.members.get(3));
         c.runFor(10 * SECOND);
@@ -250,6 +256,21 @@ class MazeClusterTest {
         }
         traffic(c, c.members, 5, 200 * MS);
         c.runFor(3 * SECOND);
+        assertThat(c.completeness(c.members, c.members)).isEmpty();
+    }
+
+    @Test
+    void viewsConvergeWhenJoinsAndViewUpdatesAreLost() {
+        MazeCluster c = new MazeCluster(16, 11);
+        c.loss = 0.3;
+        c.joinAll(50 * MS);
+        c.runFor(60 * SECOND);
+        for (MazeCluster.Member m : c.members) {
+            assertThat(m.maze.members()).as("%s's view", m).hasSize(16);
+        }
+        traffic(c, c.members, 10, 200 * MS);
+        c.runFor(20 * SECOND);
+        assertThat(c.violations).isEmpty();
         assertThat(c.completeness(c.members, c.members)).isEmpty();
     }
 }

@@ -99,7 +99,17 @@ class MazeCodecProperties {
             case 1 -> r.nextBoolean() ? new MazeMessage.JoinReply(MAZE, true, MazeMessage.Refusal.NONE, 5, ids, marks)
                     : new MazeMessage.JoinReply(MAZE, false, MazeMessage.Refusal.FULL, 5, List.of(), List.of());
             case 2 -> new MazeMessage.Leave(MAZE);
-            case 3 -> new MazeMessage.Heartbeat(MAZE, marks, ids.subList(0, r.nextInt(ids.size() + 1)));
+            case 3 -> {
+                List<Integer> unheard = new ArrayList<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    if (r.nextInt(4) == 0) {
+                        unheard.add(i);
+                    }
+                }
+                MazeMessage.Heartbeat h = MazeCodecTest.heartbeat(ids, unheard);
+                // now and then without its view, as most heartbeats go
+                yield r.nextBoolean() ? h : new MazeMessage.Heartbeat(MAZE, h.viewDigest(), List.of(), h.delivered(), h.unheard());
+            }
             case 4 -> new MazeMessage.ViewUpdate(MAZE, marks);
             case 5 -> new MazeMessage.Nack(MAZE, a, List.of(new MazeMessage.SeqRange(first, first + r.nextInt(20))));
             default -> new MazeMessage.Data(MAZE, r.nextBoolean() ? a : MazeCodecTest.id(1 + r.nextInt(8)), 1 + r.nextInt(40),

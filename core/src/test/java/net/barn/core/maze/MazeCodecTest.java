@@ -62,7 +62,8 @@ class MazeCodecTest {
                 new MazeMessage.JoinReply(MAZE, true, MazeMessage.Refusal.NONE, 64, List.of(id(3)), marks),
                 new MazeMessage.JoinReply(MAZE, false, MazeMessage.Refusal.FULL, 64, List.of(), List.of()),
                 new MazeMessage.Leave(MAZE),
-                new MazeMessage.Heartbeat(MAZE, marks, List.of(id(2))),
+                heartbeat(List.of(id(2), id(1)), List.of(1)),
+                new MazeMessage.Heartbeat(MAZE, 77, List.of(), List.of(5L, 0L, 9L), List.of()),
                 new MazeMessage.ViewUpdate(MAZE, List.of(new MazeMessage.Mark(id(5), 7))),
                 new MazeMessage.Nack(MAZE, id(4), List.of(new MazeMessage.SeqRange(1, 3), new MazeMessage.SeqRange(7, 7))));
         for (MazeMessage m : all) {
@@ -76,15 +77,26 @@ class MazeCodecTest {
         assertThat(back.relayed()).isTrue();
     }
 
+    /** A heartbeat carrying {@code members} as its view (sorted here), marks 1, 2, 3... */
+    static MazeMessage.Heartbeat heartbeat(List<NodeId> members, List<Integer> unheard) {
+        List<NodeId> view = new java.util.ArrayList<>(members);
+        view.sort(null);
+        List<Long> delivered = new java.util.ArrayList<>();
+        for (int i = 0; i < view.size(); i++) {
+            delivered.add(i + 1L);
+        }
+        return new MazeMessage.Heartbeat(MAZE, MazeCodec.viewDigest(view), view, delivered, unheard);
+    }
+
     @Test
     void aFullHeartbeatOfTheLargestMazeFitsInOneMessage() throws ProtocolException {
-        List<MazeMessage.Mark> marks = new java.util.ArrayList<>();
         List<NodeId> ids = new java.util.ArrayList<>();
+        List<Integer> all = new java.util.ArrayList<>();
         for (int i = 0; i < MazeCodec.MAX_MEMBERS; i++) {
-            marks.add(new MazeMessage.Mark(id(i), MazeCodec.MAX_SEQ));
             ids.add(id(i));
+            all.add(i);
         }
-        byte[] wire = MazeCodec.encode(new MazeMessage.Heartbeat(MAZE, marks, ids));
+        byte[] wire = MazeCodec.encode(heartbeat(ids, all));
         assertThat(wire.length).isLessThanOrEqualTo(MazeCodec.MAX_MESSAGE);
         assertThat(MazeCodec.decode(wire, MAZE)).isInstanceOf(MazeMessage.Heartbeat.class);
     }
@@ -147,8 +159,21 @@ class MazeCodecTest {
             big.addMembers(idBytes(i));
         }
         rejects(msg().setJoin(big), "node ids");
-        rejects(msg().setHeartbeat(Heartbeat.newBuilder()), "marks");
-        rejects(msg().setHeartbeat(Heartbeat.newBuilder().addMarks(mark(ID32, 1)).addUnheard(ID31)), "32-byte node id");
+        ByteString digest8 = ByteString.copyFrom(new byte[8]);
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8)), "marks in a heartbeat");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().addDelivered(1)), "view digest");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(-1)), "mark");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(1).addUnheard(1)), "unheard indexes");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(1).addDelivered(1)
+                .addUnheard(1).addUnheard(0)), "unheard indexes");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(1).addView(ID31)), "32-byte node id");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(1).addView(idBytes(1))), "digest");
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder().setViewDigest(digest8).addDelivered(1).addDelivered(1)
+                .addView(idBytes(2)).addView(idBytes(1))), "sorted");
+        long d = MazeCodec.viewDigest(List.of(id(1)));
+        rejects(msg().setHeartbeat(Heartbeat.newBuilder()
+                .setViewDigest(ByteString.copyFrom(java.nio.ByteBuffer.allocate(8).putLong(d).array()))
+                .addDelivered(1).addDelivered(2).addView(idBytes(1))), "marks 2 members of a view of 1");
         rejects(msg().setViewUpdate(ViewUpdate.newBuilder()), "marks");
         rejects(msg().setJoinReply(JoinReply.newBuilder().setAccepted(true).setRefusal(JoinReply.Refusal.REFUSAL_FULL)), "accepted exactly");
         rejects(msg().setJoinReply(JoinReply.newBuilder().setAccepted(false)), "accepted exactly");
