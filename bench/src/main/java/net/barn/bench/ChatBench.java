@@ -143,6 +143,7 @@ public final class ChatBench {
         final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         final AtomicLong names = new AtomicLong();
         volatile int lastNames;
+        final java.util.concurrent.ConcurrentLinkedDeque<String> recent = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
         Client(int port, String nick) throws IOException {
             socket = new Socket("127.0.0.1", port);
@@ -152,6 +153,10 @@ public final class ChatBench {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
                     String l;
                     while ((l = r.readLine()) != null) {
+                        recent.add(l);
+                        if (recent.size() > 20) {
+                            recent.poll();
+                        }
                         int at = l.indexOf("PRIVMSG #bench :t=");
                         if (at >= 0) {
                             long sent = Long.parseLong(l.substring(at + "PRIVMSG #bench :t=".length()).split(" ")[0]);
@@ -195,7 +200,8 @@ public final class ChatBench {
             Thread.sleep(200); // polling interval: the channel forms
         }
         if (sender.lastNames < clients) {
-            throw new IOException(label + ": only " + sender.lastNames + " of " + clients + " clients in the channel after 90 s");
+            throw new IOException(label + ": only " + sender.lastNames + " of " + clients + " clients in the channel after 90 s;"
+                    + " the sender's last lines: " + sender.recent);
         }
         List<Client> receivers = all.subList(1, all.size());
         List<Long> reference = new ArrayList<>();

@@ -915,7 +915,11 @@ public final class Dht {
     }
 
     private void request(long now, Contact to, DhtMessage m, Purpose purpose, long query) {
-        Pending p = new Pending(m.id(), to, purpose, query, now + config.rpcTimeoutNanos());
+        // Checking a name claim costs a replica milliseconds of work and dozens of signatures, and
+        // all of a name's replicas check it at once: such stores get three times the usual wait.
+        long timeout = m instanceof DhtMessage.Store st && rules.readsAllReplicas(st.record().type())
+                ? 3 * config.rpcTimeoutNanos() : config.rpcTimeoutNanos();
+        Pending p = new Pending(m.id(), to, purpose, query, now + timeout);
         pending.put(m.id(), p);
         deadlines.add(p);
         send(to, m);
