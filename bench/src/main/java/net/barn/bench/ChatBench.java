@@ -153,9 +153,8 @@ public final class ChatBench {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
                     String l;
                     while ((l = r.readLine()) != null) {
-                        recent.add(l);
-                        if (recent.size() > 20) {
-                            recent.poll();
+                        if (!l.contains(" 366 ") && recent.size() < 40) {
+                            recent.add(l);
                         }
                         int at = l.indexOf("PRIVMSG #bench :t=");
                         if (at >= 0) {

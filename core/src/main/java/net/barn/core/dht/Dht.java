@@ -508,7 +508,15 @@ public final class Dht {
                 if (rules.multiValued(f.type())) {
                     List<Record> held = localRecords(now, f.key(), f.type());
                     held.sort((a, b) -> Long.compare(b.expiresAtMillis(), a.expiresAtMillis())); // freshest first
-                    List<Record> sent = held.subList(0, Math.min(held.size(), 1 + DhtCodec.MAX_MORE));
+                    List<Record> sent = new ArrayList<>();
+                    int bytes = 0;
+                    for (Record r : held) { // as many as fit in a message, with room for the contacts
+                        if (sent.size() > DhtCodec.MAX_MORE || bytes + r.size() > DhtCodec.MAX_MESSAGE / 2) {
+                            break;
+                        }
+                        sent.add(r);
+                        bytes += r.size();
+                    }
                     yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), closestExcept(f.key(), from),
                             sent.isEmpty() ? List.of() : sent.subList(1, sent.size()));
                 }

@@ -508,9 +508,11 @@ public final class NameValidator implements RecordRules {
         if (r.expiresAtMillis() > nowMillis + MemberRecords.MAX_TTL_MILLIS + rules.clockSkewMillis()) {
             return "membership expires more than 2 h from now";
         }
-        if (r.value().length > 2048 || r.publisherKey().length != Ed25519.KEY_LENGTH
+        // A maze membership carries its namespace's claim (up to 16 KiB of value, and the record around it).
+        int limit = maze ? 20 * 1024 : 2048;
+        if (r.value().length > limit || r.publisherKey().length != Ed25519.KEY_LENGTH
                 || r.signature().length != Ed25519.SIGNATURE_LENGTH) {
-            return "membership value over 2 KiB, or key or signature of the wrong length";
+            return "membership value over " + limit / 1024 + " KiB, or key or signature of the wrong length";
         }
         byte[] signed = RecordTypes.signedBytes(r.type(), r.key(), r.value(), r.sequence(), r.expiresAtMillis(),
                 r.publisherKey(), r.name());
