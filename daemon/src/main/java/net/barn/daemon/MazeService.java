@@ -1,14 +1,11 @@
 package net.barn.daemon;
 
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * other members there, and runs the maze over {@link GroupStreams} to {@value #SERVICE}.
  * Deliveries and membership changes go to whoever listens. All maze state lives on one loop.
  */
-public final class MazeService implements AutoCloseable {
+public final class MazeService extends HeldGroups<MazeService.Membership> implements AutoCloseable {
     public static final String SERVICE = "barn/maze";
     public static final int MAX_MAZES = 64;
     private static final Logger log = LoggerFactory.getLogger(MazeService.class);
@@ -62,17 +59,14 @@ public final class MazeService implements AutoCloseable {
 
     private final BarnNode node;
     private final DhtService dht;
-    private final EventLoop loop;
     private final GroupStreams<MazeMessage> streams;
-    private final Map<String, Membership> mazes = new HashMap<>();
+    private final Map<String, Membership> mazes = groups;
     private final SecureRandom random = new SecureRandom();
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
-    private volatile boolean closed;
 
-    private final class Membership {
+    final class Membership extends HeldGroups.Group {
         final String maze;
         final Maze core;
-        final Set<Object> holders = new HashSet<>();
         final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Record parent;
@@ -88,9 +82,9 @@ public final class MazeService implements AutoCloseable {
     }
 
     MazeService(BarnNode node, DhtService dht) {
+        super(node.eventLoopGroup().next());
         this.node = node;
         this.dht = dht;
-        this.loop = node.eventLoopGroup().next();
         this.streams = new GroupStreams<>(node, loop, SERVICE, MazeCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
             @Override
             public byte[] encode(MazeMessage m) {
@@ -130,7 +124,8 @@ public final class MazeService implements AutoCloseable {
         });
     }
 
-    private static String normal(String raw) {
+    @Override
+    String normal(String raw) {
         String full;
         try {
             full = NameSyntax.normalise(raw);
@@ -222,36 +217,9 @@ public final class MazeService implements AutoCloseable {
         }));
     }
 
-    /** {@code holder} no longer wants the maze; the node leaves when nobody does. */
-    public CompletableFuture<Boolean> leave(String raw, Object holder) {
-        String maze;
-        try {
-            maze = normal(raw);
-        } catch (NameService.NameException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onLoop(() -> {
-            Membership m = mazes.get(maze);
-            if (m == null || !m.holders.remove(holder)) {
-                return false;
-            }
-            if (m.holders.isEmpty()) {
-                drop(m);
-            }
-            return true;
-        });
-    }
-
-    /** Drops every maze {@code holder} holds (its session closed). */
-    public void release(Object holder) {
-        onLoop(() -> {
-            for (Membership m : new ArrayList<>(mazes.values())) {
-                if (m.holders.remove(holder) && m.holders.isEmpty()) {
-                    drop(m);
-                }
-            }
-            return null;
-        });
+    @Override
+    void left(Membership m) {
+        drop(m);
     }
 
     private void drop(Membership m) {
@@ -361,22 +329,6 @@ public final class MazeService implements AutoCloseable {
                 drain(m);
             }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
-    }
-
-    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            if (closed) {
-                f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down"));
-                return;
-            }
-            try {
-                f.complete(task.get());
-            } catch (RuntimeException ex) {
-                f.completeExceptionally(ex);
-            }
-        });
-        return f;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package net.barn.daemon;
 
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * listens: the local sessions of the applications in that namespace. All overlay state
  * lives on one event loop.
  */
-public final class NamespaceService implements AutoCloseable {
+public final class NamespaceService extends HeldGroups<NamespaceService.Membership> implements AutoCloseable {
     public static final String SERVICE = "barn/overlay";
     private static final Logger log = LoggerFactory.getLogger(NamespaceService.class);
     private static final int CONTACTS = 8;
@@ -56,18 +55,15 @@ public final class NamespaceService implements AutoCloseable {
 
     private final BarnNode node;
     private final DhtService dht;
-    private final EventLoop loop;
-    private final Map<String, Membership> memberships = new HashMap<>();
+    private final Map<String, Membership> memberships = groups;
     private final GroupStreams<OverlayMessage> streams;
     private final SecureRandom random = new SecureRandom();
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
-    private volatile boolean closed;
 
     /** One namespace: its overlay, who wants it, where its members are. */
-    private final class Membership {
+    final class Membership extends HeldGroups.Group {
         final String namespace;
         final NamespaceOverlay overlay;
-        final Set<Object> holders = new HashSet<>();
         final List<Consumer<Delivery>> listeners = new CopyOnWriteArrayList<>();
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Invitation invitation;
@@ -97,9 +93,9 @@ public final class NamespaceService implements AutoCloseable {
     }
 
     NamespaceService(BarnNode node, DhtService dht) {
+        super(node.eventLoopGroup().next());
         this.node = node;
         this.dht = dht;
-        this.loop = node.eventLoopGroup().next();
         this.streams = new GroupStreams<>(node, loop, SERVICE, OverlayCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
             @Override
             public byte[] encode(OverlayMessage m) {
@@ -138,7 +134,8 @@ public final class NamespaceService implements AutoCloseable {
         });
     }
 
-    private static String normal(String raw) {
+    @Override
+    String normal(String raw) {
         try {
             return NameSyntax.normaliseTopLevel(raw);
         } catch (IllegalArgumentException e) {
@@ -204,36 +201,9 @@ public final class NamespaceService implements AutoCloseable {
         }).thenCompose(f -> f);
     }
 
-    /** {@code holder} no longer wants {@code raw}; the node leaves when nobody does. */
-    public CompletableFuture<Boolean> leave(String raw, Object holder) {
-        String ns;
-        try {
-            ns = normal(raw);
-        } catch (NameService.NameException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onLoop(() -> {
-            Membership m = memberships.get(ns);
-            if (m == null || !m.holders.remove(holder)) {
-                return false;
-            }
-            if (m.holders.isEmpty()) {
-                drop(m);
-            }
-            return true;
-        });
-    }
-
-    /** Drops every membership {@code holder} holds (its session closed). */
-    public void release(Object holder) {
-        onLoop(() -> {
-            for (Membership m : new ArrayList<>(memberships.values())) {
-                if (m.holders.remove(holder) && m.holders.isEmpty()) {
-                    drop(m);
-                }
-            }
-            return null;
-        });
+    @Override
+    void left(Membership m) {
+        drop(m);
     }
 
     private void drop(Membership m) {
@@ -454,22 +424,6 @@ public final class NamespaceService implements AutoCloseable {
             }
         }
         m.held.clear();
-    }
-
-    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> task) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        loop.execute(() -> {
-            if (closed) {
-                f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down"));
-                return;
-            }
-            try {
-                f.complete(task.get());
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f;
     }
 
     @Override

@@ -1,0 +1,87 @@
+package net.barn.daemon;
+
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import net.barn.core.ErrorCode;
+
+/**
+ * The bookkeeping shared by the groups a node is in (namespace networks, mazes): each is held
+ * by one or more holders (local sessions, or the node itself), and left when the last lets
+ * go. All state lives on one event loop.
+ */
+abstract class HeldGroups<G extends HeldGroups.Group> {
+    /** One group and who holds it. */
+    static class Group {
+        final Set<Object> holders = new HashSet<>();
+    }
+
+    final EventLoop loop;
+    final Map<String, G> groups = new HashMap<>();
+    volatile boolean closed;
+
+    HeldGroups(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** The group's name in normal form, or a {@link NameService.NameException} saying why there is none. */
+    abstract String normal(String raw);
+
+    /** Leaves a group nobody holds any more (it is already out of {@link #groups}). */
+    abstract void left(G group);
+
+    /** {@code holder} no longer wants the group {@code raw}; the node leaves when nobody does. */
+    public CompletableFuture<Boolean> leave(String raw, Object holder) {
+        String name;
+        try {
+            name = normal(raw);
+        } catch (NameService.NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return onLoop(() -> {
+            G g = groups.get(name);
+            if (g == null || !g.holders.remove(holder)) {
+                return false;
+            }
+            if (g.holders.isEmpty()) {
+                groups.remove(name);
+                left(g);
+            }
+            return true;
+        });
+    }
+
+    /** Lets go of every group {@code holder} holds (its session closed). */
+    public void release(Object holder) {
+        onLoop(() -> {
+            for (var e : new ArrayList<>(groups.entrySet())) {
+                if (e.getValue().holders.remove(holder) && e.getValue().holders.isEmpty()) {
+                    groups.remove(e.getKey());
+                    left(e.getValue());
+                }
+            }
+            return null;
+        });
+    }
+
+    <T> CompletableFuture<T> onLoop(Supplier<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (closed) {
+                f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down"));
+                return;
+            }
+            try {
+                f.complete(task.get());
+            } catch (RuntimeException ex) {
+                f.completeExceptionally(ex);
+            }
+        });
+        return f;
+    }
+}
