@@ -135,6 +135,16 @@ class ChatProcessTest {
             alice.expect(":bob!barn@127.0.0.1 NICK robert");
             alice.send("PRIVMSG robert :still there?");
             bob.expect(":alice!barn@127.0.0.1 PRIVMSG robert :still there?");
+            // A second person on node A, in the same channel: node A's own messages reach its other clients too.
+            Irc erin = new Irc(pa);
+            stop.add(0, erin);
+            erin.send("NICK erin", "USER erin 0 * :Erin").expect(" 001 erin ");
+            erin.send("JOIN #barn").expect(" 366 erin #barn ");
+            alice.send("PRIVMSG #barn :erin, we share a node");
+            erin.expect(":alice!barn@127.0.0.1 PRIVMSG #barn :erin, we share a node");
+            erin.send("PRIVMSG #barn :so I see");
+            alice.expect(":erin!barn@127.0.0.1 PRIVMSG #barn :so I see");
+            bob.expect(":erin!barn@127.0.0.1 PRIVMSG #barn :so I see");
             // A nick another node holds cannot be taken.
             Irc mallory = new Irc(pb);
             stop.add(0, mallory);

@@ -238,6 +238,14 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
 
     /** Sends {@code payload} to every member, reliably and in order; this node must be a member. */
     public CompletableFuture<Long> send(String raw, byte[] payload) {
+        return send(raw, payload, null);
+    }
+
+    /**
+     * As above, from the local listener {@code from}: the node's other listeners in the maze
+     * get the message too (the maze carries it to the other nodes only).
+     */
+    public CompletableFuture<Long> send(String raw, byte[] payload, Consumer<Event> from) {
         String maze;
         try {
             maze = normal(raw);
@@ -254,6 +262,12 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             }
             long seq = m.core.send(System.nanoTime(), payload);
             drain(m);
+            Event.Delivered here = new Event.Delivered(m.maze, node.id(), seq, payload.clone());
+            for (Consumer<Event> l : m.listeners) {
+                if (l != from) {
+                    l.accept(here);
+                }
+            }
             return seq;
         });
     }

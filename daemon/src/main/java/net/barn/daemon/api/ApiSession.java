@@ -923,7 +923,7 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
-        dht.mazes().send(m.getMaze(), m.getPayload().toByteArray()).whenComplete((seq, err) -> execute(() -> {
+        dht.mazes().send(m.getMaze(), m.getPayload().toByteArray(), mazeEvents).whenComplete((seq, err) -> execute(() -> {
             if (err != null) {
                 nameError(request, err);
             } else {
