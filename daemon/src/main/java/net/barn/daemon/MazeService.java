@@ -55,7 +55,9 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     }
 
     /** A maze as this node is in it. */
-    public record State(String maze, List<NodeId> members, long delivered, long retransmissions, long droppedFromNonMembers) {}
+    /** @param strangersIgnored messages dropped because their sender is not listed in an invite-only namespace's maze */
+    public record State(String maze, List<NodeId> members, long delivered, long retransmissions, long droppedFromNonMembers,
+            long strangersIgnored) {}
 
     private final BarnNode node;
     private final DhtService dht;
@@ -70,6 +72,8 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Record parent;
+        NameState claim;
+        final Strangers<MazeMessage> strangers = new Strangers<>();
         Invitation invitation;
         ScheduledFuture<?> timer;
         long timerAt = Long.MAX_VALUE;
@@ -111,7 +115,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             }
         }, (maze, peer, m) -> {
             Membership mine = mazes.get(maze);
-            if (mine != null) {
+            if (mine != null && (!closed(mine) || mine.strangers.pass(peer, m, loop, () -> readAdmitted(mine)))) {
                 mine.core.handleMessage(System.nanoTime(), peer, m);
                 drain(mine);
             }
@@ -178,6 +182,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                     }
                     Membership fresh = new Membership(maze);
                     fresh.parent = g.record();
+                    fresh.claim = claim;
                     fresh.invitation = invitation;
                     fresh.holders.add(holder);
                     mazes.put(maze, fresh);
@@ -200,11 +205,38 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 parent, dht.nowMillis(), leaving ? MemberRecords.REPUBLISH_MILLIS : MemberRecords.MAX_TTL_MILLIS);
     }
 
+    /** A maze of an invite-only namespace: only peers its directory lists may talk to this node in it. */
+    private static boolean closed(Membership m) {
+        return m.claim != null
+                && m.claim.policy().getMembership() == net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY;
+    }
+
+    /** Reads the maze's directory again and lets in what listed peers sent meanwhile. */
+    private void readAdmitted(Membership m) {
+        if (mazes.get(m.maze) != m) {
+            return;
+        }
+        m.strangers.reading();
+        dht.get(MemberRecords.mazeKey(m.maze), MemberRecords.MEMBER).whenComplete((g, err) -> loop.execute(() -> {
+            if (err != null || mazes.get(m.maze) != m) {
+                return;
+            }
+            String[] dropped = m.strangers.admit(MemberRecords.admitted(g.records(), m.claim, dht.names(), dht.nowMillis()),
+                    (peer, message) -> m.core.handleMessage(System.nanoTime(), peer, message));
+            drain(m);
+            if (dropped.length > 0) {
+                log.info("maze {} is invite-only: ignored messages from {}, not listed members", m.maze, String.join(", ", dropped));
+            }
+        }));
+    }
+
     private void findMembers(Membership m, NameState claim) {
         dht.get(MemberRecords.mazeKey(m.maze), MemberRecords.MEMBER).whenComplete((g, err) -> loop.execute(() -> {
             if (err != null || mazes.get(m.maze) != m) {
                 return;
             }
+            m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()),
+                    (peer, message) -> m.core.handleMessage(System.nanoTime(), peer, message));
             List<NodeId> known = new ArrayList<>();
             for (MemberRecords.Contact c : MemberRecords.contacts(g.records(), claim, node.id(), dht.names(), dht.nowMillis(),
                     rng, MazeConfig.DEFAULT.maxMembers())) {
@@ -297,7 +329,8 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     }
 
     private State state(Membership m) {
-        return new State(m.maze, m.core.members(), m.core.delivered(), m.core.retransmissions(), m.core.droppedFromNonMembers());
+        return new State(m.maze, m.core.members(), m.core.delivered(), m.core.retransmissions(), m.core.droppedFromNonMembers(),
+                m.strangers.ignored());
     }
 
     // ---------------------------------------------------------------- the core's outputs, on the loop

@@ -73,13 +73,10 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         ScheduledFuture<?> republish;
         long delivered;
         long sent;
-        long ignored;
+
         boolean lookingUp;
         /** Invite-only namespaces: members the directory lists, and messages from others until it is read again. */
-        final Set<NodeId> admitted = new HashSet<>();
-        final Map<NodeId, java.util.ArrayDeque<OverlayMessage>> held = new HashMap<>();
-        long directoryReadAt;
-        boolean directoryReadDue;
+        final Strangers<OverlayMessage> strangers = new Strangers<>();
 
         boolean closed() {
             return claim != null && claim.policy().getMembership() == net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY;
@@ -272,7 +269,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
 
     private State state(Membership m) {
         return new State(m.namespace, m.overlay.activeView(), m.overlay.passiveView().size(), m.delivered, m.sent,
-                m.overlay.isMember(), m.ignored);
+                m.overlay.isMember(), m.strangers.ignored());
     }
 
     private String address() {
@@ -305,17 +302,19 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
             return;
         }
         m.lookingUp = true;
-        m.directoryReadAt = System.nanoTime();
+        m.strangers.reading();
         dht.get(NameRecords.nameKey(m.namespace), MemberRecords.MEMBER).whenComplete((g, err) -> loop.execute(() -> {
             m.lookingUp = false;
             if (err != null || memberships.get(m.namespace) != m) {
                 return;
             }
-            if (m.admitted.size() > 4096) {
-                m.admitted.clear();
+            String[] dropped = m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()),
+                    (peer, message) -> m.overlay.handleMessage(System.nanoTime(), peer, message));
+            drain(m);
+            if (dropped.length > 0) {
+                log.info("namespace {} is invite-only: ignored overlay messages from {}, not listed members", m.namespace,
+                        String.join(", ", dropped));
             }
-            m.admitted.addAll(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()));
-            releaseHeld(m);
             if (!join) {
                 return;
             }
@@ -385,45 +384,15 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
      * in or dropped: a node cannot join the overlay by knowing a member's address.
      */
     private void receive(Membership m, NodeId peer, OverlayMessage message) {
-        if (m.closed() && !m.admitted.contains(peer)) {
-            var queue = m.held.get(peer);
-            if (queue == null && m.held.size() < 64) {
-                queue = new java.util.ArrayDeque<>();
-                m.held.put(peer, queue);
+        if (m.closed() && !m.strangers.pass(peer, message, loop, () -> {
+            if (memberships.get(m.namespace) == m) {
+                readDirectory(m, m.claim, false);
             }
-            if (queue != null && queue.size() < 16) {
-                queue.add(message);
-            }
-            if (!m.directoryReadDue) { // at most one read every 2 s, however many strangers knock
-                m.directoryReadDue = true;
-                long wait = Math.max(0, m.directoryReadAt + TimeUnit.SECONDS.toNanos(2) - System.nanoTime());
-                loop.schedule(() -> {
-                    m.directoryReadDue = false;
-                    if (memberships.get(m.namespace) == m) {
-                        readDirectory(m, m.claim, false);
-                    }
-                }, wait, TimeUnit.NANOSECONDS);
-            }
+        })) {
             return;
         }
         m.overlay.handleMessage(System.nanoTime(), peer, message);
         drain(m);
-    }
-
-    private void releaseHeld(Membership m) {
-        for (var e : new ArrayList<>(m.held.entrySet())) {
-            if (m.admitted.contains(e.getKey())) {
-                for (OverlayMessage message : e.getValue()) {
-                    m.overlay.handleMessage(System.nanoTime(), e.getKey(), message);
-                }
-                drain(m);
-            } else {
-                m.ignored += e.getValue().size();
-                log.info("namespace {} is invite-only: ignored {} overlay message(s) from {}, who is not a listed member",
-                        m.namespace, e.getValue().size(), e.getKey().shortForm());
-            }
-        }
-        m.held.clear();
     }
 
     @Override

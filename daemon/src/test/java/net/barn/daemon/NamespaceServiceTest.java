@@ -91,11 +91,35 @@ class NamespaceServiceTest {
         // The member reads the directory again, does not find the outsider in it, and drops the request.
         await(() -> ignored(memberDht) >= 1, "the member ignores the outsider's Join");
         assertThat(neighbours(memberDht)).doesNotContain(outsider.id().toString());
+
+        // The same at a maze of the closed namespace: the outsider's Join to a member is dropped.
+        memberDht.mazes().join("club/#inner", this, invitation).get(30, TimeUnit.SECONDS);
+        byte[] mazeJoin = net.barn.core.maze.MazeCodec.encode(new net.barn.core.maze.MazeMessage.Join("club/#inner", List.of(),
+                List.of()));
+        BarnStream toMaze = outsider.link(member.id()).orElseThrow().openStream(MazeService.SERVICE, new StreamHandler() {
+            @Override
+            public void onData(BarnStream s, ByteBuffer data) {
+                s.consumed(data.remaining());
+            }
+        }).get(10, TimeUnit.SECONDS);
+        toMaze.eventLoop().submit(() -> toMaze.write(ByteBuffer.allocate(4 + mazeJoin.length).putInt(mazeJoin.length)
+                .put(mazeJoin).flip())).get(5, TimeUnit.SECONDS);
+        await(() -> mazeIgnored(memberDht) >= 1, "the member's maze ignores the outsider's Join");
+        assertThat(memberDht.mazes().states().get(5, TimeUnit.SECONDS).get(0).members())
+                .doesNotContain(outsider.id());
     }
 
     private static int stats(DhtService d) {
         try {
             return d.stats().get(5, TimeUnit.SECONDS).routingTable();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static long mazeIgnored(DhtService d) {
+        try {
+            return d.mazes().states().get(5, TimeUnit.SECONDS).stream().mapToLong(MazeService.State::strangersIgnored).sum();
         } catch (Exception e) {
             return 0;
         }
