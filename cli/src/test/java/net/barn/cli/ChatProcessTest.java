@@ -82,31 +82,42 @@ class ChatProcessTest {
         }
     }
 
+    /**
+     * Two daemons (A, B) that know each other, "irc" claimed, and barn chat on each: the IRC
+     * ports of A and B. Everything started goes into {@code stop}, last first.
+     */
+    private int[] twoChatNodes(List<AutoCloseable> stop) throws Exception {
+        DaemonProcess a = DaemonProcess.start(tmp.resolve("a"));
+        stop.add(a);
+        Invite ia = a.invite(START);
+        DaemonProcess b = DaemonProcess.start(tmp.resolve("b"), "--peer", ia.toString());
+        stop.add(0, b);
+        b.invite(START);
+        try (Barn owner = Barn.connect(Barn.socketIn(tmp.resolve("a")), "test", Role.CLIENT)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (owner.status().routingTable() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50); // polling interval of the wait
+            }
+            owner.nameClaim("irc", 30);
+        }
+        int pa = freePort();
+        int pb = freePort();
+        DaemonProcess chatA = DaemonProcess.command("chat", "--data", tmp.resolve("a").toString(), "--listen", "127.0.0.1:" + pa);
+        stop.add(0, () -> chatA.terminate(Duration.ofSeconds(10)));
+        DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb);
+        stop.add(0, () -> chatB.terminate(Duration.ofSeconds(10)));
+        chatA.awaitLine(chatA.stdout, "IRC endpoint on", START);
+        chatB.awaitLine(chatB.stdout, "IRC endpoint on", START);
+        return new int[] {pa, pb};
+    }
+
     @Test
     void twoPeopleOnTwoNodesChatInAChannelAndPrivatelyWithNoIrcServer() throws Exception {
         List<AutoCloseable> stop = new ArrayList<>();
         try {
-            DaemonProcess a = DaemonProcess.start(tmp.resolve("a"));
-            stop.add(a);
-            Invite ia = a.invite(START);
-            DaemonProcess b = DaemonProcess.start(tmp.resolve("b"), "--peer", ia.toString());
-            stop.add(0, b);
-            b.invite(START);
-            try (Barn owner = Barn.connect(Barn.socketIn(tmp.resolve("a")), "test", Role.CLIENT)) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (owner.status().routingTable() < 1 && System.nanoTime() < deadline) {
-                    Thread.sleep(50); // polling interval of the wait
-                }
-                owner.nameClaim("irc", 30);
-            }
-            int pa = freePort();
-            int pb = freePort();
-            DaemonProcess chatA = DaemonProcess.command("chat", "--data", tmp.resolve("a").toString(), "--listen", "127.0.0.1:" + pa);
-            stop.add(0, () -> chatA.terminate(Duration.ofSeconds(10)));
-            DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb);
-            stop.add(0, () -> chatB.terminate(Duration.ofSeconds(10)));
-            chatA.awaitLine(chatA.stdout, "IRC endpoint on", START);
-            chatB.awaitLine(chatB.stdout, "IRC endpoint on", START);
+            int[] ports = twoChatNodes(stop);
+            int pa = ports[0];
+            int pb = ports[1];
             Irc alice = new Irc(pa);
             stop.add(0, alice);
             Irc bob = new Irc(pb);
@@ -175,27 +186,9 @@ class ChatProcessTest {
                 "the real-client test drives ii (apt-get install ii; .ci/run installs it)");
         List<AutoCloseable> stop = new ArrayList<>();
         try {
-            DaemonProcess a = DaemonProcess.start(tmp.resolve("a"));
-            stop.add(a);
-            Invite ia = a.invite(START);
-            DaemonProcess b = DaemonProcess.start(tmp.resolve("b"), "--peer", ia.toString());
-            stop.add(0, b);
-            b.invite(START);
-            try (Barn owner = Barn.connect(Barn.socketIn(tmp.resolve("a")), "test", Role.CLIENT)) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (owner.status().routingTable() < 1 && System.nanoTime() < deadline) {
-                    Thread.sleep(50); // polling interval of the wait
-                }
-                owner.nameClaim("irc", 30);
-            }
-            int pa = freePort();
-            int pb = freePort();
-            DaemonProcess chatA = DaemonProcess.command("chat", "--data", tmp.resolve("a").toString(), "--listen", "127.0.0.1:" + pa);
-            stop.add(0, () -> chatA.terminate(Duration.ofSeconds(10)));
-            DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb);
-            stop.add(0, () -> chatB.terminate(Duration.ofSeconds(10)));
-            chatA.awaitLine(chatA.stdout, "IRC endpoint on", START);
-            chatB.awaitLine(chatB.stdout, "IRC endpoint on", START);
+            int[] ports = twoChatNodes(stop);
+            int pa = ports[0];
+            int pb = ports[1];
             // ii: a real IRC client that speaks through files (in: a FIFO to write to, out: a log).
             Path dir = tmp.resolve("ii");
             Process ii = new ProcessBuilder("ii", "-i", dir.toString(), "-s", "127.0.0.1", "-p", String.valueOf(pa), "-n", "carol",

@@ -36,6 +36,46 @@ final class GroupStreams<M> {
         String group(M message);
     }
 
+    /** Reads the group a message names from its bytes. */
+    interface GroupReader {
+        String groupOf(byte[] body) throws com.google.protobuf.InvalidProtocolBufferException;
+    }
+
+    /** Decodes and validates a message that must belong to a group. */
+    interface Decoder<M> {
+        M decode(byte[] body, String expectedGroup) throws ProtocolException;
+    }
+
+    /** A codec from a protocol's own functions; {@code what} names its message in errors. */
+    static <M> Codec<M> codec(java.util.function.Function<M, byte[]> encode, GroupReader groupOf, Decoder<M> decode,
+            java.util.function.Function<M, String> group, String what) {
+        return new Codec<>() {
+            @Override
+            public byte[] encode(M message) {
+                return encode.apply(message);
+            }
+
+            @Override
+            public String groupOf(byte[] body) throws ProtocolException {
+                try {
+                    return groupOf.groupOf(body);
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "not a " + what);
+                }
+            }
+
+            @Override
+            public M decode(byte[] body, String expected) throws ProtocolException {
+                return decode.decode(body, expected);
+            }
+
+            @Override
+            public String group(M message) {
+                return group.apply(message);
+            }
+        };
+    }
+
     /** A message that arrived from an authenticated peer. */
     interface Receiver<M> {
         void receive(String group, NodeId peer, M message);

@@ -11,8 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
-import net.barn.core.ErrorCode;
-import net.barn.core.ProtocolException;
 import net.barn.core.dht.Record;
 import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
@@ -89,31 +87,9 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         super(node.eventLoopGroup().next());
         this.node = node;
         this.dht = dht;
-        this.streams = new GroupStreams<>(node, loop, SERVICE, MazeCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
-            @Override
-            public byte[] encode(MazeMessage m) {
-                return MazeCodec.encode(m);
-            }
-
-            @Override
-            public String groupOf(byte[] body) throws ProtocolException {
-                try {
-                    return net.barn.wire.maze.MazeMessage.parseFrom(body).getMaze();
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "not a MazeMessage");
-                }
-            }
-
-            @Override
-            public MazeMessage decode(byte[] body, String expected) throws ProtocolException {
-                return MazeCodec.decode(body, expected);
-            }
-
-            @Override
-            public String group(MazeMessage m) {
-                return m.maze();
-            }
-        }, (maze, peer, m) -> {
+        this.streams = new GroupStreams<>(node, loop, SERVICE, MazeCodec.MAX_MESSAGE, GroupStreams.codec(MazeCodec::encode,
+                body -> net.barn.wire.maze.MazeMessage.parseFrom(body).getMaze(), MazeCodec::decode, MazeMessage::maze, "MazeMessage"),
+                (maze, peer, m) -> {
             Membership mine = mazes.get(maze);
             if (mine != null && (!closed(mine) || mine.strangers.pass(peer, m, loop, () -> readAdmitted(mine)))) {
                 mine.core.handleMessage(System.nanoTime(), peer, m);

@@ -13,8 +13,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
-import net.barn.core.ErrorCode;
-import net.barn.core.ProtocolException;
 import net.barn.core.dht.Record;
 import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
@@ -93,31 +91,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         super(node.eventLoopGroup().next());
         this.node = node;
         this.dht = dht;
-        this.streams = new GroupStreams<>(node, loop, SERVICE, OverlayCodec.MAX_MESSAGE, new GroupStreams.Codec<>() {
-            @Override
-            public byte[] encode(OverlayMessage m) {
-                return OverlayCodec.encode(m);
-            }
-
-            @Override
-            public String groupOf(byte[] body) throws ProtocolException {
-                try {
-                    return net.barn.wire.overlay.OverlayMessage.parseFrom(body).getNamespace();
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "not an OverlayMessage");
-                }
-            }
-
-            @Override
-            public OverlayMessage decode(byte[] body, String expected) throws ProtocolException {
-                return OverlayCodec.decode(body, expected);
-            }
-
-            @Override
-            public String group(OverlayMessage m) {
-                return m.namespace();
-            }
-        }, (ns, peer, m) -> {
+        this.streams = new GroupStreams<>(node, loop, SERVICE, OverlayCodec.MAX_MESSAGE, GroupStreams.codec(OverlayCodec::encode,
+                body -> net.barn.wire.overlay.OverlayMessage.parseFrom(body).getNamespace(), OverlayCodec::decode, OverlayMessage::namespace, "OverlayMessage"),
+                (ns, peer, m) -> {
             Membership mine = memberships.get(ns);
             if (mine != null) {
                 receive(mine, peer, m);
