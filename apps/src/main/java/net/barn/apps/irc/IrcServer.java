@@ -118,7 +118,12 @@ public final class IrcServer implements AutoCloseable {
                 while (true) {
                     Runnable r = events.take();
                     synchronized (session) {
-                        r.run();
+                        try {
+                            r.run();
+                        } catch (RuntimeException e) {
+                            // one event this session could not show must not silence the ones after it
+                            System.getLogger("barn.chat").log(System.Logger.Level.WARNING, "chat event dropped", e);
+                        }
                     }
                 }
             } catch (InterruptedException done) {

@@ -42,6 +42,7 @@ class IrcServerTest {
 
         Client() throws IOException {
             socket = new Socket();
+            socket.setTcpNoDelay(true); // Nagle would hold a line back for tens of milliseconds
             socket.connect(server.address(), 5000);
             out = socket.getOutputStream();
             Thread.ofVirtual().start(() -> {
@@ -161,7 +162,7 @@ class IrcServerTest {
     void badInputGetsTheRepliesRealServersGiveAndHurtsNobodyElse() throws Exception {
         Client alice = register("alice");
         Client bob = register("bob");
-        bob.send("JOIN #x");
+        bob.send("JOIN #x").expect(" 366 bob #x ");
         alice.send("FROBNICATE now").expect(" 421 alice FROBNICATE :Unknown command");
         alice.send("PRIVMSG #x :hi").expect(" 404 alice #x :Cannot send to channel");
         alice.send("PRIVMSG").expect(" 411 alice ");
@@ -181,6 +182,7 @@ class IrcServerTest {
         }
         Client mallory = register("mallory");
         mallory.send("JOIN #x").expect(" 366 mallory #x ");
+        bob.expect(":mallory!barn@127.0.0.1 JOIN #x");
         mallory.sendRaw(flood.toString().getBytes(StandardCharsets.UTF_8));
         mallory.expect("ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
         bob.expect(":mallory!barn@127.0.0.1 QUIT :Excess Flood");
