@@ -114,6 +114,7 @@ public final class Maze {
     private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
     private final ArrayDeque<MazeEvent> events = new ArrayDeque<>();
 
+    private final boolean isPrivate;
     private long delivered;
     private long duplicates;
     private long retransmissions;
@@ -122,6 +123,9 @@ public final class Maze {
     private long droppedForged;
     private long droppedOversize;
     private long droppedOverflow;
+    /** Joins refused because the joiner is in the maze in the other mode (private or public). */
+    private long droppedMode;
+    private int modeRefusals;
     private long lost;
     private long nacksSent;
     private long messagesSent;
@@ -129,12 +133,25 @@ public final class Maze {
     private long outputDropped;
 
     public Maze(MazeConfig config, String maze, NodeId self) {
+        this(config, maze, self, false);
+    }
+
+    /**
+     * @param isPrivate this node is in the maze as a private maze (payloads are sealed by
+     *     {@link PrivateMaze}); it refuses Joins of the other mode and they refuse it
+     */
+    public Maze(MazeConfig config, String maze, NodeId self, boolean isPrivate) {
         if (!MazeCodec.validMaze(maze)) {
             throw new IllegalArgumentException("bad maze name: " + maze);
         }
         this.config = config;
         this.maze = maze;
         this.self = self;
+        this.isPrivate = isPrivate;
+    }
+
+    public boolean isPrivate() {
+        return isPrivate;
     }
 
     // ---------------------------------------------------------------- life cycle
@@ -150,6 +167,7 @@ public final class Maze {
             streams.put(self, new Stream(0));
             contacts.clear();
             refusedBy.clear();
+            modeRefusals = 0;
             for (NodeId c : knownMembers) {
                 if (!c.equals(self) && contacts.size() < config.maxMembers()) {
                     contacts.add(c);
@@ -300,10 +318,11 @@ public final class Maze {
     public void handleTimeout(long now) {
         if (phase == Phase.JOINING) {
             if (now >= joinDeadline) {
-                boolean full = !refusedBy.isEmpty();
+                boolean full = !refusedBy.isEmpty() && modeRefusals < refusedBy.size();
+                String why = modeRefusals > 0 ? "members asked are in the maze in the other mode (private or public)"
+                        : full ? "maze full: the members asked hold their member limit" : "no member answered the Join";
                 reset();
-                emit(new MazeEvent.JoinRefused(full, full ? "maze full: the members asked hold their member limit"
-                        : "no member answered the Join"));
+                emit(new MazeEvent.JoinRefused(full, why));
                 return;
             }
             if (now >= nextTick) {
@@ -356,10 +375,15 @@ public final class Maze {
     // ---------------------------------------------------------------- membership
 
     private MazeMessage.Join joinMessage() {
-        return new MazeMessage.Join(maze, view(), marks());
+        return new MazeMessage.Join(maze, view(), marks(), isPrivate);
     }
 
     private void onJoin(long now, NodeId joiner, MazeMessage.Join j) {
+        if (j.isPrivate() != isPrivate) {
+            droppedMode++;
+            send(joiner, new MazeMessage.JoinReply(maze, false, MazeMessage.Refusal.MODE, config.maxMembers(), List.of(), List.of()));
+            return;
+        }
         long own = 0;
         for (MazeMessage.Mark k : j.marks()) {
             if (k.member().equals(joiner)) {
@@ -400,10 +424,18 @@ public final class Maze {
     private void onJoinReply(long now, NodeId from, MazeMessage.JoinReply r) {
         if (!r.accepted()) {
             if (phase == Phase.JOINING && contacts.contains(from)) {
-                refusedBy.add(from);
+                if (refusedBy.add(from) && r.refusal() == MazeMessage.Refusal.MODE) {
+                    modeRefusals++;
+                }
                 if (refusedBy.containsAll(contacts)) {
                     reset();
-                    emit(new MazeEvent.JoinRefused(true, "maze full: the members hold their limit of " + r.limit() + " members"));
+                    if (modeRefusals > 0) {
+                        emit(new MazeEvent.JoinRefused(false, isPrivate
+                                ? "the maze's members are in it as a public maze: join it without --private"
+                                : "the maze is private: join it as a private maze"));
+                    } else {
+                        emit(new MazeEvent.JoinRefused(true, "maze full: the members hold their limit of " + r.limit() + " members"));
+                    }
                 }
             }
             return;
@@ -924,6 +956,15 @@ public final class Maze {
         return maze;
     }
 
+    /** The maze's name, in normal form. */
+    public String name() {
+        return maze;
+    }
+
+    public int maxPayloadBytes() {
+        return config.maxPayloadBytes();
+    }
+
     public NodeId self() {
         return self;
     }
@@ -1011,6 +1052,11 @@ public final class Maze {
 
     public long droppedOversize() {
         return droppedOversize;
+    }
+
+    /** Joins refused because the joiner was in the other mode (private or public). */
+    public long refusedForMode() {
+        return droppedMode;
     }
 
     /** Messages dropped because the out-of-order buffer was full (they are asked for again). */

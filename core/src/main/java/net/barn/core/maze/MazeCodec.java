@@ -55,9 +55,14 @@ public final class MazeCodec {
     public static byte[] encode(MazeMessage m) {
         net.barn.wire.maze.MazeMessage.Builder b = net.barn.wire.maze.MazeMessage.newBuilder().setMaze(m.maze());
         switch (m) {
-            case MazeMessage.Join j -> b.setJoin(Join.newBuilder().addAllMembers(ids(j.members())).addAllMarks(marks(j.marks())));
+            case MazeMessage.Join j -> b.setJoin(Join.newBuilder().addAllMembers(ids(j.members())).addAllMarks(marks(j.marks()))
+                    .setPrivate(j.isPrivate()));
             case MazeMessage.JoinReply r -> b.setJoinReply(JoinReply.newBuilder().setAccepted(r.accepted())
-                    .setRefusal(r.refusal() == MazeMessage.Refusal.FULL ? JoinReply.Refusal.REFUSAL_FULL : JoinReply.Refusal.REFUSAL_NONE)
+                    .setRefusal(switch (r.refusal()) {
+                        case NONE -> JoinReply.Refusal.REFUSAL_NONE;
+                        case FULL -> JoinReply.Refusal.REFUSAL_FULL;
+                        case MODE -> JoinReply.Refusal.REFUSAL_MODE;
+                    })
                     .setLimit(r.limit()).addAllMembers(ids(r.members())).addAllMarks(marks(r.marks())));
             case MazeMessage.Leave l -> b.setLeave(Leave.getDefaultInstance());
             case MazeMessage.Heartbeat h -> b.setHeartbeat(Heartbeat.newBuilder()
@@ -100,12 +105,13 @@ public final class MazeCodec {
         }
         return switch (m.getKindCase()) {
             case JOIN -> new MazeMessage.Join(maze, nodeIds(m.getJoin().getMembersList(), "member", 0),
-                    marks(m.getJoin().getMarksList(), 0));
+                    marks(m.getJoin().getMarksList(), 0), m.getJoin().getPrivate());
             case JOIN_REPLY -> {
                 JoinReply r = m.getJoinReply();
                 MazeMessage.Refusal refusal = switch (r.getRefusalValue()) {
                     case JoinReply.Refusal.REFUSAL_NONE_VALUE -> MazeMessage.Refusal.NONE;
                     case JoinReply.Refusal.REFUSAL_FULL_VALUE -> MazeMessage.Refusal.FULL;
+                    case JoinReply.Refusal.REFUSAL_MODE_VALUE -> MazeMessage.Refusal.MODE;
                     default -> throw bad("unknown refusal " + r.getRefusalValue());
                 };
                 if (r.getAccepted() != (refusal == MazeMessage.Refusal.NONE)) {

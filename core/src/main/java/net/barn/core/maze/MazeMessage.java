@@ -25,14 +25,23 @@ public sealed interface MazeMessage {
         /** Accepted. */
         NONE,
         /** The receiver's view already holds the maze's member limit. */
-        FULL
+        FULL,
+        /** One side is in the maze as a private maze and the other is not. */
+        MODE
     }
 
-    /** Hello: the sender asks to be (or confirms it is) a member; with its view and marks. */
-    record Join(String maze, List<NodeId> members, List<Mark> marks) implements MazeMessage {
+    /**
+     * Hello: the sender asks to be (or confirms it is) a member; with its view and marks.
+     * {@code isPrivate}: it is in the maze as a private maze (payloads are PrivatePayloads).
+     */
+    record Join(String maze, List<NodeId> members, List<Mark> marks, boolean isPrivate) implements MazeMessage {
         public Join {
             members = List.copyOf(members);
             marks = List.copyOf(marks);
+        }
+
+        public Join(String maze, List<NodeId> members, List<Mark> marks) {
+            this(maze, members, marks, false);
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import net.barn.core.ProtocolException;
+import net.barn.core.crypto.Ed25519;
+import net.barn.core.crypto.SeededEntropy;
 import net.barn.core.identity.NodeId;
 
 /**
@@ -27,6 +29,8 @@ final class MazeCluster {
         final int index;
         final NodeId id;
         final Maze maze;
+        /** In a private cluster: the layer that seals and opens; the driver talks to it instead of the maze. */
+        final PrivateMaze sealed;
         boolean alive = true;
         long timerAt = Long.MAX_VALUE;
         int incarnation;
@@ -34,10 +38,11 @@ final class MazeCluster {
         /** Per original sender, the sequence numbers delivered in delivery order. */
         final Map<NodeId, List<Long>> deliveries = new HashMap<>();
 
-        Member(int index, NodeId id, Maze maze) {
+        Member(int index, NodeId id, Maze maze, PrivateMaze sealed) {
             this.index = index;
             this.id = id;
             this.maze = maze;
+            this.sealed = sealed;
         }
 
         List<Long> from(Member sender) {
@@ -53,6 +58,7 @@ final class MazeCluster {
     private record Event(long at, long seq, Runnable action) {}
 
     final MazeConfig config;
+    final boolean privateMaze;
     final List<Member> members = new ArrayList<>();
     final List<String> violations = new ArrayList<>();
     /** What each sender sent: sender id to seq to payload. */
@@ -68,9 +74,17 @@ final class MazeCluster {
     long minLatency = 10 * MS;
     long maxLatency = 150 * MS;
     long transmitted;
+    /** Data as original senders sent it (one copy per receiver), for tests that replay or inspect it. */
+    final List<MazeMessage.Data> captured = new ArrayList<>();
 
     MazeCluster(int n, long seed, MazeConfig config) {
+        this(n, seed, config, false);
+    }
+
+    /** {@code privateMaze}: every member runs a {@link PrivateMaze} with a real identity (seeded). */
+    MazeCluster(int n, long seed, MazeConfig config, boolean privateMaze) {
         this.config = config;
+        this.privateMaze = privateMaze;
         SplittableRandom root = new SplittableRandom(seed);
         this.net = root.split();
         for (int i = 0; i < n; i++) {
@@ -85,8 +99,25 @@ final class MazeCluster {
     private Member newMember(int i, SplittableRandom r) {
         byte[] id = new byte[32];
         r.nextBytes(id);
+        if (privateMaze) {
+            Ed25519.SigningKey key = Ed25519.fromSeed(id);
+            NodeId nodeId = NodeId.ofPublicKey(key.publicKey());
+            Maze maze = new Maze(config, MAZE, nodeId, true);
+            PrivateMaze.Signer signer = new PrivateMaze.Signer() {
+                @Override
+                public byte[] publicKey() {
+                    return key.publicKey();
+                }
+
+                @Override
+                public byte[] sign(byte[] message) {
+                    return key.sign(message);
+                }
+            };
+            return new Member(i, nodeId, maze, new PrivateMaze(maze, signer, new SeededEntropy(r.nextLong())));
+        }
         NodeId nodeId = NodeId.of(id);
-        return new Member(i, nodeId, new Maze(config, MAZE, nodeId));
+        return new Member(i, nodeId, new Maze(config, MAZE, nodeId), null);
     }
 
     /** A node outside the maze, with its own state machine, that may try to join later. */
@@ -127,7 +158,13 @@ final class MazeCluster {
                         known.add(other);
                     }
                 }
-                act(m, () -> m.maze.join(now, known));
+                act(m, () -> {
+                    if (m.sealed != null) {
+                        m.sealed.join(now, known);
+                    } else {
+                        m.maze.join(now, known);
+                    }
+                });
             });
         }
         return this;
@@ -153,7 +190,7 @@ final class MazeCluster {
 
     long send(Member m, byte[] payload) {
         long[] s = new long[1];
-        act(m, () -> s[0] = m.maze.send(now, payload));
+        act(m, () -> s[0] = m.sealed != null ? m.sealed.send(now, payload) : m.maze.send(now, payload));
         byte[] prior = sent.computeIfAbsent(m.id, x -> new HashMap<>()).put(s[0], payload.clone());
         if (prior != null) {
             violations.add(m + " used sequence " + s[0] + " twice");
@@ -172,12 +209,28 @@ final class MazeCluster {
         if (reportLinkDown) {
             at(now + SECOND, () -> {
                 if (a.alive) {
-                    act(a, () -> a.maze.handleLinkDown(now, b.id));
+                    act(a, () -> linkDown(a, b.id));
                 }
                 if (b.alive) {
-                    act(b, () -> b.maze.handleLinkDown(now, a.id));
+                    act(b, () -> linkDown(b, a.id));
                 }
             });
+        }
+    }
+
+    private void linkDown(Member m, NodeId peer) {
+        if (m.sealed != null) {
+            m.sealed.handleLinkDown(now, peer);
+        } else {
+            m.maze.handleLinkDown(now, peer);
+        }
+    }
+
+    private void handle(Member m, NodeId from, MazeMessage message) {
+        if (m.sealed != null) {
+            m.sealed.handleMessage(now, from, message);
+        } else {
+            m.maze.handleMessage(now, from, message);
         }
     }
 
@@ -187,7 +240,7 @@ final class MazeCluster {
 
     /** Delivers a message from {@code from} to {@code to} now, as if it arrived on their link (bypassing loss and cuts). */
     void inject(NodeId from, Member to, MazeMessage m) {
-        act(to, () -> to.maze.handleMessage(now, from, m));
+        act(to, () -> handle(to, from, m));
     }
 
     /** Runs an action on a member's maze and sends what it produces. */
@@ -202,7 +255,7 @@ final class MazeCluster {
             transmit(m, t.to(), t.message());
         }
         MazeEvent e;
-        while ((e = m.maze.pollEvent()) != null) {
+        while ((e = m.sealed != null ? m.sealed.pollEvent() : m.maze.pollEvent()) != null) {
             m.events.add(e);
             if (e instanceof MazeEvent.Delivered d) {
                 record(m, d);
@@ -213,17 +266,27 @@ final class MazeCluster {
                 }
             }
         }
+        Maze.Transmit late; // a private maze sends key traffic while its events are polled
+        while ((late = m.maze.pollTransmit()) != null) {
+            transmit(m, late.to(), late.message());
+        }
         if (!m.alive) {
             return;
         }
-        long t2 = m.maze.pollTimeout();
+        long t2 = m.sealed != null ? m.sealed.pollTimeout() : m.maze.pollTimeout();
         if (t2 < m.timerAt) {
             m.timerAt = t2;
             int inc = m.incarnation;
             at(t2, () -> {
                 if (m.alive && m.incarnation == inc && m.timerAt == t2) {
                     m.timerAt = Long.MAX_VALUE;
-                    act(m, () -> m.maze.handleTimeout(now));
+                    act(m, () -> {
+                        if (m.sealed != null) {
+                            m.sealed.handleTimeout(now);
+                        } else {
+                            m.maze.handleTimeout(now);
+                        }
+                    });
                 }
             });
         }
@@ -240,7 +303,8 @@ final class MazeCluster {
         List<Long> got = m.deliveries.computeIfAbsent(d.sender(), x -> new ArrayList<>());
         if (!got.isEmpty()) {
             long last = Math.abs(got.get(got.size() - 1));
-            if (d.seq() != last + 1 && violations.size() < 20) {
+            // In a private maze, key traffic takes sequence numbers the application never sees.
+            if ((privateMaze ? d.seq() <= last : d.seq() != last + 1) && violations.size() < 20) {
                 violations.add(m + " delivered " + d.seq() + " of " + member(d.sender()) + " after " + last);
             }
         }
@@ -253,6 +317,9 @@ final class MazeCluster {
 
     private void transmit(Member from, NodeId to, MazeMessage m) {
         transmitted++;
+        if (m instanceof MazeMessage.Data d && !d.relayed() && captured.size() < 10_000) {
+            captured.add(d);
+        }
         byte[] wire = MazeCodec.encode(m);
         Member dest = member(to);
         if (dest == null || cuts.contains(Set.of(from.id, to)) || net.nextDouble() < loss) {
@@ -270,7 +337,7 @@ final class MazeCluster {
                 violations.add("a message the maze sent did not decode: " + ex.getMessage());
                 return;
             }
-            act(dest, () -> dest.maze.handleMessage(now, from.id, decoded));
+            act(dest, () -> handle(dest, from.id, decoded));
         });
     }
 
@@ -287,10 +354,7 @@ final class MazeCluster {
                     continue;
                 }
                 List<Long> got = r.from(s);
-                List<Long> want = new ArrayList<>();
-                for (long q = 1; q <= all.size(); q++) {
-                    want.add(q);
-                }
+                List<Long> want = new ArrayList<>(new java.util.TreeSet<>(all.keySet()));
                 if (!got.equals(want) && out.size() < 10) {
                     out.add(r + " has from " + s + " " + summary(got) + ", want 1.." + all.size());
                 }
