@@ -136,7 +136,7 @@ class ChatProcessTest {
             bob.send("NAMES #barn").expect(" 353 bob = #barn :");
             // A program on node B speaks in the channel as "alice": node B does not hold that nick, so nobody hears it.
             try (Barn forger = Barn.connect(Barn.socketIn(tmp.resolve("b")), "forger", Role.CLIENT)) {
-                forger.mazeJoin("irc/#barn");
+                forger.mazeJoin("irc/#barn", new byte[0], true);
                 forger.mazeSend("irc/#barn", "MSG alice I am alice, trust me".getBytes(StandardCharsets.UTF_8));
                 bob.send("PRIVMSG #barn :the real bob again");
                 String next = alice.expect(" PRIVMSG #barn :");

@@ -18,6 +18,7 @@ import net.barn.core.maze.Maze;
 import net.barn.core.maze.MazeCodec;
 import net.barn.core.maze.MazeConfig;
 import net.barn.core.maze.MazeEvent;
+import net.barn.core.maze.PrivateMaze;
 import net.barn.core.maze.MazeMessage;
 import net.barn.core.namespace.MemberRecords;
 import net.barn.core.namespace.NameRecords;
@@ -52,10 +53,15 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         record MemberLeft(String maze, NodeId member, boolean failed) implements Event {}
     }
 
-    /** A maze as this node is in it. */
-    /** @param strangersIgnored messages dropped because their sender is not listed in an invite-only namespace's maze */
+    /**
+     * A maze as this node is in it.
+     *
+     * @param strangersIgnored messages dropped because their sender is not listed in an invite-only namespace's maze
+     * @param isPrivate the maze is private: messages are sealed end to end (docs/PROTOCOL.md 13.10)
+     * @param droppedForged in a private maze: messages, keys or Hellos whose signature or seal failed, or replayed
+     */
     public record State(String maze, List<NodeId> members, long delivered, long retransmissions, long droppedFromNonMembers,
-            long strangersIgnored) {}
+            long strangersIgnored, boolean isPrivate, long droppedForged) {}
 
     private final BarnNode node;
     private final DhtService dht;
@@ -67,6 +73,8 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     final class Membership extends HeldGroups.Group {
         final String maze;
         final Maze core;
+        /** For a private maze: the layer that seals and opens; the core's inputs and outputs go through it. */
+        final PrivateMaze sealed;
         final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Record parent;
@@ -77,10 +85,81 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         long timerAt = Long.MAX_VALUE;
         ScheduledFuture<?> republish;
 
-        Membership(String maze) {
+        Membership(String maze, boolean isPrivate) {
             this.maze = maze;
-            this.core = new Maze(MazeConfig.DEFAULT, maze, node.id());
+            this.core = new Maze(MazeConfig.DEFAULT, maze, node.id(), isPrivate);
+            this.sealed = isPrivate ? new PrivateMaze(core, signer(), random) : null;
         }
+
+        void handleMessage(NodeId peer, MazeMessage m) {
+            if (sealed != null) {
+                sealed.handleMessage(System.nanoTime(), peer, m);
+            } else {
+                core.handleMessage(System.nanoTime(), peer, m);
+            }
+        }
+
+        void handleLinkDown(NodeId peer) {
+            if (sealed != null) {
+                sealed.handleLinkDown(System.nanoTime(), peer);
+            } else {
+                core.handleLinkDown(System.nanoTime(), peer);
+            }
+        }
+
+        void handleTimeout() {
+            if (sealed != null) {
+                sealed.handleTimeout(System.nanoTime());
+            } else {
+                core.handleTimeout(System.nanoTime());
+            }
+        }
+
+        void join(List<NodeId> known) {
+            if (sealed != null) {
+                sealed.join(System.nanoTime(), known);
+            } else {
+                core.join(System.nanoTime(), known);
+            }
+        }
+
+        void leave() {
+            if (sealed != null) {
+                sealed.leave(System.nanoTime());
+            } else {
+                core.leave(System.nanoTime());
+            }
+        }
+
+        long send(byte[] payload) {
+            return sealed != null ? sealed.send(System.nanoTime(), payload) : core.send(System.nanoTime(), payload);
+        }
+
+        int maxPayload() {
+            return sealed != null ? PrivateMaze.maxPlaintext(core) : MazeConfig.DEFAULT.maxPayloadBytes();
+        }
+
+        MazeEvent pollEvent() {
+            return sealed != null ? sealed.pollEvent() : core.pollEvent();
+        }
+
+        long pollTimeout() {
+            return sealed != null ? sealed.pollTimeout() : core.pollTimeout();
+        }
+    }
+
+    private PrivateMaze.Signer signer() {
+        return new PrivateMaze.Signer() {
+            @Override
+            public byte[] publicKey() {
+                return node.identity().publicKey();
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return node.identity().sign(message);
+            }
+        };
     }
 
     MazeService(BarnNode node, DhtService dht) {
@@ -92,13 +171,13 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 (maze, peer, m) -> {
             Membership mine = mazes.get(maze);
             if (mine != null && (!closed(mine) || mine.strangers.pass(peer, m, loop, () -> readAdmitted(mine)))) {
-                mine.core.handleMessage(System.nanoTime(), peer, m);
+                mine.handleMessage(peer, m);
                 drain(mine);
             }
         }, (maze, peer) -> {
             Membership mine = mazes.get(maze);
             if (mine != null) {
-                mine.core.handleLinkDown(System.nanoTime(), peer);
+                mine.handleLinkDown(peer);
                 drain(mine);
             }
         });
@@ -123,6 +202,14 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
      * namespace must be claimed, and an invite-only one needs {@code invitation}.
      */
     public CompletableFuture<State> join(String raw, Object holder, Invitation invitation) {
+        return join(raw, holder, invitation, false);
+    }
+
+    /**
+     * As above; {@code isPrivate}: as a private maze, whose messages only its current members
+     * can read and none can forge. Every member must join in the same mode.
+     */
+    public CompletableFuture<State> join(String raw, Object holder, Invitation invitation, boolean isPrivate) {
         String maze;
         try {
             maze = normal(raw);
@@ -133,6 +220,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         return this.<CompletableFuture<State>>onLoop(() -> {
             Membership m = mazes.get(maze);
             if (m != null) {
+                requireMode(m, isPrivate);
                 m.holders.add(holder);
                 return CompletableFuture.completedFuture(state(m));
             }
@@ -153,10 +241,11 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 return dht.put(mine, false).thenCompose(p -> this.<CompletableFuture<State>>onLoop(() -> {
                     Membership already = mazes.get(maze);
                     if (already != null) {
+                        requireMode(already, isPrivate);
                         already.holders.add(holder);
                         return CompletableFuture.completedFuture(state(already));
                     }
-                    Membership fresh = new Membership(maze);
+                    Membership fresh = new Membership(maze, isPrivate);
                     fresh.parent = g.record();
                     fresh.claim = claim;
                     fresh.invitation = invitation;
@@ -173,6 +262,13 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 }).thenCompose(f -> f));
             });
         }).thenCompose(f -> f);
+    }
+
+    private static void requireMode(Membership m, boolean isPrivate) {
+        if (m.core.isPrivate() != isPrivate) {
+            throw new NameService.NameException("this node is in maze \"" + m.maze + "\" as a " + (m.core.isPrivate() ? "private"
+                    : "public") + " maze; every member of a maze uses one mode");
+        }
     }
 
     private Record listing(String maze, Record parent, Invitation invitation, boolean leaving) {
@@ -198,7 +294,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 return;
             }
             String[] dropped = m.strangers.admit(MemberRecords.admitted(g.records(), m.claim, dht.names(), dht.nowMillis()),
-                    (peer, message) -> m.core.handleMessage(System.nanoTime(), peer, message));
+                    m::handleMessage);
             drain(m);
             if (dropped.length > 0) {
                 log.info("maze {} is invite-only: ignored messages from {}, not listed members", m.maze, String.join(", ", dropped));
@@ -211,8 +307,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             if (err != null || mazes.get(m.maze) != m) {
                 return;
             }
-            m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()),
-                    (peer, message) -> m.core.handleMessage(System.nanoTime(), peer, message));
+            m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()), m::handleMessage);
             List<NodeId> known = new ArrayList<>();
             for (MemberRecords.Contact c : MemberRecords.contacts(g.records(), claim, node.id(), dht.names(), dht.nowMillis(),
                     rng, MazeConfig.DEFAULT.maxMembers())) {
@@ -220,7 +315,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 known.add(c.id());
             }
             log.info("maze {}: {} members listed, joining through {}", m.maze, g.records().size(), known.size());
-            m.core.join(System.nanoTime(), known);
+            m.join(known);
             drain(m);
         }));
     }
@@ -232,7 +327,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
 
     private void drop(Membership m) {
         mazes.remove(m.maze);
-        m.core.leave(System.nanoTime());
+        m.leave();
         drainTransmits(m);
         if (m.timer != null) {
             m.timer.cancel(false);
@@ -265,10 +360,11 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             if (m == null) {
                 throw new NameService.NameException("this node is not in maze \"" + maze + "\"; join it first");
             }
-            if (payload.length > MazeConfig.DEFAULT.maxPayloadBytes()) {
-                throw new NameService.NameException("maze messages are at most " + MazeConfig.DEFAULT.maxPayloadBytes() + " bytes");
+            if (payload.length > m.maxPayload()) {
+                throw new NameService.NameException("maze messages are at most " + m.maxPayload() + " bytes"
+                        + (m.sealed != null ? " in a private maze" : ""));
             }
-            long seq = m.core.send(System.nanoTime(), payload);
+            long seq = m.send(payload);
             drain(m);
             Event.Delivered here = new Event.Delivered(m.maze, node.id(), seq, payload.clone());
             for (Consumer<Event> l : m.listeners) {
@@ -305,8 +401,9 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     }
 
     private State state(Membership m) {
-        return new State(m.maze, m.core.members(), m.core.delivered(), m.core.retransmissions(), m.core.droppedFromNonMembers(),
-                m.strangers.ignored());
+        return new State(m.maze, m.core.members(), m.sealed != null ? m.sealed.sealedDelivered() : m.core.delivered(),
+                m.core.retransmissions(), m.core.droppedFromNonMembers(), m.strangers.ignored(), m.sealed != null,
+                m.sealed == null ? 0 : m.sealed.droppedForged() + m.sealed.droppedReplayed() + m.sealed.droppedUnsealed());
     }
 
     // ---------------------------------------------------------------- the core's outputs, on the loop
@@ -321,7 +418,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     private void drain(Membership m) {
         drainTransmits(m);
         MazeEvent e;
-        while ((e = m.core.pollEvent()) != null) {
+        while ((e = m.pollEvent()) != null) {
             Event out = switch (e) {
                 case MazeEvent.Delivered d -> new Event.Delivered(m.maze, d.sender(), d.seq(), d.payload());
                 case MazeEvent.MemberJoined j -> new Event.MemberJoined(m.maze, j.member());
@@ -339,7 +436,8 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 }
             }
         }
-        long at = m.core.pollTimeout();
+        drainTransmits(m); // a private maze sends key traffic while its events are polled
+        long at = m.pollTimeout();
         if (at < m.timerAt && !closed && mazes.get(m.maze) == m) {
             if (m.timer != null) {
                 m.timer.cancel(false);
@@ -348,7 +446,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             m.timer = loop.schedule(() -> {
                 m.timer = null;
                 m.timerAt = Long.MAX_VALUE;
-                m.core.handleTimeout(System.nanoTime());
+                m.handleTimeout();
                 drain(m);
             }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
@@ -358,7 +456,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     public void close() {
         loop.execute(() -> {
             for (Membership m : new ArrayList<>(mazes.values())) {
-                m.core.leave(System.nanoTime());
+                m.leave();
                 drainTransmits(m);
                 if (m.timer != null) {
                     m.timer.cancel(false);

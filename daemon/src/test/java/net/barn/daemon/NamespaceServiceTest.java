@@ -143,7 +143,7 @@ class NamespaceServiceTest {
     }
 
     @Test
-    void membersOfAMazeGetEveryMessageOnceAndInOrder() throws Exception {
+    void membersOfAPublicAndOfAPrivateMazeGetEveryMessageOnceAndInOrder() throws Exception {
         nodes = new TestNodes(tmp);
         List<BarnNode> up = new ArrayList<>();
         List<DhtService> dhts = new ArrayList<>();
@@ -183,6 +183,40 @@ class NamespaceServiceTest {
         }
         assertThatThrownBy(() -> dhts.get(2).mazes().join("nobody/#x", this, null).get(30, TimeUnit.SECONDS))
                 .hasMessageContaining("is not claimed");
+
+        // A private maze among the same nodes: delivered the same way, sealed on the wire.
+        List<java.util.concurrent.ConcurrentLinkedQueue<String>> quiet = new ArrayList<>();
+        for (DhtService d : dhts) {
+            var inbox = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+            quiet.add(inbox);
+            assertThat(d.mazes().join("irc/#quiet", this, null, true).get(30, TimeUnit.SECONDS).isPrivate()).isTrue();
+            d.mazes().listen("irc/#quiet", e -> {
+                if (e instanceof MazeService.Event.Delivered del) {
+                    inbox.add(new String(del.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }).get(5, TimeUnit.SECONDS);
+        }
+        await(() -> dhts.stream().allMatch(d -> members(d, "irc/#quiet") >= 4), "every member of the private maze sees all four");
+        for (int i = 0; i < 20; i++) {
+            dhts.get(2).mazes().send("irc/#quiet", ("q" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+        }
+        for (int i : new int[] {0, 1, 3}) {
+            int who = i;
+            await(() -> quiet.get(who).size() >= 20, "member " + who + " opens all 20");
+            assertThat(new ArrayList<>(quiet.get(who))).containsExactlyElementsOf(
+                    java.util.stream.IntStream.range(0, 20).mapToObj(q -> "q" + q).toList());
+        }
+        assertThatThrownBy(() -> dhts.get(0).mazes().join("irc/#quiet", "another app", null, false).get(30, TimeUnit.SECONDS))
+                .hasMessageContaining("as a private maze");
+    }
+
+    private static int members(DhtService d, String maze) {
+        try {
+            return d.mazes().states().get(5, TimeUnit.SECONDS).stream().filter(s -> s.maze().equals(maze))
+                    .mapToInt(s -> s.members().size()).max().orElse(0);
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static int members(DhtService d) {

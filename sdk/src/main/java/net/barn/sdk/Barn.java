@@ -337,16 +337,22 @@ public final class Barn implements AutoCloseable {
                 .getNamespacesList().stream().map(NamespaceState::of).toList();
     }
 
-    /** A maze as the node is in it. */
-    public record MazeState(String maze, List<String> members, long delivered, long retransmissions, long droppedFromNonMembers) {
+    /**
+     * A maze as the node is in it. {@code isPrivate}: its messages are sealed end to end;
+     * {@code droppedForged}: messages dropped there because a signature or seal failed.
+     */
+    public record MazeState(String maze, List<String> members, long delivered, long retransmissions, long droppedFromNonMembers,
+            boolean isPrivate, long droppedForged) {
         static MazeState of(net.barn.wire.local.MazeState s) {
             return new MazeState(s.getMaze(), List.copyOf(s.getMembersList()), s.getDelivered(), s.getRetransmissions(),
-                    s.getDroppedFromNonMembers());
+                    s.getDroppedFromNonMembers(), s.getPrivate(), s.getDroppedForged());
         }
     }
 
-    /** Mazes this application joined, and their invitations: joined again after a reconnect. */
-    private final Map<String, byte[]> mazes = new ConcurrentHashMap<>();
+    private record MazeJoining(byte[] invitation, boolean isPrivate) {}
+
+    /** Mazes this application joined, and how: joined again after a reconnect. */
+    private final Map<String, MazeJoining> mazes = new ConcurrentHashMap<>();
 
     /**
      * Joins a maze ("irc/#barn") within this application's policy: its messages arrive as
@@ -354,10 +360,19 @@ public final class Barn implements AutoCloseable {
      * changes as {@link BarnEvent.MazeMembership}.
      */
     public MazeState mazeJoin(String maze, byte[] invitation) throws IOException {
+        return mazeJoin(maze, invitation, false);
+    }
+
+    /**
+     * As above; {@code isPrivate}: join it as a private maze, whose messages only its current
+     * members can read (rekeyed whenever a member comes or goes) and none can forge. Every
+     * member of a maze joins it in the same mode.
+     */
+    public MazeState mazeJoin(String maze, byte[] invitation, boolean isPrivate) throws IOException {
         var r = call(AppMessage.newBuilder().setMazeJoin(net.barn.wire.local.MazeJoin.newBuilder().setMaze(maze)
-                .setInvitation(ByteString.copyFrom(invitation))), NAME_TIMEOUT_MILLIS).getMazeStates();
+                .setInvitation(ByteString.copyFrom(invitation)).setPrivate(isPrivate)), NAME_TIMEOUT_MILLIS).getMazeStates();
         MazeState st = MazeState.of(r.getMazes(0));
-        mazes.put(st.maze(), invitation.clone());
+        mazes.put(st.maze(), new MazeJoining(invitation.clone(), isPrivate));
         return st;
     }
 
@@ -591,7 +606,8 @@ public final class Barn implements AutoCloseable {
             for (var joined : mazes.entrySet()) {
                 try {
                     call(AppMessage.newBuilder().setMazeJoin(net.barn.wire.local.MazeJoin.newBuilder().setMaze(joined.getKey())
-                            .setInvitation(ByteString.copyFrom(joined.getValue()))), NAME_TIMEOUT_MILLIS);
+                            .setInvitation(ByteString.copyFrom(joined.getValue().invitation()))
+                            .setPrivate(joined.getValue().isPrivate())), NAME_TIMEOUT_MILLIS);
                 } catch (IOException e) {
                     emit(new BarnEvent.Notice(e instanceof BarnException b ? b.code() : 0,
                             "could not join " + joined.getKey() + " again after the node restarted: " + e.getMessage()));

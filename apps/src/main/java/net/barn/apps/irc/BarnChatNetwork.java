@@ -21,8 +21,10 @@ import net.barn.sdk.Role;
 import net.barn.wire.local.NameRequest;
 
 /**
- * The chat network of {@code barn chat}, on the client SDK alone. Channels are mazes in the
- * {@code irc} namespace ("irc/#barn"); a nick is the sub-name "irc/@nick", registered by the
+ * The chat network of {@code barn chat}, on the client SDK alone. Channels are private mazes in
+ * the {@code irc} namespace ("irc/#barn"): what is said in a channel is sealed for its current
+ * members and signed by the speaker's node, so no member can read along after leaving or put
+ * words in another node's mouth. A nick is the sub-name "irc/@nick", registered by the
  * user's node, pointing at the service of the same name where private messages arrive.
  * Inside a channel's maze members speak a line protocol (UTF-8): {@code HELLO nick},
  * {@code HERE nick}, {@code TOPICIS nick topic}, {@code MSG nick text}, {@code NOTICE nick text},
@@ -211,7 +213,7 @@ public final class BarnChatNetwork implements ChatNetwork {
         nicksByNode.computeIfAbsent(k, x -> new ConcurrentHashMap<>())
                 .computeIfAbsent(barn.nodeId(), x -> ConcurrentHashMap.newKeySet()).add(nick);
         try {
-            barn.mazeJoin(maze(channel));
+            barn.mazeJoin(maze(channel), new byte[0], true);
         } catch (IOException e) {
             spelling.remove(k);
             throw new IllegalStateException("cannot join " + channel + ": " + e.getMessage(), e);

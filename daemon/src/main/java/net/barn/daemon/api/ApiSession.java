@@ -878,7 +878,7 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             }
         }
         var mazes = dht.mazes();
-        mazes.join(join.getMaze(), this, invitation)
+        mazes.join(join.getMaze(), this, invitation, join.getPrivate())
                 .thenCompose(st -> mazes.listen(st.maze(), mazeEvents).thenApply(x -> st))
                 .whenComplete((st, err) -> execute(() -> {
                     if (err != null) {
@@ -892,7 +892,8 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     private static net.barn.wire.local.MazeState mazeState(net.barn.daemon.MazeService.State st) {
         return net.barn.wire.local.MazeState.newBuilder().setMaze(st.maze())
                 .addAllMembers(st.members().stream().map(Object::toString).toList()).setDelivered(st.delivered())
-                .setRetransmissions(st.retransmissions()).setDroppedFromNonMembers(st.droppedFromNonMembers()).build();
+                .setRetransmissions(st.retransmissions()).setDroppedFromNonMembers(st.droppedFromNonMembers())
+                .setPrivate(st.isPrivate()).setDroppedForged(st.droppedForged()).build();
     }
 
     private void mazeLeave(int request, net.barn.wire.local.MazeLeave leave) {
