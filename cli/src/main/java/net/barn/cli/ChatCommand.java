@@ -28,6 +28,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--server-name", defaultValue = "barn.local", description = "The name this endpoint gives itself (default ${DEFAULT-VALUE}).")
     String serverName;
 
+    /** Hidden: how often nicks are registered again (tests shorten it). */
+    @Option(names = "--nick-renew-seconds", hidden = true, defaultValue = "21600")
+    long nickRenewSeconds;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +47,7 @@ final class ChatCommand implements Callable<Integer> {
         }
         IrcServer server = IrcServer.start(TunnelCommands.address(listen, "--listen"), serverName, () -> {
             try {
-                return BarnChatNetwork.connect(socket);
+                return BarnChatNetwork.connect(socket, java.time.Duration.ofSeconds(Math.max(1, nickRenewSeconds)));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot reach the node: " + e.getMessage(), e);
             }

@@ -104,7 +104,9 @@ class ChatProcessTest {
         int pb = freePort();
         DaemonProcess chatA = DaemonProcess.command("chat", "--data", tmp.resolve("a").toString(), "--listen", "127.0.0.1:" + pa);
         stop.add(0, () -> chatA.terminate(Duration.ofSeconds(10)));
-        DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb);
+        // B registers its nicks again every 2 s instead of every 6 h, so the test sees a renewal.
+        DaemonProcess chatB = DaemonProcess.command("chat", "--data", tmp.resolve("b").toString(), "--listen", "127.0.0.1:" + pb,
+                "--nick-renew-seconds", "2");
         stop.add(0, () -> chatB.terminate(Duration.ofSeconds(10)));
         chatA.awaitLine(chatA.stdout, "IRC endpoint on", START);
         chatB.awaitLine(chatB.stdout, "IRC endpoint on", START);
@@ -134,6 +136,17 @@ class ChatProcessTest {
             alice.send("PRIVMSG bob :a private word");
             bob.expect(":alice!barn@127.0.0.1 PRIVMSG bob :a private word");
             bob.send("NAMES #barn").expect(" 353 bob = #barn :");
+            // While bob stays connected, node B keeps registering irc/@bob: its lease moves on.
+            try (Barn reader = Barn.connect(Barn.socketIn(tmp.resolve("a")), "reader", Role.CLIENT)) {
+                long first = reader.nameResolve("irc/@bob").expiresAtMillis();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                long now = first;
+                while (now <= first && System.nanoTime() < deadline) {
+                    Thread.sleep(200); // polling interval of the wait
+                    now = reader.nameResolve("irc/@bob").expiresAtMillis();
+                }
+                org.assertj.core.api.Assertions.assertThat(now).as("irc/@bob's lease after a renewal").isGreaterThan(first);
+            }
             // A program on node B speaks in the channel as "alice": node B does not hold that nick, so nobody hears it.
             try (Barn forger = Barn.connect(Barn.socketIn(tmp.resolve("b")), "forger", Role.CLIENT)) {
                 forger.mazeJoin("irc/#barn", new byte[0], true);

@@ -34,6 +34,8 @@ import net.barn.wire.local.NameRequest;
 public final class BarnChatNetwork implements ChatNetwork {
     public static final String NAMESPACE = "irc";
     private static final int NICK_DAYS = 1;
+    /** A nick's name is registered again this often while its connection lasts (its lease is a day). */
+    public static final java.time.Duration NICK_RENEWAL = java.time.Duration.ofHours(6);
 
     private final Barn barn;
     private volatile Listener listener;
@@ -56,14 +58,25 @@ public final class BarnChatNetwork implements ChatNetwork {
     private final java.util.concurrent.ExecutorService events =
             java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("barn-chat-events").factory());
 
-    private BarnChatNetwork(Barn barn) {
+    private final java.time.Duration renewEvery;
+    private final java.util.concurrent.ScheduledExecutorService renewer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("barn-chat-renew").factory());
+    private java.util.concurrent.ScheduledFuture<?> renewal;
+
+    private BarnChatNetwork(Barn barn, java.time.Duration renewEvery) {
         this.barn = barn;
+        this.renewEvery = renewEvery;
         barn.onEvent(e -> events.execute(() -> event(e)));
     }
 
     /** A chat network for one IRC connection, through the node whose API socket is {@code socket}. */
     public static BarnChatNetwork connect(Path socket) throws IOException {
-        return new BarnChatNetwork(Barn.connect(socket, "barn-chat", Role.SERVER));
+        return connect(socket, NICK_RENEWAL);
+    }
+
+    /** As above, renewing the nick's registration every {@code renewEvery}. */
+    public static BarnChatNetwork connect(Path socket, java.time.Duration renewEvery) throws IOException {
+        return new BarnChatNetwork(Barn.connect(socket, "barn-chat", Role.SERVER), renewEvery);
     }
 
     private static String key(String s) {
@@ -110,9 +123,7 @@ public final class BarnChatNetwork implements ChatNetwork {
             return false; // another client of this node holds it, or the name cannot be a service
         }
         try {
-            Barn.Name r = barn.name(NameRequest.newBuilder().setOp(NameRequest.Op.REGISTER).setName(nickName(n))
-                    .setService(nickService(n)).setLeaseDays(NICK_DAYS).build());
-            if (!r.found()) {
+            if (!register(n)) {
                 box.close();
                 return false;
             }
@@ -123,11 +134,27 @@ public final class BarnChatNetwork implements ChatNetwork {
         BarnListener old = inbox;
         inbox = box;
         nick = n;
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
+        long every = renewEvery.toMillis();
+        renewal = renewer.scheduleAtFixedRate(() -> {
+            try {
+                register(n); // the same node registering again moves the lease on
+            } catch (IOException | RuntimeException e) {
+                // tried again at the next renewal; the lease outlasts several of them
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
         if (old != null) {
             old.close();
         }
         Thread.ofVirtual().name("barn-chat-inbox").start(() -> serveInbox(box));
         return true;
+    }
+
+    private boolean register(String n) throws IOException {
+        return barn.name(NameRequest.newBuilder().setOp(NameRequest.Op.REGISTER).setName(nickName(n))
+                .setService(nickService(n)).setLeaseDays(NICK_DAYS).build()).found();
     }
 
     private void serveInbox(BarnListener box) {
@@ -339,6 +366,7 @@ public final class BarnChatNetwork implements ChatNetwork {
         }
         spelling.clear();
         events.shutdownNow();
+        renewer.shutdownNow();
         barn.close(); // the node leaves the mazes and frees the nick's service with the session
     }
 
