@@ -1,23 +1,16 @@
 package net.barn.core.crypto;
 
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.spec.EdECPrivateKeySpec;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Arrays;
 
-/** Ed25519 (RFC 8032) over the JDK provider, with keys as raw 32-byte strings. */
+/**
+ * Ed25519 (RFC 8032) with keys as raw 32-byte strings, over BouncyCastle's implementation.
+ * The JDK's provider signs and verifies correctly but, measured here, 7 to 10 times slower
+ * (about 600 µs a signature or a check against 60 to 80 µs; docs/BENCHMARKS.md), and every
+ * link handshake, DHT record and private-maze message pays for one or more.
+ */
 public final class Ed25519 {
     public static final int KEY_LENGTH = 32;
     public static final int SIGNATURE_LENGTH = 64;
-    /** DER prefix of an X.509 SubjectPublicKeyInfo holding a raw Ed25519 key (RFC 8410). */
-    private static final byte[] SPKI_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
     private Ed25519() {}
 
@@ -25,12 +18,10 @@ public final class Ed25519 {
     public static final class SigningKey {
         private final byte[] seed;
         private final byte[] publicKey;
-        private final PrivateKey privateKey;
 
-        private SigningKey(byte[] seed, byte[] publicKey, PrivateKey privateKey) {
+        private SigningKey(byte[] seed, byte[] publicKey) {
             this.seed = seed;
             this.publicKey = publicKey;
-            this.privateKey = privateKey;
         }
 
         public byte[] seed() {
@@ -42,14 +33,9 @@ public final class Ed25519 {
         }
 
         public byte[] sign(byte[] message) {
-            try {
-                Signature signer = Signature.getInstance("Ed25519");
-                signer.initSign(privateKey);
-                signer.update(message);
-                return signer.sign();
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("Ed25519 signing failed", e);
-            }
+            byte[] signature = new byte[SIGNATURE_LENGTH];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, signature, 0);
+            return signature;
         }
     }
 
@@ -64,37 +50,20 @@ public final class Ed25519 {
         if (seed.length != KEY_LENGTH) {
             throw new IllegalArgumentException("an Ed25519 seed is 32 bytes, got " + seed.length);
         }
-        try {
-            // The JDK derives the public key only inside key generation, which draws the seed
-            // from its random source: hand it exactly this seed.
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
-            generator.initialize(NamedParameterSpec.ED25519, SeededEntropy.fixed(seed));
-            java.security.KeyPair pair = generator.generateKeyPair();
-            byte[] encoded = pair.getPublic().getEncoded();
-            byte[] raw = Arrays.copyOfRange(encoded, encoded.length - KEY_LENGTH, encoded.length);
-            PrivateKey priv = KeyFactory.getInstance("Ed25519")
-                    .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed));
-            return new SigningKey(seed.clone(), raw, priv);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 unavailable", e);
-        }
+        byte[] publicKey = new byte[KEY_LENGTH];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, publicKey, 0);
+        return new SigningKey(seed.clone(), publicKey);
     }
 
     /** Verifies a signature; any malformed key or signature simply fails verification. */
     public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-        if (publicKey == null || publicKey.length != KEY_LENGTH
+        if (publicKey == null || publicKey.length != KEY_LENGTH || message == null
                 || signature == null || signature.length != SIGNATURE_LENGTH) {
             return false;
         }
         try {
-            byte[] spki = Arrays.copyOf(SPKI_PREFIX, SPKI_PREFIX.length + KEY_LENGTH);
-            System.arraycopy(publicKey, 0, spki, SPKI_PREFIX.length, KEY_LENGTH);
-            PublicKey key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(key);
-            verifier.update(message);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
+            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, publicKey, 0, message, 0, message.length);
+        } catch (RuntimeException e) {
             return false;
         }
     }
