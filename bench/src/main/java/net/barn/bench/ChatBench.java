@@ -32,6 +32,7 @@ public final class ChatBench {
     private ChatBench() {}
 
     private static final int[] RATES = {20, 50, 100, 200, 400, 800, 1600, 3200};
+    private static final int WARMUP_MESSAGES = 1000;
 
     /** What one setup measured. */
     record Result(String label, double p50Ms, double p99Ms, int reference, int highestWithoutLoss, String lossNote) {}
@@ -203,6 +204,13 @@ public final class ChatBench {
                     + " the sender's last lines: " + sender.recent);
         }
         List<Client> receivers = all.subList(1, all.size());
+        // Warm-up, not measured: 1,000 messages at 100 a second, so that code paths are compiled
+        // (a running node is warm; a JVM that just started is not) and every link is open.
+        for (int n = 0; n < WARMUP_MESSAGES; n++) {
+            sender.send("PRIVMSG #bench :warm-up " + n);
+            Thread.sleep(10); // the warm-up's pace
+        }
+        Thread.sleep(2000); // the warm-up drains
         List<Long> reference = new ArrayList<>();
         int best = 0;
         String note = "";

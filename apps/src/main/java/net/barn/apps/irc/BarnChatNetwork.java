@@ -54,9 +54,15 @@ public final class BarnChatNetwork implements ChatNetwork {
     });
     private final java.util.concurrent.atomic.AtomicLong forged = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Events are handled in order on a thread of their own: the SDK's reader must never wait on our calls. */
-    private final java.util.concurrent.ExecutorService events =
-            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("barn-chat-events").factory());
+    private final java.util.concurrent.atomic.AtomicLong eventsDropped = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Events are handled in order on a thread of their own: the SDK's reader must never wait on
+     * our calls. At most 10,000 wait; past that (a client that stopped reading) events are
+     * dropped and counted rather than held.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor events = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(10_000),
+            Thread.ofVirtual().name("barn-chat-events").factory(), (r, pool) -> eventsDropped.incrementAndGet());
 
     private final java.time.Duration renewEvery;
     private final java.util.concurrent.ScheduledExecutorService renewer =
@@ -107,6 +113,17 @@ public final class BarnChatNetwork implements ChatNetwork {
     @Override
     public void attach(Listener l) {
         listener = l;
+    }
+
+    /** Events reach the listener from this network's own event thread, one at a time. */
+    @Override
+    public boolean callsListenerOnItsOwnThread() {
+        return true;
+    }
+
+    /** Events dropped because the connection's client did not keep up (10,000 were waiting). */
+    public long eventsDropped() {
+        return eventsDropped.get();
     }
 
     @Override

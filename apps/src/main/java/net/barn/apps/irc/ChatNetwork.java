@@ -30,6 +30,15 @@ public interface ChatNetwork extends AutoCloseable {
 
     void attach(Listener listener);
 
+    /**
+     * True if this network calls its listener only from a thread of its own, one event at a
+     * time, never from inside one of its methods and never waiting on the connection: the
+     * endpoint then shows events on that thread instead of handing them to another.
+     */
+    default boolean callsListenerOnItsOwnThread() {
+        return false;
+    }
+
     /** Null if {@code nick} can be a nick on this network, else why not (stricter than IRC's syntax is allowed). */
     default String nickProblem(String nick) {
         return null;

@@ -111,20 +111,14 @@ public final class IrcServer implements AutoCloseable {
         }
         IrcSession session = new IrcSession(serverName, host, network, line -> write(rawOut, writeLock, line),
                 () -> closeQuietly(client));
-        // Network events run one at a time on their own thread, never inside the network's calls.
+        // Network events run one at a time on a thread of their own, never inside the network's
+        // calls: the network's own event thread if it has one, else a pump started here.
         LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>(10_000);
-        Thread pump = Thread.ofVirtual().start(() -> {
+        boolean direct = network.callsListenerOnItsOwnThread();
+        Thread pump = direct ? null : Thread.ofVirtual().start(() -> {
             try {
                 while (true) {
-                    Runnable r = events.take();
-                    synchronized (session) {
-                        try {
-                            r.run();
-                        } catch (RuntimeException e) {
-                            // one event this session could not show must not silence the ones after it
-                            System.getLogger("barn.chat").log(System.Logger.Level.WARNING, "chat event dropped", e);
-                        }
-                    }
+                    show(session, events.take());
                 }
             } catch (InterruptedException done) {
                 // connection over
@@ -132,7 +126,13 @@ public final class IrcServer implements AutoCloseable {
         });
         network.attach(new ChatNetwork.Listener() {
             private void later(Runnable r) {
-                events.offer(r); // a client too slow to drain 10,000 events loses some rather than our memory
+                if (direct) { // the network's own event thread: one hand-off fewer per message
+                    synchronized (session) {
+                        r.run();
+                    }
+                } else {
+                    events.offer(r); // a client too slow to drain 10,000 events loses some rather than our memory
+                }
             }
 
             @Override
@@ -171,13 +171,26 @@ public final class IrcServer implements AutoCloseable {
             synchronized (session) {
                 session.connectionLost();
             }
-            pump.interrupt();
+            if (pump != null) {
+                pump.interrupt();
+            }
             try {
                 network.close();
             } catch (Exception ignored) {
                 // leaving anyway
             }
             closeQuietly(client);
+        }
+    }
+
+    private static void show(IrcSession session, Runnable event) {
+        synchronized (session) {
+            try {
+                event.run();
+            } catch (RuntimeException e) {
+                // one event this session could not show must not silence the ones after it
+                System.getLogger("barn.chat").log(System.Logger.Level.WARNING, "chat event dropped", e);
+            }
         }
     }
 

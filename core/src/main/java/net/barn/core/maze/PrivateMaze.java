@@ -426,6 +426,12 @@ public final class PrivateMaze {
             return;
         }
         from.lastCounter = s.counter();
+        if (s.step() > held) {
+            // A sender's steps only grow within a generation, and its messages arrive in order:
+            // later messages never need the earlier step, so keep the one reached.
+            from.keys.put(s.generation(), k);
+            from.keySteps.put(s.generation(), s.step());
+        }
         sealedDelivered++;
         events.add(new MazeEvent.Delivered(sender, seq, plaintext));
     }
