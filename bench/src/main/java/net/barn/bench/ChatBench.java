@@ -150,7 +150,7 @@ public final class ChatBench {
             socket = new Socket("127.0.0.1", port);
             socket.setTcpNoDelay(true);
             out = socket.getOutputStream();
-            Thread.ofVirtual().start(() -> {
+            Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
                     String l;
                     while ((l = r.readLine()) != null) {

@@ -62,7 +62,7 @@ public final class BarnChatNetwork implements ChatNetwork {
      */
     private final java.util.concurrent.ThreadPoolExecutor events = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
             java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(10_000),
-            Thread.ofVirtual().name("barn-chat-events").factory(), (r, pool) -> eventsDropped.incrementAndGet());
+            Thread.ofPlatform().daemon().name("barn-chat-events").factory(), (r, pool) -> eventsDropped.incrementAndGet());
 
     private final java.time.Duration renewEvery;
     private final java.util.concurrent.ScheduledExecutorService renewer =

@@ -78,7 +78,7 @@ public final class IrcServer implements AutoCloseable {
                 }
                 continue;
             }
-            Thread.ofVirtual().name("barn-chat-client").start(() -> {
+            Thread.ofPlatform().daemon().name("barn-chat-client").start(() -> {
                 try {
                     serve(client);
                 } finally {
