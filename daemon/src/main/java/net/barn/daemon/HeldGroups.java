@@ -4,9 +4,13 @@ import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import net.barn.core.ErrorCode;
 
@@ -15,10 +19,11 @@ import net.barn.core.ErrorCode;
  * by one or more holders (local sessions, or the node itself), and left when the last lets
  * go. All state lives on one event loop.
  */
-abstract class HeldGroups<G extends HeldGroups.Group> {
-    /** One group and who holds it. */
-    static class Group {
+abstract class HeldGroups<G extends HeldGroups.Group<E>, E, S> {
+    /** One group, who holds it, and the local listeners its events go to. */
+    static class Group<E> {
         final Set<Object> holders = new HashSet<>();
+        final List<Consumer<E>> listeners = new CopyOnWriteArrayList<>();
     }
 
     final EventLoop loop;
@@ -34,6 +39,49 @@ abstract class HeldGroups<G extends HeldGroups.Group> {
 
     /** Leaves a group nobody holds any more (it is already out of {@link #groups}). */
     abstract void left(G group);
+
+    /** What the group is called in messages: "maze", "namespace". */
+    abstract String kind();
+
+    /** The group as the node is in it, for status. */
+    abstract S state(G group);
+
+    /** Runs {@code task} on the loop with the group {@code raw}, which this node must be in. */
+    <T> CompletableFuture<T> onGroup(String raw, Function<G, T> task) {
+        String name;
+        try {
+            name = normal(raw);
+        } catch (NameService.NameException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return onLoop(() -> {
+            G g = groups.get(name);
+            if (g == null) {
+                throw new NameService.NameException("this node is not in " + kind() + " \"" + name + "\"; join it first");
+            }
+            return task.apply(g);
+        });
+    }
+
+    /** Hands the group's events to {@code listener} until removed. */
+    public CompletableFuture<Void> listen(String raw, Consumer<E> listener) {
+        return onGroup(raw, g -> {
+            g.listeners.add(listener);
+            return null;
+        });
+    }
+
+    public void unlisten(Consumer<E> listener) {
+        onLoop(() -> {
+            groups.values().forEach(g -> g.listeners.remove(listener));
+            return null;
+        });
+    }
+
+    /** The groups this node is in. */
+    public CompletableFuture<List<S>> states() {
+        return onLoop(() -> groups.values().stream().map(this::state).toList());
+    }
 
     /** {@code holder} no longer wants the group {@code raw}; the node leaves when nobody does. */
     public CompletableFuture<Boolean> leave(String raw, Object holder) {

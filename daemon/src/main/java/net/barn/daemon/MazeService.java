@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
@@ -17,6 +16,7 @@ import net.barn.core.identity.PeerAddress;
 import net.barn.core.maze.Maze;
 import net.barn.core.maze.MazeCodec;
 import net.barn.core.maze.MazeConfig;
+import net.barn.core.maze.MazeEndpoint;
 import net.barn.core.maze.MazeEvent;
 import net.barn.core.maze.PrivateMaze;
 import net.barn.core.maze.MazeMessage;
@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * other members there, and runs the maze over {@link GroupStreams} to {@value #SERVICE}.
  * Deliveries and membership changes go to whoever listens. All maze state lives on one loop.
  */
-public final class MazeService extends HeldGroups<MazeService.Membership> implements AutoCloseable {
+public final class MazeService extends HeldGroups<MazeService.Membership, MazeService.Event, MazeService.State>
+        implements AutoCloseable {
     public static final String SERVICE = "barn/maze";
     public static final int MAX_MAZES = 64;
     private static final Logger log = LoggerFactory.getLogger(MazeService.class);
@@ -70,12 +71,13 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     private final SecureRandom random = new SecureRandom();
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
 
-    final class Membership extends HeldGroups.Group {
+    final class Membership extends HeldGroups.Group<Event> {
         final String maze;
         final Maze core;
         /** For a private maze: the layer that seals and opens; the core's inputs and outputs go through it. */
         final PrivateMaze sealed;
-        final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+        /** Where inputs go and outputs come from: the sealing layer of a private maze, else the core. */
+        final MazeEndpoint endpoint;
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Record parent;
         NameState claim;
@@ -89,62 +91,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             this.maze = maze;
             this.core = new Maze(MazeConfig.DEFAULT, maze, node.id(), isPrivate);
             this.sealed = isPrivate ? new PrivateMaze(core, signer(), random) : null;
-        }
-
-        void handleMessage(NodeId peer, MazeMessage m) {
-            if (sealed != null) {
-                sealed.handleMessage(System.nanoTime(), peer, m);
-            } else {
-                core.handleMessage(System.nanoTime(), peer, m);
-            }
-        }
-
-        void handleLinkDown(NodeId peer) {
-            if (sealed != null) {
-                sealed.handleLinkDown(System.nanoTime(), peer);
-            } else {
-                core.handleLinkDown(System.nanoTime(), peer);
-            }
-        }
-
-        void handleTimeout() {
-            if (sealed != null) {
-                sealed.handleTimeout(System.nanoTime());
-            } else {
-                core.handleTimeout(System.nanoTime());
-            }
-        }
-
-        void join(List<NodeId> known) {
-            if (sealed != null) {
-                sealed.join(System.nanoTime(), known);
-            } else {
-                core.join(System.nanoTime(), known);
-            }
-        }
-
-        void leave() {
-            if (sealed != null) {
-                sealed.leave(System.nanoTime());
-            } else {
-                core.leave(System.nanoTime());
-            }
-        }
-
-        long send(byte[] payload) {
-            return sealed != null ? sealed.send(System.nanoTime(), payload) : core.send(System.nanoTime(), payload);
-        }
-
-        int maxPayload() {
-            return sealed != null ? PrivateMaze.maxPlaintext(core) : MazeConfig.DEFAULT.maxPayloadBytes();
-        }
-
-        MazeEvent pollEvent() {
-            return sealed != null ? sealed.pollEvent() : core.pollEvent();
-        }
-
-        long pollTimeout() {
-            return sealed != null ? sealed.pollTimeout() : core.pollTimeout();
+            this.endpoint = sealed != null ? sealed : core;
         }
     }
 
@@ -171,13 +118,13 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 (maze, peer, m) -> {
             Membership mine = mazes.get(maze);
             if (mine != null && (!closed(mine) || mine.strangers.pass(peer, m, loop, () -> readAdmitted(mine)))) {
-                mine.handleMessage(peer, m);
+                mine.endpoint.handleMessage(System.nanoTime(), peer, m);
                 drain(mine);
             }
         }, (maze, peer) -> {
             Membership mine = mazes.get(maze);
             if (mine != null) {
-                mine.handleLinkDown(peer);
+                mine.endpoint.handleLinkDown(System.nanoTime(), peer);
                 drain(mine);
             }
         });
@@ -294,7 +241,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 return;
             }
             String[] dropped = m.strangers.admit(MemberRecords.admitted(g.records(), m.claim, dht.names(), dht.nowMillis()),
-                    m::handleMessage);
+                    (peer, message) -> m.endpoint.handleMessage(System.nanoTime(), peer, message));
             drain(m);
             if (dropped.length > 0) {
                 log.info("maze {} is invite-only: ignored messages from {}, not listed members", m.maze, String.join(", ", dropped));
@@ -307,7 +254,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             if (err != null || mazes.get(m.maze) != m) {
                 return;
             }
-            m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()), m::handleMessage);
+            m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()), (peer, message) -> m.endpoint.handleMessage(System.nanoTime(), peer, message));
             List<NodeId> known = new ArrayList<>();
             for (MemberRecords.Contact c : MemberRecords.contacts(g.records(), claim, node.id(), dht.names(), dht.nowMillis(),
                     rng, MazeConfig.DEFAULT.maxMembers())) {
@@ -315,7 +262,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
                 known.add(c.id());
             }
             log.info("maze {}: {} members listed, joining through {}", m.maze, g.records().size(), known.size());
-            m.join(known);
+            m.endpoint.join(System.nanoTime(), known);
             drain(m);
         }));
     }
@@ -327,7 +274,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
 
     private void drop(Membership m) {
         mazes.remove(m.maze);
-        m.leave();
+        m.endpoint.leave(System.nanoTime());
         drainTransmits(m);
         if (m.timer != null) {
             m.timer.cancel(false);
@@ -349,22 +296,12 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
      * get the message too (the maze carries it to the other nodes only).
      */
     public CompletableFuture<Long> send(String raw, byte[] payload, Consumer<Event> from) {
-        String maze;
-        try {
-            maze = normal(raw);
-        } catch (NameService.NameException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onLoop(() -> {
-            Membership m = mazes.get(maze);
-            if (m == null) {
-                throw new NameService.NameException("this node is not in maze \"" + maze + "\"; join it first");
-            }
-            if (payload.length > m.maxPayload()) {
-                throw new NameService.NameException("maze messages are at most " + m.maxPayload() + " bytes"
+        return onGroup(raw, m -> {
+            if (payload.length > m.endpoint.maxPayload()) {
+                throw new NameService.NameException("maze messages are at most " + m.endpoint.maxPayload() + " bytes"
                         + (m.sealed != null ? " in a private maze" : ""));
             }
-            long seq = m.send(payload);
+            long seq = m.endpoint.send(System.nanoTime(), payload);
             drain(m);
             Event.Delivered here = new Event.Delivered(m.maze, node.id(), seq, payload.clone());
             for (Consumer<Event> l : m.listeners) {
@@ -376,31 +313,13 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
         });
     }
 
-    /** Hands the maze's events to {@code listener} until removed. */
-    public CompletableFuture<Void> listen(String raw, Consumer<Event> listener) {
-        String maze = normal(raw);
-        return onLoop(() -> {
-            Membership m = mazes.get(maze);
-            if (m == null) {
-                throw new NameService.NameException("this node is not in maze \"" + maze + "\"");
-            }
-            m.listeners.add(listener);
-            return null;
-        });
+    @Override
+    String kind() {
+        return "maze";
     }
 
-    public void unlisten(Consumer<Event> listener) {
-        onLoop(() -> {
-            mazes.values().forEach(m -> m.listeners.remove(listener));
-            return null;
-        });
-    }
-
-    public CompletableFuture<List<State>> states() {
-        return onLoop(() -> mazes.values().stream().map(this::state).toList());
-    }
-
-    private State state(Membership m) {
+    @Override
+    State state(Membership m) {
         return new State(m.maze, m.core.members(), m.sealed != null ? m.sealed.sealedDelivered() : m.core.delivered(),
                 m.core.retransmissions(), m.core.droppedFromNonMembers(), m.strangers.ignored(), m.sealed != null,
                 m.sealed == null ? 0 : m.sealed.droppedForged() + m.sealed.droppedReplayed() + m.sealed.droppedUnsealed());
@@ -418,7 +337,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     private void drain(Membership m) {
         drainTransmits(m);
         MazeEvent e;
-        while ((e = m.pollEvent()) != null) {
+        while ((e = m.endpoint.pollEvent()) != null) {
             Event out = switch (e) {
                 case MazeEvent.Delivered d -> new Event.Delivered(m.maze, d.sender(), d.seq(), d.payload());
                 case MazeEvent.MemberJoined j -> new Event.MemberJoined(m.maze, j.member());
@@ -437,7 +356,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             }
         }
         drainTransmits(m); // a private maze sends key traffic while its events are polled
-        long at = m.pollTimeout();
+        long at = m.endpoint.pollTimeout();
         if (at < m.timerAt && !closed && mazes.get(m.maze) == m) {
             if (m.timer != null) {
                 m.timer.cancel(false);
@@ -446,7 +365,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
             m.timer = loop.schedule(() -> {
                 m.timer = null;
                 m.timerAt = Long.MAX_VALUE;
-                m.handleTimeout();
+                m.endpoint.handleTimeout(System.nanoTime());
                 drain(m);
             }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
@@ -456,7 +375,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership> implem
     public void close() {
         loop.execute(() -> {
             for (Membership m : new ArrayList<>(mazes.values())) {
-                m.leave();
+                m.endpoint.leave(System.nanoTime());
                 drainTransmits(m);
                 if (m.timer != null) {
                     m.timer.cancel(false);

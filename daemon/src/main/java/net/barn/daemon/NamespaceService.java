@@ -4,12 +4,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
@@ -37,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * listens: the local sessions of the applications in that namespace. All overlay state
  * lives on one event loop.
  */
-public final class NamespaceService extends HeldGroups<NamespaceService.Membership> implements AutoCloseable {
+public final class NamespaceService extends HeldGroups<NamespaceService.Membership, NamespaceService.Delivery, NamespaceService.State>
+        implements AutoCloseable {
     public static final String SERVICE = "barn/overlay";
     private static final Logger log = LoggerFactory.getLogger(NamespaceService.class);
     private static final int CONTACTS = 8;
@@ -59,10 +57,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
 
     /** One namespace: its overlay, who wants it, where its members are. */
-    final class Membership extends HeldGroups.Group {
+    final class Membership extends HeldGroups.Group<Delivery> {
         final String namespace;
         final NamespaceOverlay overlay;
-        final List<Consumer<Delivery>> listeners = new CopyOnWriteArrayList<>();
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Invitation invitation;
         NameState claim;
@@ -197,17 +194,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
 
     /** Broadcasts {@code payload} to every member of {@code raw}; this node must be a member. */
     public CompletableFuture<Void> broadcast(String raw, byte[] payload) {
-        String ns;
-        try {
-            ns = normal(raw);
-        } catch (NameService.NameException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return onLoop(() -> {
-            Membership m = memberships.get(ns);
-            if (m == null) {
-                throw new NameService.NameException("this node is not in namespace \"" + ns + "\"; join it first");
-            }
+        return onGroup(raw, m -> {
             if (payload.length > OverlayConfig.DEFAULT.maxPayloadBytes()) {
                 throw new NameService.NameException("broadcasts are at most " + OverlayConfig.DEFAULT.maxPayloadBytes() + " bytes");
             }
@@ -218,32 +205,13 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         });
     }
 
-    /** Hands this namespace's broadcasts to {@code listener} until it is removed. */
-    public CompletableFuture<Void> listen(String raw, Consumer<Delivery> listener) {
-        String ns = normal(raw);
-        return onLoop(() -> {
-            Membership m = memberships.get(ns);
-            if (m == null) {
-                throw new NameService.NameException("this node is not in namespace \"" + ns + "\"");
-            }
-            m.listeners.add(listener);
-            return null;
-        });
+    @Override
+    String kind() {
+        return "namespace";
     }
 
-    public void unlisten(Consumer<Delivery> listener) {
-        onLoop(() -> {
-            memberships.values().forEach(m -> m.listeners.remove(listener));
-            return null;
-        });
-    }
-
-    /** The namespaces this node is in. */
-    public CompletableFuture<List<State>> states() {
-        return onLoop(() -> memberships.values().stream().map(this::state).toList());
-    }
-
-    private State state(Membership m) {
+    @Override
+    State state(Membership m) {
         return new State(m.namespace, m.overlay.activeView(), m.overlay.passiveView().size(), m.delivered, m.sent,
                 m.overlay.isMember(), m.strangers.ignored());
     }

@@ -34,7 +34,7 @@ import net.barn.core.identity.NodeId;
  * wraps {@link #send}'s payload and checks {@link MazeEvent.Delivered}'s and is not part of
  * version 1.
  */
-public final class Maze {
+public final class Maze implements MazeEndpoint {
     /** A message to send to a member. */
     public record Transmit(NodeId to, MazeMessage message) {}
 
@@ -161,6 +161,7 @@ public final class Maze {
      * and to every member their answers name. With none, this node starts the maze. On a
      * member, Joins the listed nodes it does not hold yet (merging views).
      */
+    @Override
     public void join(long now, List<NodeId> knownMembers) {
         if (phase == Phase.IDLE) {
             reset();
@@ -197,6 +198,7 @@ public final class Maze {
     }
 
     /** Leaves the maze: tells every member (Leave) and forgets all state. */
+    @Override
     public void leave(long now) {
         if (phase == Phase.IDLE) {
             return;
@@ -224,6 +226,7 @@ public final class Maze {
      * Sends {@code payload} to every member; returns its sequence number. The sender does not
      * deliver its own message.
      */
+    @Override
     public long send(long now, byte[] payload) {
         if (payload.length > config.maxPayloadBytes()) {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes, limit " + config.maxPayloadBytes());
@@ -249,6 +252,7 @@ public final class Maze {
     // ---------------------------------------------------------------- inputs
 
     /** A message from the link peer {@code from}, already decoded and validated by {@link MazeCodec}. */
+    @Override
     public void handleMessage(long now, NodeId from, MazeMessage m) {
         if (from.equals(self) || !m.maze().equals(maze) || phase == Phase.IDLE) {
             droppedNonMember++;
@@ -303,6 +307,7 @@ public final class Maze {
     }
 
     /** The transport lost its link to {@code peer} (or could not open one). */
+    @Override
     public void handleLinkDown(long now, NodeId peer) {
         Peer p = peers.get(peer);
         if (p != null) {
@@ -315,6 +320,7 @@ public final class Maze {
     }
 
     /** Runs whatever is due: heartbeats, failure detection, Nacks, join retries. */
+    @Override
     public void handleTimeout(long now) {
         if (phase == Phase.JOINING) {
             if (now >= joinDeadline) {
@@ -352,15 +358,18 @@ public final class Maze {
 
     // ---------------------------------------------------------------- outputs
 
+    @Override
     public Transmit pollTransmit() {
         return transmits.poll();
     }
 
+    @Override
     public MazeEvent pollEvent() {
         return events.poll();
     }
 
     /** When {@link #handleTimeout} next has something to do; {@code Long.MAX_VALUE} for never. */
+    @Override
     public long pollTimeout() {
         if (phase == Phase.IDLE) {
             return Long.MAX_VALUE;
@@ -962,6 +971,11 @@ public final class Maze {
     }
 
     public int maxPayloadBytes() {
+        return config.maxPayloadBytes();
+    }
+
+    @Override
+    public int maxPayload() {
         return config.maxPayloadBytes();
     }
 

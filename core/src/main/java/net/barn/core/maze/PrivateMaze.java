@@ -29,7 +29,7 @@ import net.barn.core.identity.NodeId;
  * for any maze, and calls {@link #send}, {@link #handleTimeout}, {@link #pollEvent} and
  * {@link #pollTimeout} here instead of on the maze. Sans-IO: time and randomness come in.
  */
-public final class PrivateMaze {
+public final class PrivateMaze implements MazeEndpoint {
     /** The member's identity: its Ed25519 public key (the node id is SHA-256 of it) and signing. */
     public interface Signer {
         byte[] publicKey();
@@ -115,32 +115,38 @@ public final class PrivateMaze {
         return maze;
     }
 
+    @Override
     public void join(long now, List<NodeId> knownMembers) {
         this.now = now;
         maze.join(now, knownMembers);
     }
 
+    @Override
     public void leave(long now) {
         this.now = now;
         maze.leave(now);
         nextTick = Long.MAX_VALUE;
     }
 
+    @Override
     public void handleMessage(long now, NodeId from, MazeMessage m) {
         this.now = now;
         maze.handleMessage(now, from, m);
     }
 
+    @Override
     public void handleLinkDown(long now, NodeId peer) {
         this.now = now;
         maze.handleLinkDown(now, peer);
     }
 
+    @Override
     public Maze.Transmit pollTransmit() {
         return maze.pollTransmit();
     }
 
     /** Seals and sends {@code plaintext} to every member; returns its sequence number in this member's stream. */
+    @Override
     public long send(long now, byte[] plaintext) {
         this.now = now;
         if (plaintext.length > maxPlaintext(maze)) {
@@ -154,11 +160,17 @@ public final class PrivateMaze {
         return maze.send(now, PrivateKeys.encode(new PrivateKeys.Sealed(generation, step, counter, ciphertext, signature)));
     }
 
+    @Override
+    public int maxPayload() {
+        return maxPlaintext(maze);
+    }
+
     /** The largest application payload a private maze over {@code maze} takes. */
     public static int maxPlaintext(Maze maze) {
         return maze.maxPayloadBytes() - PrivateKeys.SEALED_OVERHEAD;
     }
 
+    @Override
     public void handleTimeout(long now) {
         this.now = now;
         maze.handleTimeout(now);
@@ -167,11 +179,13 @@ public final class PrivateMaze {
         }
     }
 
+    @Override
     public long pollTimeout() {
         return Math.min(maze.pollTimeout(), nextTick);
     }
 
     /** The next event: the maze's, with sealed messages opened (or reported lost) and key traffic kept inside. */
+    @Override
     public MazeEvent pollEvent() {
         while (events.isEmpty()) {
             MazeEvent e = maze.pollEvent();

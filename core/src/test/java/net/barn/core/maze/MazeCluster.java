@@ -45,6 +45,11 @@ final class MazeCluster {
             this.sealed = sealed;
         }
 
+        /** What the driver talks to: the sealing layer in a private cluster, else the maze. */
+        MazeEndpoint endpoint() {
+            return sealed != null ? sealed : maze;
+        }
+
         List<Long> from(Member sender) {
             return deliveries.getOrDefault(sender.id, List.of());
         }
@@ -158,13 +163,7 @@ final class MazeCluster {
                         known.add(other);
                     }
                 }
-                act(m, () -> {
-                    if (m.sealed != null) {
-                        m.sealed.join(now, known);
-                    } else {
-                        m.maze.join(now, known);
-                    }
-                });
+                act(m, () -> m.endpoint().join(now, known));
             });
         }
         return this;
@@ -190,7 +189,7 @@ final class MazeCluster {
 
     long send(Member m, byte[] payload) {
         long[] s = new long[1];
-        act(m, () -> s[0] = m.sealed != null ? m.sealed.send(now, payload) : m.maze.send(now, payload));
+        act(m, () -> s[0] = m.endpoint().send(now, payload));
         byte[] prior = sent.computeIfAbsent(m.id, x -> new HashMap<>()).put(s[0], payload.clone());
         if (prior != null) {
             violations.add(m + " used sequence " + s[0] + " twice");
@@ -209,28 +208,12 @@ final class MazeCluster {
         if (reportLinkDown) {
             at(now + SECOND, () -> {
                 if (a.alive) {
-                    act(a, () -> linkDown(a, b.id));
+                    act(a, () -> a.endpoint().handleLinkDown(now, b.id));
                 }
                 if (b.alive) {
-                    act(b, () -> linkDown(b, a.id));
+                    act(b, () -> b.endpoint().handleLinkDown(now, a.id));
                 }
             });
-        }
-    }
-
-    private void linkDown(Member m, NodeId peer) {
-        if (m.sealed != null) {
-            m.sealed.handleLinkDown(now, peer);
-        } else {
-            m.maze.handleLinkDown(now, peer);
-        }
-    }
-
-    private void handle(Member m, NodeId from, MazeMessage message) {
-        if (m.sealed != null) {
-            m.sealed.handleMessage(now, from, message);
-        } else {
-            m.maze.handleMessage(now, from, message);
         }
     }
 
@@ -240,7 +223,7 @@ final class MazeCluster {
 
     /** Delivers a message from {@code from} to {@code to} now, as if it arrived on their link (bypassing loss and cuts). */
     void inject(NodeId from, Member to, MazeMessage m) {
-        act(to, () -> handle(to, from, m));
+        act(to, () -> to.endpoint().handleMessage(now, from, m));
     }
 
     /** Runs an action on a member's maze and sends what it produces. */
@@ -255,7 +238,7 @@ final class MazeCluster {
             transmit(m, t.to(), t.message());
         }
         MazeEvent e;
-        while ((e = m.sealed != null ? m.sealed.pollEvent() : m.maze.pollEvent()) != null) {
+        while ((e = m.endpoint().pollEvent()) != null) {
             m.events.add(e);
             if (e instanceof MazeEvent.Delivered d) {
                 record(m, d);
@@ -273,20 +256,14 @@ final class MazeCluster {
         if (!m.alive) {
             return;
         }
-        long t2 = m.sealed != null ? m.sealed.pollTimeout() : m.maze.pollTimeout();
+        long t2 = m.endpoint().pollTimeout();
         if (t2 < m.timerAt) {
             m.timerAt = t2;
             int inc = m.incarnation;
             at(t2, () -> {
                 if (m.alive && m.incarnation == inc && m.timerAt == t2) {
                     m.timerAt = Long.MAX_VALUE;
-                    act(m, () -> {
-                        if (m.sealed != null) {
-                            m.sealed.handleTimeout(now);
-                        } else {
-                            m.maze.handleTimeout(now);
-                        }
-                    });
+                    act(m, () -> m.endpoint().handleTimeout(now));
                 }
             });
         }
@@ -337,7 +314,7 @@ final class MazeCluster {
                 violations.add("a message the maze sent did not decode: " + ex.getMessage());
                 return;
             }
-            act(dest, () -> handle(dest, from.id, decoded));
+            act(dest, () -> dest.endpoint().handleMessage(now, from.id, decoded));
         });
     }
 

@@ -44,6 +44,14 @@ class PrivateMazeTest {
                 .values().stream().toList();
     }
 
+    /** Has {@code sender} send {@code payload}, lets it travel, and returns the Sealed Data it sent. */
+    private static MazeMessage.Data sendSealed(MazeCluster c, MazeCluster.Member sender, byte[] payload, long travel) {
+        int mark = c.captured.size();
+        c.send(sender, payload);
+        c.runFor(travel);
+        return sentBy(c, sender, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+    }
+
     private static boolean isSealed(MazeMessage.Data d) {
         try {
             return PrivateKeys.decode(d.payload()) instanceof PrivateKeys.Sealed;
@@ -87,20 +95,14 @@ class PrivateMazeTest {
         MazeCluster c = new MazeCluster(5, 103, MazeConfig.DEFAULT, true).joinAll(4, 200 * MS);
         c.runFor(5 * SECOND);
         MazeCluster.Member a = c.members.get(0);
-        int mark = c.captured.size();
-        c.send(a, payload(1));
-        c.runFor(SECOND);
-        MazeMessage.Data before = sentBy(c, a, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+        MazeMessage.Data before = sendSealed(c, a, payload(1), SECOND);
         assertThat(c.members.get(1).sealed.opens(a.id, before.payload())).as("a member then reads it").isTrue();
 
         MazeCluster.Member late = c.members.get(4);
         c.act(late, () -> late.sealed.join(c.now(), List.of(a.id)));
         c.runFor(5 * SECOND);
         assertThat(late.maze.members()).hasSize(5);
-        mark = c.captured.size();
-        c.send(a, payload(2));
-        c.runFor(2 * SECOND);
-        MazeMessage.Data after = sentBy(c, a, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+        MazeMessage.Data after = sendSealed(c, a, payload(2), 2 * SECOND);
 
         assertThat(late.from(a)).containsExactly(after.seq());
         assertThat(late.sealed.opens(a.id, after.payload())).isTrue();
@@ -122,10 +124,7 @@ class PrivateMazeTest {
         assertThat(a.maze.members()).hasSize(3).doesNotContain(leaver.id);
         assertThat(a.sealed.generation()).isEqualTo(generationBefore + 1);
 
-        int mark = c.captured.size();
-        c.send(a, payload(7));
-        c.runFor(2 * SECOND);
-        MazeMessage.Data after = sentBy(c, a, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+        MazeMessage.Data after = sendSealed(c, a, payload(7), 2 * SECOND);
         assertThat(c.members.get(1).from(a)).contains(after.seq());
         assertThat(spy.opens(a.id, after.payload())).as("a fresh key after it left").isFalse();
         assertThat(c.violations).isEmpty();
@@ -139,10 +138,7 @@ class PrivateMazeTest {
         c.crash(victim);
         c.runFor(12 * SECOND);
         assertThat(a.maze.members()).hasSize(3);
-        int mark = c.captured.size();
-        c.send(a, payload(8));
-        c.runFor(2 * SECOND);
-        MazeMessage.Data after = sentBy(c, a, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+        MazeMessage.Data after = sendSealed(c, a, payload(8), 2 * SECOND);
         assertThat(victim.sealed.opens(a.id, after.payload())).isFalse();
         assertThat(c.members.get(1).sealed.opens(a.id, after.payload())).isTrue();
     }
@@ -153,10 +149,7 @@ class PrivateMazeTest {
         MazeCluster.Member a = c.members.get(0);
         MazeCluster.Member b = c.members.get(1);
         MazeCluster.Member mallory = c.members.get(2);
-        int mark = c.captured.size();
-        c.send(a, payload(1));
-        c.runFor(SECOND);
-        MazeMessage.Data genuine = sentBy(c, a, mark).stream().filter(PrivateMazeTest::isSealed).findFirst().orElseThrow();
+        MazeMessage.Data genuine = sendSealed(c, a, payload(1), SECOND);
         long next = genuine.seq() + 1;
         String maze = MazeCluster.MAZE;
 

@@ -858,35 +858,15 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void mazeJoin(int request, net.barn.wire.local.MazeJoin join) {
-        String refusal = mazeRefusal(join.getMaze());
-        if (refusal != null) {
-            error(request, LocalError.NOT_ALLOWED, refusal);
+        var dht = root(request, mazeRefusal(join.getMaze()));
+        var invitation = dht == null ? null : invitation(request, join.getInvitation());
+        if (invitation == null) {
             return;
-        }
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
-        net.barn.wire.names.Invitation invitation = null;
-        if (!join.getInvitation().isEmpty()) {
-            try {
-                invitation = net.barn.wire.names.Invitation.parseFrom(join.getInvitation());
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                error(request, LocalError.BAD_REQUEST, "invitation is not an encoded barn.names.v1.Invitation");
-                return;
-            }
         }
         var mazes = dht.mazes();
-        mazes.join(join.getMaze(), this, invitation, join.getPrivate())
-                .thenCompose(st -> mazes.listen(st.maze(), mazeEvents).thenApply(x -> st))
-                .whenComplete((st, err) -> execute(() -> {
-                    if (err != null) {
-                        nameError(request, err);
-                        return;
-                    }
-                    reply(request, NodeMessage.newBuilder().setMazeStates(net.barn.wire.local.MazeStates.newBuilder().addMazes(mazeState(st))));
-                }));
+        answer(request, mazes.join(join.getMaze(), this, invitation.orElse(null), join.getPrivate())
+                .thenCompose(st -> mazes.listen(st.maze(), mazeEvents).thenApply(x -> st)),
+                st -> NodeMessage.newBuilder().setMazeStates(net.barn.wire.local.MazeStates.newBuilder().addMazes(mazeState(st))));
     }
 
     private static net.barn.wire.local.MazeState mazeState(net.barn.daemon.MazeService.State st) {
@@ -897,58 +877,84 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void mazeLeave(int request, net.barn.wire.local.MazeLeave leave) {
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
+        var dht = root(request, null);
+        if (dht != null) {
+            answer(request, dht.mazes().leave(leave.getMaze(), this), held -> heldReply(request, held,
+                    "not in maze " + leave.getMaze() + " through this session"));
         }
-        dht.mazes().leave(leave.getMaze(), this).whenComplete((held, err) -> execute(() -> {
-            if (err != null) {
-                nameError(request, err);
-            } else if (!held) {
-                error(request, LocalError.BAD_REQUEST, "not in maze " + leave.getMaze() + " through this session");
-            } else {
-                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
-            }
-        }));
     }
 
     private void mazeSend(int request, net.barn.wire.local.MazeSend m) {
-        String refusal = mazeRefusal(m.getMaze());
-        if (refusal != null) {
-            error(request, LocalError.NOT_ALLOWED, refusal);
-            return;
+        var dht = root(request, mazeRefusal(m.getMaze()));
+        if (dht != null) {
+            answer(request, dht.mazes().send(m.getMaze(), m.getPayload().toByteArray(), mazeEvents),
+                    seq -> NodeMessage.newBuilder().setMazeSent(net.barn.wire.local.MazeSent.newBuilder().setSequence(seq)));
         }
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
-        dht.mazes().send(m.getMaze(), m.getPayload().toByteArray(), mazeEvents).whenComplete((seq, err) -> execute(() -> {
-            if (err != null) {
-                nameError(request, err);
-            } else {
-                reply(request, NodeMessage.newBuilder().setMazeSent(net.barn.wire.local.MazeSent.newBuilder().setSequence(seq)));
-            }
-        }));
     }
 
     private void mazeList(int request) {
+        var dht = root(request, null);
+        if (dht != null) {
+            answer(request, dht.mazes().states(), list -> {
+                var b = net.barn.wire.local.MazeStates.newBuilder();
+                list.stream().filter(st -> grant.allowsNamespace(net.barn.core.namespace.SubNames.namespaceOf(st.maze())))
+                        .forEach(st -> b.addMazes(mazeState(st)));
+                return NodeMessage.newBuilder().setMazeStates(b);
+            });
+        }
+    }
+
+    /**
+     * The root network, for a request in a namespace ({@code refusal}: why this session may not
+     * act there, or null); null after answering the request with why there is none.
+     */
+    private net.barn.daemon.DhtService root(int request, String refusal) {
+        if (refusal != null) {
+            error(request, LocalError.NOT_ALLOWED, refusal);
+            return null;
+        }
         var dht = server.dht();
         if (dht == null) {
             error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
         }
-        dht.mazes().states().whenComplete((list, err) -> execute(() -> {
+        return dht;
+    }
+
+    /** The invitation a join carries (empty if none); null after answering that it does not decode. */
+    private java.util.Optional<net.barn.wire.names.Invitation> invitation(int request, ByteString raw) {
+        if (raw.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(net.barn.wire.names.Invitation.parseFrom(raw));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            error(request, LocalError.BAD_REQUEST, "invitation is not an encoded barn.names.v1.Invitation");
+            return null;
+        }
+    }
+
+    /** Answers {@code request} when {@code f} completes: a name error, or what {@code ok} builds (null: it answered). */
+    private <T> void answer(int request, java.util.concurrent.CompletableFuture<T> f,
+            java.util.function.Function<T, NodeMessage.Builder> ok) {
+        f.whenComplete((value, err) -> execute(() -> {
             if (err != null) {
                 nameError(request, err);
                 return;
             }
-            var b = net.barn.wire.local.MazeStates.newBuilder();
-            list.stream().filter(st -> grant.allowsNamespace(net.barn.core.namespace.SubNames.namespaceOf(st.maze())))
-                    .forEach(st -> b.addMazes(mazeState(st)));
-            reply(request, NodeMessage.newBuilder().setMazeStates(b));
+            NodeMessage.Builder r = ok.apply(value);
+            if (r != null) {
+                reply(request, r);
+            }
         }));
+    }
+
+    /** Ok for a leave that let go of something; else answers that there was nothing held. */
+    private NodeMessage.Builder heldReply(int request, boolean held, String notHeld) {
+        if (!held) {
+            error(request, LocalError.BAD_REQUEST, notHeld);
+            return null;
+        }
+        return NodeMessage.newBuilder().setOk(Ok.getDefaultInstance());
     }
 
     /** Why this session may not act in a namespace, or null. */
@@ -963,41 +969,21 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void nsJoin(int request, net.barn.wire.local.NsJoin join) {
-        String refusal = namespaceRefusal(join.getNamespace());
-        if (refusal != null) {
-            error(request, LocalError.NOT_ALLOWED, refusal);
-            return;
-        }
-        if (join.getNode() && !grant.admin()) {
+        if (join.getNode() && !grant.admin() && namespaceRefusal(join.getNamespace()) == null) {
             error(request, LocalError.NOT_ALLOWED, "only admin applications may make the node itself a member");
             return;
         }
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
+        var dht = root(request, namespaceRefusal(join.getNamespace()));
+        var invitation = dht == null ? null : invitation(request, join.getInvitation());
+        if (invitation == null) {
             return;
-        }
-        net.barn.wire.names.Invitation invitation = null;
-        if (!join.getInvitation().isEmpty()) {
-            try {
-                invitation = net.barn.wire.names.Invitation.parseFrom(join.getInvitation());
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                error(request, LocalError.BAD_REQUEST, "invitation is not an encoded barn.names.v1.Invitation");
-                return;
-            }
         }
         var namespaces = dht.namespaces();
         Object holder = join.getNode() ? NODE_HOLD : this;
-        namespaces.join(join.getNamespace(), holder, invitation)
+        answer(request, namespaces.join(join.getNamespace(), holder, invitation.orElse(null))
                 .thenCompose(st -> join.getNode() ? java.util.concurrent.CompletableFuture.completedFuture(st)
-                        : namespaces.listen(st.namespace(), deliveries).thenApply(x -> st))
-                .whenComplete((st, err) -> execute(() -> {
-                    if (err != null) {
-                        nameError(request, err);
-                        return;
-                    }
-                    reply(request, NodeMessage.newBuilder().setNsStates(net.barn.wire.local.NsStates.newBuilder().addNamespaces(state(st))));
-                }));
+                        : namespaces.listen(st.namespace(), deliveries).thenApply(x -> st)),
+                st -> NodeMessage.newBuilder().setNsStates(net.barn.wire.local.NsStates.newBuilder().addNamespaces(state(st))));
     }
 
     /** The holder of memberships made with {@code barn ns join}: the node itself, across sessions. */
@@ -1010,61 +996,35 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     }
 
     private void nsLeave(int request, net.barn.wire.local.NsLeave leave) {
-        var dht = server.dht();
+        var dht = root(request, null);
         if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
             return;
         }
         if (leave.getNode() && !grant.admin()) {
             error(request, LocalError.NOT_ALLOWED, "only admin applications may release the node's own membership");
             return;
         }
-        dht.namespaces().leave(leave.getNamespace(), leave.getNode() ? NODE_HOLD : this).whenComplete((held, err) -> execute(() -> {
-            if (err != null) {
-                nameError(request, err);
-            } else if (!held) {
-                error(request, LocalError.BAD_REQUEST, "not a member of " + leave.getNamespace() + " through this session");
-            } else {
-                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
-            }
-        }));
+        answer(request, dht.namespaces().leave(leave.getNamespace(), leave.getNode() ? NODE_HOLD : this),
+                held -> heldReply(request, held, "not a member of " + leave.getNamespace() + " through this session"));
     }
 
     private void nsBroadcast(int request, net.barn.wire.local.NsBroadcast b) {
-        String refusal = namespaceRefusal(b.getNamespace());
-        if (refusal != null) {
-            error(request, LocalError.NOT_ALLOWED, refusal);
-            return;
+        var dht = root(request, namespaceRefusal(b.getNamespace()));
+        if (dht != null) {
+            answer(request, dht.namespaces().broadcast(b.getNamespace(), b.getPayload().toByteArray()),
+                    x -> NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
         }
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
-        }
-        dht.namespaces().broadcast(b.getNamespace(), b.getPayload().toByteArray()).whenComplete((x, err) -> execute(() -> {
-            if (err != null) {
-                nameError(request, err);
-            } else {
-                reply(request, NodeMessage.newBuilder().setOk(Ok.getDefaultInstance()));
-            }
-        }));
     }
 
     private void nsList(int request) {
-        var dht = server.dht();
-        if (dht == null) {
-            error(request, LocalError.NO_ROUTE, "this node does not run the root network");
-            return;
+        var dht = root(request, null);
+        if (dht != null) {
+            answer(request, dht.namespaces().states(), list -> {
+                var b = net.barn.wire.local.NsStates.newBuilder();
+                list.stream().filter(st -> grant.allowsNamespace(st.namespace())).forEach(st -> b.addNamespaces(state(st)));
+                return NodeMessage.newBuilder().setNsStates(b);
+            });
         }
-        dht.namespaces().states().whenComplete((list, err) -> execute(() -> {
-            if (err != null) {
-                nameError(request, err);
-                return;
-            }
-            var b = net.barn.wire.local.NsStates.newBuilder();
-            list.stream().filter(st -> grant.allowsNamespace(st.namespace())).forEach(st -> b.addNamespaces(state(st)));
-            reply(request, NodeMessage.newBuilder().setNsStates(b));
-        }));
     }
 
     private void nameError(int request, Throwable err) {
