@@ -1,6 +1,7 @@
 package net.barn.daemon;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -24,6 +26,20 @@ abstract class HeldGroups<G extends HeldGroups.Group<E>, E, S> {
     static class Group<E> {
         final Set<Object> holders = new HashSet<>();
         final List<Consumer<E>> listeners = new CopyOnWriteArrayList<>();
+        /** The core's next timeout, armed on the loop, and when it is due. */
+        ScheduledFuture<?> timer;
+        long timerAt = Long.MAX_VALUE;
+        /** Publishes the node's membership record again, while it is in the group. */
+        ScheduledFuture<?> republish;
+
+        void stopTimers() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (republish != null) {
+                republish.cancel(false);
+            }
+        }
     }
 
     final EventLoop loop;
@@ -45,6 +61,39 @@ abstract class HeldGroups<G extends HeldGroups.Group<E>, E, S> {
 
     /** The group as the node is in it, for status. */
     abstract S state(G group);
+
+    /** Leaves the group's core as the node shuts down (its timers are stopped by the caller). */
+    abstract void quit(G group);
+
+    /**
+     * Arms the group's timer for the core's next timeout {@code at} (System.nanoTime()), if it
+     * is earlier than the one armed and the group {@code name} is still this one.
+     */
+    void wakeAt(String name, G g, long at, Runnable timeout) {
+        if (at < g.timerAt && !closed && groups.get(name) == g) {
+            if (g.timer != null) {
+                g.timer.cancel(false);
+            }
+            g.timerAt = at;
+            g.timer = loop.schedule(() -> {
+                g.timer = null;
+                g.timerAt = Long.MAX_VALUE;
+                timeout.run();
+            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Leaves every group: the node is shutting down. */
+    public void close() {
+        loop.execute(() -> {
+            for (G g : new ArrayList<>(groups.values())) {
+                quit(g);
+                g.stopTimers();
+            }
+            groups.clear();
+            closed = true;
+        });
+    }
 
     /** Runs {@code task} on the loop with the group {@code raw}, which this node must be in. */
     <T> CompletableFuture<T> onGroup(String raw, Function<G, T> task) {

@@ -1,6 +1,5 @@
 package net.barn.daemon;
 
-import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,9 +82,6 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
         NameState claim;
         final Strangers<MazeMessage> strangers = new Strangers<>();
         Invitation invitation;
-        ScheduledFuture<?> timer;
-        long timerAt = Long.MAX_VALUE;
-        ScheduledFuture<?> republish;
 
         Membership(String maze, boolean isPrivate) {
             this.maze = maze;
@@ -276,12 +272,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
         mazes.remove(m.maze);
         m.endpoint.leave(System.nanoTime());
         drainTransmits(m);
-        if (m.timer != null) {
-            m.timer.cancel(false);
-        }
-        if (m.republish != null) {
-            m.republish.cancel(false);
-        }
+        m.stopTimers();
         dht.put(listing(m.maze, m.parent, m.invitation, true), false);
         log.info("left maze {}", m.maze);
     }
@@ -357,35 +348,15 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
         }
         drainTransmits(m); // a private maze sends key traffic while its events are polled
         long at = m.endpoint.pollTimeout();
-        if (at < m.timerAt && !closed && mazes.get(m.maze) == m) {
-            if (m.timer != null) {
-                m.timer.cancel(false);
-            }
-            m.timerAt = at;
-            m.timer = loop.schedule(() -> {
-                m.timer = null;
-                m.timerAt = Long.MAX_VALUE;
-                m.endpoint.handleTimeout(System.nanoTime());
-                drain(m);
-            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
+        wakeAt(m.maze, m, at, () -> {
+            m.endpoint.handleTimeout(System.nanoTime());
+            drain(m);
+        });
     }
 
     @Override
-    public void close() {
-        loop.execute(() -> {
-            for (Membership m : new ArrayList<>(mazes.values())) {
-                m.endpoint.leave(System.nanoTime());
-                drainTransmits(m);
-                if (m.timer != null) {
-                    m.timer.cancel(false);
-                }
-                if (m.republish != null) {
-                    m.republish.cancel(false);
-                }
-            }
-            mazes.clear();
-            closed = true;
-        });
+    void quit(Membership m) {
+        m.endpoint.leave(System.nanoTime());
+        drainTransmits(m);
     }
 }

@@ -1,6 +1,5 @@
 package net.barn.daemon;
 
-import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,9 +62,6 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         final Map<NodeId, PeerAddress> addresses = new HashMap<>();
         Invitation invitation;
         NameState claim;
-        ScheduledFuture<?> timer;
-        long timerAt = Long.MAX_VALUE;
-        ScheduledFuture<?> republish;
         long delivered;
         long sent;
 
@@ -180,12 +176,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         memberships.remove(m.namespace);
         m.overlay.leave(System.nanoTime());
         drain(m);
-        if (m.timer != null) {
-            m.timer.cancel(false);
-        }
-        if (m.republish != null) {
-            m.republish.cancel(false);
-        }
+        m.stopTimers();
         // Tell the root network too, so joiners do not pick a node that left.
         dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, true, dht.nowMillis(),
                 MemberRecords.REPUBLISH_MILLIS), false);
@@ -304,18 +295,10 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
             }
         }
         long at = m.overlay.pollTimeout();
-        if (at < m.timerAt && !closed && memberships.get(m.namespace) == m) {
-            if (m.timer != null) {
-                m.timer.cancel(false);
-            }
-            m.timerAt = at;
-            m.timer = loop.schedule(() -> {
-                m.timer = null;
-                m.timerAt = Long.MAX_VALUE;
-                m.overlay.handleTimeout(System.nanoTime());
-                drain(m);
-            }, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
+        wakeAt(m.namespace, m, at, () -> {
+            m.overlay.handleTimeout(System.nanoTime());
+            drain(m);
+        });
     }
 
     private void send(Membership m, NodeId to, OverlayMessage message) {
@@ -340,20 +323,8 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     }
 
     @Override
-    public void close() {
-        loop.execute(() -> {
-            for (Membership m : new ArrayList<>(memberships.values())) {
-                m.overlay.leave(System.nanoTime());
-                drain(m);
-                if (m.timer != null) {
-                    m.timer.cancel(false);
-                }
-                if (m.republish != null) {
-                    m.republish.cancel(false);
-                }
-            }
-            memberships.clear();
-            closed = true;
-        });
+    void quit(Membership m) {
+        m.overlay.leave(System.nanoTime());
+        drain(m);
     }
 }
