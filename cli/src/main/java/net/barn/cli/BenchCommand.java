@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.IdentityCost.class,
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class,
+                BenchCommand.IdentityCost.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -101,6 +102,26 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.ChatBench.run(clients, seconds);
+            return 0;
+        }
+    }
+
+    @Command(name = "maze", mixinStandardHelpOptions = true,
+            description = {"Maze delivery on loopback daemons through the local API: a public and a private maze of the same",
+                    "nodes in one run, latency to every member and the daemons' CPU per message."})
+    static final class Maze implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "20", description = "Daemons, all in the maze (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--messages", defaultValue = "600", description = "Messages measured per maze (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--rate", defaultValue = "20", description = "Messages a second (default ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.MazeBench.run(nodes, messages, rate);
             return 0;
         }
     }

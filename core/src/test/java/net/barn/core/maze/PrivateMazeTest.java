@@ -77,6 +77,19 @@ class PrivateMazeTest {
     }
 
     @Test
+    void keyTrafficStopsOnceEveryMemberHoldsEveryKey() {
+        MazeCluster c = joined(12, 108);
+        traffic(c, c.members, 3, 100 * MS);
+        c.runFor(5 * SECOND);
+        int mark = c.captured.size();
+        traffic(c, c.members, 10, 200 * MS);
+        c.runFor(10 * SECOND);
+        long keyTraffic = c.captured.subList(mark, c.captured.size()).stream().filter(d -> !isSealed(d)).count();
+        assertThat(keyTraffic).as("Hellos and KeyShares sent in steady state").isZero();
+        assertThat(c.completeness(c.members, c.members)).isEmpty();
+    }
+
+    @Test
     void messagesAreRepairedAroundACutLinkAndUnderLoss() {
         MazeCluster c = new MazeCluster(6, 102, MazeConfig.DEFAULT, true);
         c.loss = 0.05;
