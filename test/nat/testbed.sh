@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A NAT testbed in network namespaces (Linux, root): a "public" network and two private
+# networks behind Linux NAT routers, one cone-like and one symmetric.
+#
+#   barn-h1 (192.168.1.2) -- barn-nat1 [MASQUERADE: cone-like]      (10.77.1.2) --+
+#                                                                                 barn-pub (10.77.0.1 .. .9, router)
+#   barn-h2 (192.168.2.2) -- barn-nat2 [MASQUERADE --random-fully:  (10.77.2.2) --+
+#                                        symmetric]
+#
+# Cone-like: Linux MASQUERADE keeps a flow's source port when it is free, so one socket has
+# one public mapping whoever it talks to (endpoint-independent mapping); inbound packets pass
+# only from endpoints the socket contacted (conntrack filtering). Symmetric: --random-fully
+# gives every new destination its own public port. Nothing leaves these namespaces: they have
+# no route to the host's networks.
+#
+# Usage: test/nat/testbed.sh up | down | status
+set -euo pipefail
+PREFIX="${BARN_NETNS_PREFIX:-barn}"
+PUB="$PREFIX-pub"
+ns() { ip netns exec "$1" "${@:2}"; }
+
+down() {
+  for n in h1 h2 nat1 nat2 pub; do
+    ip netns del "$PREFIX-$n" 2>/dev/null || true
+  done
+}
+
+up() {
+  down
+  for n in h1 h2 nat1 nat2 pub; do
+    ip netns add "$PREFIX-$n"
+    ns "$PREFIX-$n" ip link set lo up
+  done
+  # The public network: barn-pub routes between the NAT routers and holds the public hosts'
+  # addresses 10.77.0.1-9 (on its loopback interface: no dummy device needed).
+  for i in 1 2 3 4 5 6 7 8 9; do
+    ns "$PUB" ip addr add "10.77.0.$i/32" dev lo
+  done
+  ns "$PUB" sysctl -qw net.ipv4.ip_forward=1
+  for k in 1 2; do
+    local nat="$PREFIX-nat$k" host="$PREFIX-h$k"
+    ip link add "p$k" netns "$PUB" type veth peer name "o$k" netns "$nat"
+    ns "$PUB" ip addr add "10.77.$k.1/24" dev "p$k"
+    ns "$PUB" ip link set "p$k" up
+    ns "$nat" ip addr add "10.77.$k.2/24" dev "o$k"
+    ns "$nat" ip link set "o$k" up
+    ns "$nat" ip route add default via "10.77.$k.1"
+    ip link add "i$k" netns "$nat" type veth peer name "e$k" netns "$host"
+    ns "$nat" ip addr add "192.168.$k.1/24" dev "i$k"
+    ns "$nat" ip link set "i$k" up
+    ns "$host" ip addr add "192.168.$k.2/24" dev "e$k"
+    ns "$host" ip link set "e$k" up
+    ns "$host" ip route add default via "192.168.$k.1"
+    ns "$nat" sysctl -qw net.ipv4.ip_forward=1
+    # Nothing unsolicited gets in: only replies to what the inside sent.
+    ns "$nat" iptables -A FORWARD -i "o$k" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    ns "$nat" iptables -A FORWARD -i "o$k" -j DROP
+  done
+  ns "$PREFIX-nat1" iptables -t nat -A POSTROUTING -o o1 -j MASQUERADE
+  ns "$PREFIX-nat2" iptables -t nat -A POSTROUTING -o o2 -j MASQUERADE --random-fully
+}
+
+status() {
+  for n in pub nat1 nat2 h1 h2; do
+    echo "== $PREFIX-$n"
+    ns "$PREFIX-$n" ip -brief addr 2>/dev/null || echo "(absent)"
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up | down | status" >&2; exit 64 ;;
+esac
