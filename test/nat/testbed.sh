@@ -2,10 +2,13 @@
 # A NAT testbed in network namespaces (Linux, root): a "public" network and two private
 # networks behind Linux NAT routers, one cone-like and one symmetric.
 #
-#   barn-h1 (192.168.1.2) -- barn-nat1 [MASQUERADE: cone-like]      (10.77.1.2) --+
-#                                                                                 barn-pub (10.77.0.1 .. .9, router)
-#   barn-h2 (192.168.2.2) -- barn-nat2 [MASQUERADE --random-fully:  (10.77.2.2) --+
+#   barn-h1 (192.168.1.2) -- barn-nat1 [MASQUERADE: cone-like]      (10.81.0.2) --+
+#                                                                                 barn-pub (router; public hosts
+#   barn-h2 (192.168.2.2) -- barn-nat2 [MASQUERADE --random-fully:  (10.82.0.2) --+  10.71.0.1 .. 10.79.0.1)
 #                                        symmetric]
+#
+# Every public address is in a /16 of its own, as hosts on the internet mostly are: nodes
+# count witnesses and rate-limit per /16.
 #
 # Cone-like: Linux MASQUERADE keeps a flow's source port when it is free, so one socket has
 # one public mapping whoever it talks to (endpoint-independent mapping); inbound packets pass
@@ -32,19 +35,19 @@ up() {
     ns "$PREFIX-$n" ip link set lo up
   done
   # The public network: barn-pub routes between the NAT routers and holds the public hosts'
-  # addresses 10.77.0.1-9 (on its loopback interface: no dummy device needed).
+  # addresses 10.71.0.1 .. 10.79.0.1 (on its loopback interface: no dummy device needed).
   for i in 1 2 3 4 5 6 7 8 9; do
-    ns "$PUB" ip addr add "10.77.0.$i/32" dev lo
+    ns "$PUB" ip addr add "10.7$i.0.1/32" dev lo
   done
   ns "$PUB" sysctl -qw net.ipv4.ip_forward=1
   for k in 1 2; do
     local nat="$PREFIX-nat$k" host="$PREFIX-h$k"
     ip link add "p$k" netns "$PUB" type veth peer name "o$k" netns "$nat"
-    ns "$PUB" ip addr add "10.77.$k.1/24" dev "p$k"
+    ns "$PUB" ip addr add "10.8$k.0.1/24" dev "p$k"
     ns "$PUB" ip link set "p$k" up
-    ns "$nat" ip addr add "10.77.$k.2/24" dev "o$k"
+    ns "$nat" ip addr add "10.8$k.0.2/24" dev "o$k"
     ns "$nat" ip link set "o$k" up
-    ns "$nat" ip route add default via "10.77.$k.1"
+    ns "$nat" ip route add default via "10.8$k.0.1"
     ip link add "i$k" netns "$nat" type veth peer name "e$k" netns "$host"
     ns "$nat" ip addr add "192.168.$k.1/24" dev "i$k"
     ns "$nat" ip link set "i$k" up

@@ -147,6 +147,7 @@ final class NodeCommand implements Callable<Integer> {
         storing.set(store);
         BarnNode node = BarnNode.start(config);
         running.set(node);
+        node.reachability().startAsking(); // learn, from linked peers, whether others can reach this node
         ApiServer apiServer;
         try {
             apiServer = ApiServer.start(node, api != null ? api : data.resolve(ApiServer.SOCKET_NAME),

@@ -31,11 +31,11 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             out.printf("{\"node_id\": %s, \"invite\": %s, \"listen_addresses\": [%s], \"uptime_ms\": %d, \"links\": %d,"
                             + " \"links_outbound\": %d, \"bytes_in\": %d, \"bytes_out\": %d, \"sessions\": %d, \"version\": %s,"
-                            + " \"routing_table\": %d, \"records\": %d}%n",
+                            + " \"routing_table\": %d, \"records\": %d, \"reachability\": %s}%n",
                     Formats.json(s.nodeId()), Formats.json(s.invite()),
                     String.join(", ", s.listenAddresses().stream().map(Formats::json).toList()), s.uptimeMillis(), s.links(),
                     s.linksOutbound(), s.bytesIn(), s.bytesOut(), s.sessions(), Formats.json(s.version()), s.routingTable(),
-                    s.records());
+                    s.records(), Formats.json(s.reachability()));
         } else {
             out.printf("node     %s%n", s.nodeId());
             out.printf("invite   %s%n", s.invite());
@@ -44,6 +44,7 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("links    %d (%d outbound, %d inbound)%n", s.links(), s.linksOutbound(), s.links() - s.linksOutbound());
             out.printf("traffic  %s in, %s out%n", Formats.bytes(s.bytesIn()), Formats.bytes(s.bytesOut()));
             out.printf("root net %d contacts in the routing table, %d records held%n", s.routingTable(), s.records());
+            out.printf("reach    %s%n", s.reachability());
             out.printf("apps     %d connected (this one included)%n", s.sessions());
             out.printf("version  %s%n", s.version());
         }

@@ -63,6 +63,7 @@ public final class BarnNode implements AutoCloseable {
     private final LinkConfig linkConfig;
     private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
     private final EventLoopGroup group;
+    private final ReachabilityService reachability;
     private final Channel server;
     private final InetSocketAddress boundAddress;
     private final List<PeerAddress> advertised;
@@ -114,6 +115,7 @@ public final class BarnNode implements AutoCloseable {
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
         this.linkConfig = config.link().withListenAddresses(advertised);
         BuiltinServices.install(this);
+        this.reachability = ReachabilityService.start(this);
         if (config.idleLinkNanos() > 0) {
             long period = Math.max(1_000_000_000L, config.idleLinkNanos() / 4);
             group.next().scheduleAtFixedRate(this::closeIdleLinks, period, period, TimeUnit.NANOSECONDS);
@@ -244,8 +246,12 @@ public final class BarnNode implements AutoCloseable {
     }
 
     private void connect(NodeId expected, PeerAddress address, CompletableFuture<PeerLink> attempt, boolean probe) {
-        new Bootstrap()
-                .group(group)
+        Bootstrap b = new Bootstrap();
+        java.net.InetAddress from = sourceFor(address);
+        if (from != null) {
+            b.localAddress(from, 0);
+        }
+        b.group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -264,6 +270,21 @@ public final class BarnNode implements AutoCloseable {
                                 "cannot connect to " + address + ": " + rootMessage(f.cause())));
                     }
                 });
+    }
+
+    /**
+     * The address to dial {@code to} from: the listen address when the node listens on one
+     * address (not a wildcard) of the same family as a literal {@code to}, so that peers see
+     * the node's links come from where it can be dialled back; else null (the system picks).
+     */
+    private java.net.InetAddress sourceFor(PeerAddress to) {
+        java.net.InetAddress listen = boundAddress == null ? null : boundAddress.getAddress();
+        if (listen == null || listen.isAnyLocalAddress()) {
+            return null;
+        }
+        boolean v6 = to.host().contains(":");
+        boolean literal = v6 || to.host().chars().allMatch(c -> c == '.' || Character.isDigit(c));
+        return literal && v6 == (listen instanceof java.net.Inet6Address) ? listen : null;
     }
 
     /** Closes links that have carried no stream for the idle time: links are made on demand. */
@@ -449,6 +470,11 @@ public final class BarnNode implements AutoCloseable {
     }
 
     /** The Netty event-loop group, shared with the local API server. */
+    /** Whether and how this node can be reached, and its answers to others asking the same. */
+    public ReachabilityService reachability() {
+        return reachability;
+    }
+
     public EventLoopGroup eventLoopGroup() {
         return group;
     }
@@ -509,6 +535,7 @@ public final class BarnNode implements AutoCloseable {
             return;
         }
         closing = true;
+        reachability.close();
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
         for (LinkDriver driver : List.copyOf(drivers)) { // established links and handshakes alike

@@ -31,7 +31,10 @@ public final class Reachability {
     public static final long SECOND = 1_000_000_000L;
     public static final long EVIDENCE_NANOS = 3600 * SECOND;
     public static final long RECHECK_NANOS = 600 * SECOND;
-    public static final long RETRY_NANOS = 30 * SECOND;
+    /** Next round while nothing is known. */
+    public static final long RETRY_NANOS = 10 * SECOND;
+    /** Next round while private with its mapping unknown. */
+    public static final long PRIVATE_RETRY_NANOS = 30 * SECOND;
     public static final long FIRST_PROBE_NANOS = 3 * SECOND;
     /** Pieces of evidence of each kind kept, the newest. */
     public static final int KEPT = 8;
@@ -83,7 +86,8 @@ public final class Reachability {
         observations.removeIf(o -> now - o.at() > EVIDENCE_NANOS);
         if (now >= nextProbe) {
             probeDue = true;
-            nextProbe = now + (verdict() == Verdict.UNKNOWN || verdict() == Verdict.PRIVATE ? RETRY_NANOS : RECHECK_NANOS);
+            Verdict v = verdict();
+            nextProbe = now + (v == Verdict.UNKNOWN ? RETRY_NANOS : v == Verdict.PRIVATE ? PRIVATE_RETRY_NANOS : RECHECK_NANOS);
         }
     }
 

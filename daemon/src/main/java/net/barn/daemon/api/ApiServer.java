@@ -210,6 +210,7 @@ public final class ApiServer implements AutoCloseable {
                 .setRecords(stats == null ? 0 : stats.records())
                 .setFramesIn(node.framesReceived())
                 .setFramesOut(node.framesSent())
+                .setReachability(node.reachability().describe())
                 .build();
     }
 

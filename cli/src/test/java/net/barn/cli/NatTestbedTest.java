@@ -1,0 +1,112 @@
+package net.barn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.identity.Invite;
+import net.barn.sdk.Barn;
+import net.barn.sdk.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Daemons in the NAT testbed (test/nat/testbed.sh: network namespaces joined by veth pairs,
+ * Linux NATs made with iptables): three public nodes, one behind a cone-like NAT and one behind
+ * a symmetric NAT, each learning from the others which it is. All traffic stays inside the
+ * namespaces the test makes and removes; it runs where root, iproute2 and iptables are, as in CI.
+ */
+class NatTestbedTest {
+    private static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    private static boolean canBuildTestbed() {
+        try {
+            return new com.sun.security.auth.module.UnixSystem().getUid() == 0
+                    && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")))
+                    && (Files.isExecutable(Path.of("/usr/sbin/iptables")) || Files.isExecutable(Path.of("/sbin/iptables")));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void testbed(String prefix, String action) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "test/nat/testbed.sh", action).redirectErrorStream(true);
+        pb.environment().put("BARN_NETNS_PREFIX", prefix);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("testbed.sh " + action + " failed: " + out);
+        }
+    }
+
+    private DaemonProcess node(List<DaemonProcess> all, String netns, String name, String listen, List<Invite> peers)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan"));
+        for (Invite i : peers) {
+            args.addAll(List.of("--peer", i.toString()));
+        }
+        DaemonProcess d = DaemonProcess.start(List.of("ip", "netns", "exec", netns), tmp.resolve(name), args);
+        all.add(d);
+        return d;
+    }
+
+    private String reachability(String name) {
+        try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(name)), "test", Role.CLIENT)) {
+            return b.status().reachability();
+        } catch (IOException e) {
+            return "unreachable API: " + e.getMessage();
+        }
+    }
+
+    private String await(String name, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String r = reachability(name);
+        while (!r.startsWith(prefix) && System.nanoTime() < deadline) {
+            Thread.sleep(250); // polling interval of the wait
+            r = reachability(name);
+        }
+        return r;
+    }
+
+    @Test
+    void nodesLearnWhetherTheyArePublicOrBehindAConeOrASymmetricNat() throws Exception {
+        assumeThat(canBuildTestbed()).as("needs root, iproute2 and iptables to build network namespaces with NATs").isTrue();
+        String prefix = "bnat" + ProcessHandle.current().pid() % 100_000;
+        List<DaemonProcess> daemons = new ArrayList<>();
+        testbed(prefix, "up");
+        try {
+            String pub = prefix + "-pub";
+            Invite p1 = node(daemons, pub, "p1", "10.71.0.1:7000", List.of()).invite(START);
+            Invite p2 = node(daemons, pub, "p2", "10.72.0.1:7000", List.of(p1)).invite(START);
+            Invite p3 = node(daemons, pub, "p3", "10.73.0.1:7000", List.of(p1, p2)).invite(START);
+            node(daemons, prefix + "-h1", "cone", "192.168.1.2:7000", List.of(p1, p2, p3)).invite(START);
+            node(daemons, prefix + "-h2", "symmetric", "192.168.2.2:7000", List.of(p1, p2, p3)).invite(START);
+
+            assertThat(await("cone", "cone nat")).startsWith("cone nat").contains("0 reached").contains("seen as 10.81.0.2:7000");
+            assertThat(await("symmetric", "symmetric nat")).startsWith("symmetric nat").contains("0 reached");
+            for (String p : List.of("p1", "p2", "p3")) {
+                assertThat(await(p, "public")).as(p).startsWith("public");
+            }
+        } catch (AssertionError e) {
+            for (DaemonProcess d : daemons) { // what the nodes said about dial-backs and their verdicts
+                d.stderr.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);
+                d.stdout.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);
+            }
+            throw e;
+        } finally {
+            for (DaemonProcess d : daemons) {
+                d.terminate(Duration.ofSeconds(10));
+            }
+            testbed(prefix, "down");
+        }
+    }
+}
