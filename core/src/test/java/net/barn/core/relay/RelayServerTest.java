@@ -1,0 +1,108 @@
+package net.barn.core.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import net.barn.core.identity.NodeId;
+import org.junit.jupiter.api.Test;
+
+/** The relay's reservations, circuits, limits and shedding, and how clients choose relays. */
+class RelayServerTest {
+    private static final long S = 1_000_000_000L;
+
+    private static NodeId id(int i) {
+        byte[] b = new byte[32];
+        b[0] = (byte) (i >> 8);
+        b[1] = (byte) i;
+        return NodeId.of(b);
+    }
+
+    private static RelayConfig small() {
+        return new RelayConfig(4, 3, 2, 2, 60 * S, 1000, 30 * S, 0.9, 0.5);
+    }
+
+    @Test
+    void reservesRenewsAndRefusesBeyondItsLimitsWithReasons() {
+        RelayServer r = new RelayServer(small());
+        assertThat(r.reserve(0, id(1), "10.1")).isInstanceOf(RelayServer.Reserved.class);
+        assertThat(r.reserve(0, id(2), "10.1")).isInstanceOf(RelayServer.Reserved.class);
+        assertThat(r.reserve(0, id(3), "10.1")).isEqualTo(new RelayServer.Refused("at most 2 reservations for one network"));
+        assertThat(r.reserve(0, id(3), "10.2")).isInstanceOf(RelayServer.Reserved.class);
+        RelayServer.Reserved fourth = (RelayServer.Reserved) r.reserve(0, id(4), "10.3");
+        assertThat(fourth.spare()).isZero();
+        assertThat(r.reserve(0, id(5), "10.4")).isEqualTo(new RelayServer.Refused("relay full: 4 reservations held"));
+        // A renewal is not a new reservation, and moves the expiry on.
+        RelayServer.Reserved renewed = (RelayServer.Reserved) r.reserve(30 * S, id(1), "10.1");
+        assertThat(renewed.expiresAt()).isEqualTo(90 * S);
+        r.expire(61 * S);
+        assertThat(r.holds(id(2))).isFalse();
+        assertThat(r.holds(id(1))).isTrue();
+        assertThat(r.refusals()).isEqualTo(2);
+    }
+
+    @Test
+    void circuitsGoOnlyToReservedNodesAndCloseAtTheirLimits() {
+        RelayServer r = new RelayServer(small());
+        r.reserve(0, id(1), "10.1");
+        assertThat(r.connect(0, id(9), id(2))).isEqualTo(new RelayServer.Refused("no reservation for " + id(2).shortForm()
+                + " at this relay"));
+        RelayServer.Opened c = (RelayServer.Opened) r.connect(0, id(9), id(1));
+        assertThat(c.bytes()).isEqualTo(1000);
+        assertThat(r.carried(S, c.circuit(), 600)).isNull();
+        assertThat(r.carried(S, c.circuit(), 600)).isEqualTo("circuit carried its 1000 bytes");
+        assertThat(r.circuits()).isZero();
+        RelayServer.Opened d = (RelayServer.Opened) r.connect(0, id(9), id(1));
+        assertThat(r.connect(0, id(8), id(1))).isInstanceOf(RelayServer.Opened.class);
+        assertThat(r.connect(0, id(7), id(1))).isEqualTo(new RelayServer.Refused("at most 2 circuits per node"));
+        assertThat(r.expire(31 * S)).contains(d.circuit());
+        assertThat(r.connect(31 * S, id(1), id(1))).isEqualTo(new RelayServer.Refused("a circuit to oneself"));
+    }
+
+    @Test
+    void aRelayAboveItsHighWaterShedsItsNewestReservationsAndNamesThem() {
+        RelayServer r = new RelayServer(new RelayConfig(10, 10, 10, 2, 600 * S, 1000, 30 * S, 0.8, 0.5));
+        for (int i = 0; i < 9; i++) {
+            r.reserve(i * S, id(i), "g" + i);
+        }
+        assertThat(r.shed(10 * S)).containsExactly(id(8), id(7), id(6), id(5));
+        assertThat(r.reservations()).isEqualTo(5);
+        assertThat(r.shed(11 * S)).isEmpty();
+        assertThat(r.spare()).isEqualTo(0.5);
+    }
+
+    @Test
+    void choosingByTwoChoicesSpreadsClientsOverRelaysOfEqualWorth() {
+        List<RelayChooser.Candidate> relays = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            relays.add(new RelayChooser.Candidate(id(i), "g" + i, 1.0, 50_000_000L));
+        }
+        RelayChooser chooser = new RelayChooser(new SplittableRandom(1));
+        Map<NodeId, Integer> load = new HashMap<>();
+        for (int client = 0; client < 2000; client++) {
+            for (RelayChooser.Candidate c : chooser.choose(relays, Set.of(), Set.of(), 2)) {
+                load.merge(c.id(), 1, Integer::sum);
+            }
+        }
+        assertThat(load).hasSize(20);
+        int max = load.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertThat(max).as("max over a mean of 200").isLessThan(260);
+    }
+
+    @Test
+    void choosingAvoidsFullRelaysExcludedOnesAndSharedNetworks() {
+        List<RelayChooser.Candidate> relays = List.of(new RelayChooser.Candidate(id(1), "a", 0.0, 1),
+                new RelayChooser.Candidate(id(2), "b", 0.5, 1), new RelayChooser.Candidate(id(3), "b", 0.9, 1),
+                new RelayChooser.Candidate(id(4), "c", 0.9, 1));
+        RelayChooser chooser = new RelayChooser(new SplittableRandom(2));
+        for (int i = 0; i < 50; i++) {
+            List<RelayChooser.Candidate> got = chooser.choose(relays, Set.of(id(4)), Set.of(), 3);
+            assertThat(got).hasSize(1).allMatch(c -> c.group().equals("b"));
+        }
+        assertThat(chooser.choose(relays, Set.of(), Set.of("b", "c"), 2)).isEmpty();
+    }
+}
