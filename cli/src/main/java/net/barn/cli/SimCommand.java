@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Runs a deterministic simulation of many nodes; the same seed gives the same run.",
-        subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class, SimCommand.MazeSim.class})
+        subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class, SimCommand.MazeSim.class,
+                SimCommand.RelaySim.class})
 final class SimCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -235,6 +236,58 @@ final class SimCommand implements Runnable {
             if (!r.violations().isEmpty()) {
                 r.violations().stream().limit(20).forEach(v -> System.out.println("VIOLATION: " + v));
                 System.out.println("FAILED: seed " + seed + " broke an invariant; replay with:");
+                System.out.println("  " + p.replayCommand());
+                return 3;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "relay", mixinStandardHelpOptions = true,
+            description = {"Relaying for nodes behind NAT: public nodes run the relay core with capacities of",
+                    "four classes, NAT'd nodes choose and hold two relays each, public nodes churn. Reports",
+                    "the share of NAT'd nodes reachable, the spread of relay load, and hole-punching success",
+                    "per NAT pair type (modelled). Exits 3 if reachability falls below 99.9%."})
+    static final class RelaySim implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "10000", description = "Number of nodes (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--nat", defaultValue = "0.5", description = "Share of nodes behind NAT (default ${DEFAULT-VALUE}).")
+        double nat;
+
+        @Option(names = "--symmetric", defaultValue = "0.4", description = "Share of NAT'd nodes behind symmetric NAT (default ${DEFAULT-VALUE}).")
+        double symmetric;
+
+        @Option(names = "--minutes", defaultValue = "60", description = "Simulated minutes (default ${DEFAULT-VALUE}).")
+        int minutes;
+
+        @Option(names = "--churn", defaultValue = "0.2", description = "Share of public nodes leaving per hour (default ${DEFAULT-VALUE}).")
+        double churn;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Where minutes.csv and the PNG plots go (default: none).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (nodes < 10 || nodes > 1_000_000 || nat <= 0 || nat >= 1 || symmetric < 0 || symmetric > 1 || minutes < 1
+                    || minutes > 24 * 60 || churn < 0 || churn > 10) {
+                throw new IllegalArgumentException("need 10 <= nodes <= 1000000, 0 < nat < 1, 0 <= symmetric <= 1, "
+                        + "1 <= minutes <= 1440, 0 <= churn <= 10");
+            }
+            net.barn.sim.RelayScenario.Params d = net.barn.sim.RelayScenario.Params.defaults(nodes, seed);
+            net.barn.sim.RelayScenario.Params p = new net.barn.sim.RelayScenario.Params(nodes, seed, nat, symmetric, minutes, churn,
+                    d.relaysPerNode(), d.knownRelays(), d.punchTrials());
+            net.barn.sim.RelayScenario.Result r = new net.barn.sim.RelayScenario(p).run();
+            net.barn.sim.RelayScenario.summary(r, System.out);
+            if (out != null) {
+                net.barn.sim.RelayScenario.write(r, out);
+                System.out.println("wrote minutes.csv, reachable.png, balance.png, loads.png, punch.png to " + out);
+            }
+            if (r.reachableShare() < 0.999) {
+                System.out.println("FAILED: reachability below 99.9% with seed " + seed + "; replay with:");
                 System.out.println("  " + p.replayCommand());
                 return 3;
             }

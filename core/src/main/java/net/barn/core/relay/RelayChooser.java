@@ -1,6 +1,7 @@
 package net.barn.core.relay;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -8,27 +9,45 @@ import java.util.random.RandomGenerator;
 import net.barn.core.identity.NodeId;
 
 /**
- * How a node that cannot be reached picks its relays (sans-IO, randomness injected): among
- * relays it knows with spare capacity, by the power of two choices, each pick the better of
- * two drawn at random, "better" being more spare capacity per unit of round-trip time; never
- * two relays in one IP group. Drawing two instead of taking the best keeps a popular, close
- * relay from being chosen by everyone at once (everyone's view of spare capacity lags).
+ * How a node that cannot be reached picks its relays (sans-IO, randomness injected). Among the
+ * relays it knows, it keeps the nearer half by round-trip time; then, for each relay it needs,
+ * it draws {@code choices} of those at random, asks their current load, and takes the one whose
+ * utilisation would be lowest with it added ((used + 1) / capacity), the nearer on a tie;
+ * never two relays in one IP group, never a full one. Drawing a few instead of taking the best
+ * keeps everyone from piling onto the same relay (the power of d choices), and comparing
+ * utilisation rather than free slots spreads load in proportion to capacity.
  */
 public final class RelayChooser {
-    /** The round trip at which a relay's score is halved. */
-    static final long RTT_SCALE_NANOS = 100_000_000L;
+    /** Relays asked per pick. */
+    public static final int CHOICES = 8;
 
-    /** A relay the node knows: its advertised spare capacity (0..1) and the round trip to it. */
-    public record Candidate(NodeId id, String group, double spare, long rttNanos) {}
+    /**
+     * A relay the node knows: its spare capacity (0..1) as it last answered, its reservation
+     * capacity, and the round trip to it.
+     */
+    public record Candidate(NodeId id, String group, double spare, int capacity, long rttNanos) {
+        /** Utilisation with one more reservation. */
+        double projected() {
+            double used = (1 - spare) * capacity;
+            return (used + 1) / capacity;
+        }
+    }
+
+    /** A held relay is left for another when the other's utilisation, with the node added, is below this share of the held one's. */
+    public static final double MOVE_BELOW = 0.75;
 
     private final RandomGenerator rng;
 
-    public RelayChooser(RandomGenerator rng) {
-        this.rng = rng;
+    /**
+     * Whether a node holding {@code held} (its current load as answered) does better to move
+     * to {@code alternative}: only for a clearly emptier relay, so that nodes do not flap.
+     */
+    public static boolean worthMoving(Candidate held, Candidate alternative) {
+        return alternative.projected() < MOVE_BELOW * (1 - held.spare());
     }
 
-    static double score(Candidate c) {
-        return c.spare() / (1.0 + c.rttNanos() / (double) RTT_SCALE_NANOS);
+    public RelayChooser(RandomGenerator rng) {
+        this.rng = rng;
     }
 
     /**
@@ -38,16 +57,23 @@ public final class RelayChooser {
     public List<Candidate> choose(List<Candidate> known, Set<NodeId> exclude, Set<String> groupsInUse, int n) {
         List<Candidate> pool = new ArrayList<>();
         for (Candidate c : known) {
-            if (c.spare() > 0 && !exclude.contains(c.id()) && !groupsInUse.contains(c.group())) {
+            if (c.spare() > 0 && c.capacity() > 0 && !exclude.contains(c.id()) && !groupsInUse.contains(c.group())) {
                 pool.add(c);
             }
         }
+        pool.sort(Comparator.comparingLong(Candidate::rttNanos));
+        pool = new ArrayList<>(pool.subList(0, Math.max(Math.min(pool.size(), n * CHOICES), (pool.size() + 1) / 2)));
         Set<String> groups = new HashSet<>(groupsInUse);
         List<Candidate> out = new ArrayList<>();
         while (out.size() < n && !pool.isEmpty()) {
-            Candidate a = pool.get(rng.nextInt(pool.size()));
-            Candidate b = pool.get(rng.nextInt(pool.size()));
-            Candidate pick = score(a) >= score(b) ? a : b;
+            Candidate pick = null;
+            for (int i = 0; i < CHOICES; i++) {
+                Candidate c = pool.get(rng.nextInt(pool.size()));
+                if (pick == null || c.projected() < pick.projected()
+                        || (c.projected() == pick.projected() && c.rttNanos() < pick.rttNanos())) {
+                    pick = c;
+                }
+            }
             out.add(pick);
             groups.add(pick.group());
             pool.removeIf(c -> groups.contains(c.group()));

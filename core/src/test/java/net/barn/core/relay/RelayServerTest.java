@@ -76,28 +76,51 @@ class RelayServerTest {
     }
 
     @Test
-    void choosingByTwoChoicesSpreadsClientsOverRelaysOfEqualWorth() {
-        List<RelayChooser.Candidate> relays = new ArrayList<>();
+    void choosingByUtilisationSpreadsClientsInProportionToCapacity() {
+        // 20 relays, half with 4 times the capacity; each client asks, and the relays answer their current load.
+        List<Integer> capacity = new ArrayList<>();
+        Map<NodeId, Integer> load = new HashMap<>();
         for (int i = 0; i < 20; i++) {
-            relays.add(new RelayChooser.Candidate(id(i), "g" + i, 1.0, 50_000_000L));
+            capacity.add(i < 10 ? 32 : 128);
         }
         RelayChooser chooser = new RelayChooser(new SplittableRandom(1));
-        Map<NodeId, Integer> load = new HashMap<>();
-        for (int client = 0; client < 2000; client++) {
+        for (int client = 0; client < 800; client++) {
+            List<RelayChooser.Candidate> relays = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                double used = load.getOrDefault(id(i), 0);
+                relays.add(new RelayChooser.Candidate(id(i), "g" + i, 1 - used / capacity.get(i), capacity.get(i), 50_000_000L));
+            }
             for (RelayChooser.Candidate c : chooser.choose(relays, Set.of(), Set.of(), 2)) {
                 load.merge(c.id(), 1, Integer::sum);
             }
         }
-        assertThat(load).hasSize(20);
-        int max = load.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        assertThat(max).as("max over a mean of 200").isLessThan(260);
+        double[] util = new double[20];
+        for (int i = 0; i < 20; i++) {
+            util[i] = load.getOrDefault(id(i), 0) / (double) capacity.get(i);
+        }
+        double mean = java.util.Arrays.stream(util).average().orElseThrow();
+        double max = java.util.Arrays.stream(util).max().orElseThrow();
+        assertThat(max / mean).as("max over mean utilisation").isLessThan(1.5);
+        assertThat(load.get(id(15))).as("a large relay carries more").isGreaterThan(2 * load.get(id(5)));
+    }
+
+    @Test
+    void nearerRelaysArePreferredWhenLoadsAreEqual() {
+        List<RelayChooser.Candidate> relays = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            relays.add(new RelayChooser.Candidate(id(i), "g" + i, 1.0, 64, (i + 1) * 10_000_000L));
+        }
+        RelayChooser chooser = new RelayChooser(new SplittableRandom(3));
+        for (int t = 0; t < 100; t++) {
+            assertThat(chooser.choose(relays, Set.of(), Set.of(), 2)).allMatch(c -> c.rttNanos() <= 100_000_000L);
+        }
     }
 
     @Test
     void choosingAvoidsFullRelaysExcludedOnesAndSharedNetworks() {
-        List<RelayChooser.Candidate> relays = List.of(new RelayChooser.Candidate(id(1), "a", 0.0, 1),
-                new RelayChooser.Candidate(id(2), "b", 0.5, 1), new RelayChooser.Candidate(id(3), "b", 0.9, 1),
-                new RelayChooser.Candidate(id(4), "c", 0.9, 1));
+        List<RelayChooser.Candidate> relays = List.of(new RelayChooser.Candidate(id(1), "a", 0.0, 8, 1),
+                new RelayChooser.Candidate(id(2), "b", 0.5, 8, 1), new RelayChooser.Candidate(id(3), "b", 0.9, 8, 1),
+                new RelayChooser.Candidate(id(4), "c", 0.9, 8, 1));
         RelayChooser chooser = new RelayChooser(new SplittableRandom(2));
         for (int i = 0; i < 50; i++) {
             List<RelayChooser.Candidate> got = chooser.choose(relays, Set.of(id(4)), Set.of(), 3);
