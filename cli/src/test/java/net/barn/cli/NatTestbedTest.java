@@ -77,8 +77,18 @@ class NatTestbedTest {
         return r;
     }
 
+    private String awaitContaining(String name, String part) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String r = reachability(name);
+        while (!r.contains(part) && System.nanoTime() < deadline) {
+            Thread.sleep(250); // polling interval of the wait
+            r = reachability(name);
+        }
+        return r;
+    }
+
     @Test
-    void nodesLearnWhetherTheyArePublicOrBehindAConeOrASymmetricNat() throws Exception {
+    void nodesLearnWhetherTheyArePublicOrBehindAConeOrASymmetricNatAndNatNodesReserveRelays() throws Exception {
         assumeThat(canBuildTestbed()).as("needs root, iproute2 and iptables to build network namespaces with NATs").isTrue();
         String prefix = "bnat" + ProcessHandle.current().pid() % 100_000;
         List<DaemonProcess> daemons = new ArrayList<>();
@@ -96,6 +106,17 @@ class NatTestbedTest {
             for (String p : List.of("p1", "p2", "p3")) {
                 assertThat(await(p, "public")).as(p).startsWith("public");
             }
+            // Both NAT'd nodes then hold reservations on two public relays, and relays count them.
+            assertThat(awaitContaining("cone", "reserved on 2 relays")).contains("reserved on 2 relays");
+            assertThat(awaitContaining("symmetric", "reserved on 2 relays")).contains("reserved on 2 relays");
+            int relayed = 0;
+            for (String p : List.of("p1", "p2", "p3")) {
+                String r = reachability(p);
+                assertThat(r).as(p).doesNotContain("reserved on");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("relaying for (\\d+) node").matcher(r);
+                relayed += m.find() ? Integer.parseInt(m.group(1)) : 0;
+            }
+            assertThat(relayed).as("reservations the public nodes hold").isEqualTo(4);
         } catch (AssertionError e) {
             for (DaemonProcess d : daemons) { // what the nodes said about dial-backs and their verdicts
                 d.stderr.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);

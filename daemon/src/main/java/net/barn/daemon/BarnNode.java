@@ -64,6 +64,7 @@ public final class BarnNode implements AutoCloseable {
     private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
+    private final RelayService relay;
     private final Channel server;
     private final InetSocketAddress boundAddress;
     private final List<PeerAddress> advertised;
@@ -116,6 +117,7 @@ public final class BarnNode implements AutoCloseable {
         this.linkConfig = config.link().withListenAddresses(advertised);
         BuiltinServices.install(this);
         this.reachability = ReachabilityService.start(this);
+        this.relay = new RelayService(this, net.barn.core.relay.RelayConfig.DEFAULT);
         if (config.idleLinkNanos() > 0) {
             long period = Math.max(1_000_000_000L, config.idleLinkNanos() / 4);
             group.next().scheduleAtFixedRate(this::closeIdleLinks, period, period, TimeUnit.NANOSECONDS);
@@ -475,6 +477,11 @@ public final class BarnNode implements AutoCloseable {
         return reachability;
     }
 
+    /** Reservations on relays: held for others when public, held on others when behind NAT. */
+    public RelayService relay() {
+        return relay;
+    }
+
     public EventLoopGroup eventLoopGroup() {
         return group;
     }
@@ -536,6 +543,7 @@ public final class BarnNode implements AutoCloseable {
         }
         closing = true;
         reachability.close();
+        relay.close();
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
         for (LinkDriver driver : List.copyOf(drivers)) { // established links and handshakes alike

@@ -9,8 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -59,7 +57,8 @@ public final class ReachabilityService implements AutoCloseable {
     private int observesInWindow;
     private volatile boolean asking;
     private volatile boolean closed;
-    private Reachability.Verdict reported = Reachability.Verdict.UNKNOWN;
+    private volatile Reachability.Verdict reported = Reachability.Verdict.UNKNOWN;
+    private volatile String description = "unknown (not asked yet)";
 
     private ReachabilityService(BarnNode node, Channel udp) {
         this.node = node;
@@ -103,21 +102,14 @@ public final class ReachabilityService implements AutoCloseable {
         loop.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** The verdict so far and its evidence, for status. */
+    /** The verdict so far and its evidence, for status (as of the last second's tick). */
     public String describe() {
-        try {
-            return loop.submit(core::describe).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return "unknown";
-        }
+        return description;
     }
 
+    /** The verdict as of the last second's tick; readable from any thread. */
     public Reachability.Verdict verdict() {
-        try {
-            return loop.submit(core::verdict).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return Reachability.Verdict.UNKNOWN;
-        }
+        return reported;
     }
 
     // ---------------------------------------------------------------- asking
@@ -129,9 +121,10 @@ public final class ReachabilityService implements AutoCloseable {
         long now = System.nanoTime();
         core.handleTimeout(now);
         Reachability.Verdict v = core.verdict();
+        description = core.describe();
         if (v != reported) {
             reported = v;
-            log.info("reachability: {}", core.describe());
+            log.info("reachability: {}", description);
         }
         if (core.pollProbe()) {
             List<PeerLink> chosen = choose();
@@ -172,10 +165,10 @@ public final class ReachabilityService implements AutoCloseable {
     private void askDialBack(PeerLink link) {
         byte[] nonce = new byte[ReachCodec.NONCE];
         random.nextBytes(nonce);
-        try (BlockingStream s = link.openBlocking(SERVICE)) {
-            s.setReadTimeout(DIAL_TIMEOUT_MILLIS * 3);
-            write(s, ReachCodec.encode(new ReachCodec.DialBackRequest(node.listenAddress().getPort(), nonce)));
-            if (ReachCodec.decode(read(s)) instanceof ReachCodec.DialBackAnswer a && java.util.Arrays.equals(a.nonce(), nonce)) {
+        try {
+            byte[] answer = StreamRequests.ask(link, SERVICE, ReachCodec.encode(new ReachCodec.DialBackRequest(
+                    node.listenAddress().getPort(), nonce)), ReachCodec.MAX_MESSAGE, DIAL_TIMEOUT_MILLIS * 3);
+            if (ReachCodec.decode(answer) instanceof ReachCodec.DialBackAnswer a && java.util.Arrays.equals(a.nonce(), nonce)) {
                 if (!a.refused().isEmpty()) {
                     log.debug("{} would not dial back: {}", link.peerId().shortForm(), a.refused());
                     return;
@@ -243,7 +236,7 @@ public final class ReachabilityService implements AutoCloseable {
     private void answer(BlockingStream s, PeerLink link) {
         try (s) {
             s.setReadTimeout(DIAL_TIMEOUT_MILLIS);
-            if (!(ReachCodec.decode(read(s)) instanceof ReachCodec.DialBackRequest q)) {
+            if (!(ReachCodec.decode(StreamRequests.read(s, ReachCodec.MAX_MESSAGE)) instanceof ReachCodec.DialBackRequest q)) {
                 return;
             }
             InetSocketAddress r = link.remoteAddress();
@@ -256,7 +249,7 @@ public final class ReachabilityService implements AutoCloseable {
                 refused = guard.admit(System.nanoTime(), link.peerId(), DialBackGuard.group(r.getAddress().getAddress()), q.port());
             }
             if (refused != null) {
-                write(s, ReachCodec.encode(new ReachCodec.DialBackAnswer(q.nonce(), false, ip, refused)));
+                StreamRequests.write(s, ReachCodec.encode(new ReachCodec.DialBackAnswer(q.nonce(), false, ip, refused)));
                 return;
             }
             // Only the IP the link comes from, and the requester's id must answer there.
@@ -268,28 +261,10 @@ public final class ReachabilityService implements AutoCloseable {
                 reached = false;
             }
             log.info("dial-back for {} at {}:{}: {}", link.peerId().shortForm(), ip, q.port(), reached ? "reached" : "not reached");
-            write(s, ReachCodec.encode(new ReachCodec.DialBackAnswer(q.nonce(), reached, ip, "")));
+            StreamRequests.write(s, ReachCodec.encode(new ReachCodec.DialBackAnswer(q.nonce(), reached, ip, "")));
         } catch (IOException | ProtocolException | RuntimeException e) {
             log.debug("dial-back for {} not answered: {}", link.peerId().shortForm(), e.getMessage());
         }
-    }
-
-    private static void write(BlockingStream s, byte[] body) throws IOException {
-        DataOutputStream out = new DataOutputStream(s.out());
-        out.writeInt(body.length);
-        out.write(body);
-        out.flush();
-    }
-
-    private static byte[] read(BlockingStream s) throws IOException {
-        DataInputStream in = new DataInputStream(s.in());
-        int n = in.readInt();
-        if (n < 0 || n > ReachCodec.MAX_MESSAGE) {
-            throw new IOException("reach message of " + n + " bytes");
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
     }
 
     @Override

@@ -210,8 +210,23 @@ public final class ApiServer implements AutoCloseable {
                 .setRecords(stats == null ? 0 : stats.records())
                 .setFramesIn(node.framesReceived())
                 .setFramesOut(node.framesSent())
-                .setReachability(node.reachability().describe())
+                .setReachability(reachability())
                 .build();
+    }
+
+    /** The reachability verdict, and the relays this node holds reservations on or holds them for. */
+    private String reachability() {
+        StringBuilder b = new StringBuilder(node.reachability().describe());
+        List<net.barn.core.identity.NodeId> relays = node.relay().relays();
+        if (!relays.isEmpty()) {
+            b.append("; reserved on ").append(relays.size()).append(relays.size() == 1 ? " relay: " : " relays: ")
+                    .append(String.join(", ", relays.stream().map(net.barn.core.identity.NodeId::shortForm).toList()));
+        }
+        int held = node.relay().reservationsHeld();
+        if (held > 0) {
+            b.append("; relaying for ").append(held).append(held == 1 ? " node" : " nodes");
+        }
+        return b.toString();
     }
 
     Peers peers() {

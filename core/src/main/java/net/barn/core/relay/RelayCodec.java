@@ -1,0 +1,94 @@
+package net.barn.core.relay;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import net.barn.core.ErrorCode;
+import net.barn.core.ProtocolException;
+import net.barn.wire.relay.Load;
+import net.barn.wire.relay.LoadQuery;
+import net.barn.wire.relay.Refusal;
+import net.barn.wire.relay.RelayMessage;
+import net.barn.wire.relay.Reservation;
+import net.barn.wire.relay.Reserve;
+
+/** Relay messages (barn/relay.proto) to and from bytes, checking what a peer controls. */
+public final class RelayCodec {
+    public static final int MAX_MESSAGE = 512;
+
+    private RelayCodec() {}
+
+    /** A relay message. */
+    public sealed interface Message {}
+
+    public record ReserveRequest() implements Message {}
+
+    public record Granted(int seconds, long circuitBytes, int circuitSeconds, int sparePermille, int capacity) implements Message {}
+
+    public record Refused(String reason) implements Message {}
+
+    public record LoadRequest() implements Message {}
+
+    public record LoadAnswer(int sparePermille, int capacity) implements Message {}
+
+    public static byte[] encode(Message m) {
+        RelayMessage.Builder b = RelayMessage.newBuilder();
+        switch (m) {
+            case ReserveRequest r -> b.setReserve(Reserve.getDefaultInstance());
+            case Granted g -> b.setReservation(Reservation.newBuilder().setSeconds(g.seconds()).setCircuitBytes(g.circuitBytes())
+                    .setCircuitSeconds(g.circuitSeconds())
+                    .setLoad(Load.newBuilder().setSparePermille(g.sparePermille()).setCapacity(g.capacity())));
+            case Refused r -> b.setRefusal(Refusal.newBuilder().setReason(r.reason()));
+            case LoadRequest q -> b.setLoadQuery(LoadQuery.getDefaultInstance());
+            case LoadAnswer a -> b.setLoad(Load.newBuilder().setSparePermille(a.sparePermille()).setCapacity(a.capacity()));
+        }
+        return b.build().toByteArray();
+    }
+
+    public static Message decode(byte[] bytes) throws ProtocolException {
+        if (bytes.length > MAX_MESSAGE) {
+            throw bad("relay message of " + bytes.length + " bytes, limit " + MAX_MESSAGE);
+        }
+        RelayMessage m;
+        try {
+            m = RelayMessage.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw bad("not a RelayMessage");
+        }
+        return switch (m.getKindCase()) {
+            case RESERVE -> new ReserveRequest();
+            case RESERVATION -> {
+                Reservation r = m.getReservation();
+                Load l = r.getLoad();
+                if (r.getSeconds() < 1 || r.getCircuitSeconds() < 1 || r.getCircuitBytes() < 1) {
+                    throw bad("a reservation with no time or bytes");
+                }
+                yield new Granted(r.getSeconds(), r.getCircuitBytes(), r.getCircuitSeconds(), permille(l.getSparePermille()),
+                        capacity(l.getCapacity()));
+            }
+            case REFUSAL -> {
+                String why = m.getRefusal().getReason();
+                yield new Refused(why.length() > 200 ? why.substring(0, 200) : why);
+            }
+            case LOAD_QUERY -> new LoadRequest();
+            case LOAD -> new LoadAnswer(permille(m.getLoad().getSparePermille()), capacity(m.getLoad().getCapacity()));
+            case KIND_NOT_SET -> throw bad("an empty RelayMessage");
+        };
+    }
+
+    private static int permille(int v) throws ProtocolException {
+        if (v < 0 || v > 1000) {
+            throw bad("spare of " + Integer.toUnsignedString(v) + " per mille");
+        }
+        return v;
+    }
+
+    private static int capacity(int v) throws ProtocolException {
+        if (v < 1 || v > 1_000_000) {
+            throw bad("a capacity of " + Integer.toUnsignedString(v));
+        }
+        return v;
+    }
+
+    private static ProtocolException bad(String why) {
+        return new ProtocolException(ErrorCode.PROTOCOL_ERROR, why);
+    }
+}

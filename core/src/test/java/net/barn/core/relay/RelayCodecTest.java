@@ -1,0 +1,36 @@
+package net.barn.core.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import net.barn.core.ProtocolException;
+import net.barn.wire.relay.Load;
+import net.barn.wire.relay.RelayMessage;
+import net.barn.wire.relay.Reservation;
+import org.junit.jupiter.api.Test;
+
+/** Relay messages round-trip, and malformed ones are refused with their reason. */
+class RelayCodecTest {
+    @Test
+    void everyMessageSurvivesARoundTrip() throws Exception {
+        for (RelayCodec.Message m : List.of(new RelayCodec.ReserveRequest(), new RelayCodec.LoadRequest(),
+                new RelayCodec.Granted(3600, 16L << 20, 1800, 750, 128), new RelayCodec.Refused("relay full"),
+                new RelayCodec.LoadAnswer(1000, 64))) {
+            assertThat(RelayCodec.decode(RelayCodec.encode(m))).isEqualTo(m);
+        }
+    }
+
+    @Test
+    void malformedMessagesAreRefused() {
+        assertThatThrownBy(() -> RelayCodec.decode(new byte[0])).isInstanceOf(ProtocolException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> RelayCodec.decode(new byte[600])).hasMessageContaining("limit 512");
+        assertThatThrownBy(() -> RelayCodec.decode(new byte[] {(byte) 0xff, 1})).hasMessageContaining("not a RelayMessage");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setLoad(Load.newBuilder().setSparePermille(1001)
+                .setCapacity(5)).build().toByteArray())).hasMessageContaining("1001 per mille");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setLoad(Load.newBuilder().setSparePermille(10))
+                .build().toByteArray())).hasMessageContaining("capacity of 0");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setReservation(Reservation.newBuilder()
+                .setCircuitBytes(5).setCircuitSeconds(5)).build().toByteArray())).hasMessageContaining("no time or bytes");
+    }
+}
