@@ -65,6 +65,7 @@ public final class BarnNode implements AutoCloseable {
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
     private final RelayService relay;
+    private final CircuitLinks circuits;
     private final Channel server;
     private final InetSocketAddress boundAddress;
     private final List<PeerAddress> advertised;
@@ -116,6 +117,7 @@ public final class BarnNode implements AutoCloseable {
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
         this.linkConfig = config.link().withListenAddresses(advertised);
         BuiltinServices.install(this);
+        this.circuits = new CircuitLinks(this);
         this.reachability = ReachabilityService.start(this);
         this.relay = new RelayService(this, net.barn.core.relay.RelayConfig.DEFAULT);
         if (config.idleLinkNanos() > 0) {
@@ -477,6 +479,10 @@ public final class BarnNode implements AutoCloseable {
         return reachability;
     }
 
+    CircuitLinks circuits() {
+        return circuits;
+    }
+
     /** Reservations on relays: held for others when public, held on others when behind NAT. */
     public RelayService relay() {
         return relay;
@@ -556,6 +562,7 @@ public final class BarnNode implements AutoCloseable {
             f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         group.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        circuits.close();
         log.info("node {} stopped", identity.id().shortForm());
     }
 

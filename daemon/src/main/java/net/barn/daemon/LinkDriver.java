@@ -45,6 +45,7 @@ final class LinkDriver extends ChannelDuplexHandler {
     private long rttNanos = -1;
 
     private final boolean probe;
+    private final NodeId via;
     private boolean probed;
     private volatile long lastStreamActivity = System.nanoTime();
 
@@ -57,11 +58,23 @@ final class LinkDriver extends ChannelDuplexHandler {
      *     then closes; it never joins the node's links
      */
     LinkDriver(BarnNode node, boolean outbound, NodeId expectedPeer, CompletableFuture<PeerLink> established, boolean probe) {
+        this(node, outbound, expectedPeer, established, probe, null);
+    }
+
+    /** @param via the relay whose circuit carries this link, or null for a direct one */
+    LinkDriver(BarnNode node, boolean outbound, NodeId expectedPeer, CompletableFuture<PeerLink> established, boolean probe,
+            NodeId via) {
         this.node = node;
         this.outbound = outbound;
         this.expectedPeer = expectedPeer;
         this.established = established;
         this.probe = probe;
+        this.via = via;
+    }
+
+    /** The relay whose circuit carries this link, or null. */
+    NodeId via() {
+        return via;
     }
 
     /** When a stream last opened or ended on this link (System.nanoTime()). */
@@ -93,8 +106,9 @@ final class LinkDriver extends ChannelDuplexHandler {
         return rttNanos;
     }
 
+    /** The peer's address for a TCP link; null for a link over a relay circuit. */
     InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) ctx.channel().remoteAddress();
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     @Override

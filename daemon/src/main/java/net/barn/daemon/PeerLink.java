@@ -37,8 +37,17 @@ public final class PeerLink {
         return peer;
     }
 
+    /** The peer's address as this link reaches it; null when the link runs over a relay circuit. */
     public InetSocketAddress remoteAddress() {
         return remote;
+    }
+
+    /**
+     * The relay whose circuit carries this link, or null for a direct link. A relayed link is
+     * limited: the relay closes it after its circuit's bytes or time (docs/PROTOCOL.md 16).
+     */
+    public NodeId relayedVia() {
+        return driver.via();
     }
 
     public boolean isOutbound() {

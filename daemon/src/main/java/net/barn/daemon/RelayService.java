@@ -46,7 +46,7 @@ public final class RelayService implements AutoCloseable {
 
     private final BarnNode node;
     private final EventLoop loop;
-    private final RelayServer server;
+    private RelayServer server;
     private final RelayChooser chooser;
     private final Map<NodeId, Held> held = new LinkedHashMap<>();
     /** The relays held, for readers off the loop. */
@@ -63,6 +63,13 @@ public final class RelayService implements AutoCloseable {
         this.chooser = new RelayChooser(RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong()));
         node.bind(SERVICE, this::accept);
         loop.scheduleAtFixedRate(this::tick, 2, 5, TimeUnit.SECONDS);
+    }
+
+    /** Replaces the relay's limits (its reservations start afresh): tests use small circuit limits. */
+    void useConfig(RelayConfig config) throws Exception {
+        loop.submit(() -> {
+            server = new RelayServer(config);
+        }).get(5, TimeUnit.SECONDS);
     }
 
     /** The relays this node holds reservations on now. */
@@ -203,14 +210,183 @@ public final class RelayService implements AutoCloseable {
     }
 
     private void answer(BlockingStream s, PeerLink link) {
-        try (s) {
+        boolean keep = false; // a circuit's stream lives on after its first message
+        try {
             s.setReadTimeout(TIMEOUT_MILLIS);
             RelayCodec.Message q = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
-            RelayCodec.Message a = loop.submit(() -> decide(q, link)).get(5, TimeUnit.SECONDS);
-            StreamRequests.write(s, RelayCodec.encode(a));
+            switch (q) {
+                case RelayCodec.ConnectRequest c -> keep = relayCircuit(s, link, c.target());
+                case RelayCodec.IncomingCircuit i -> keep = acceptCircuit(s, link, i);
+                default -> StreamRequests.write(s, RelayCodec.encode(loop.submit(() -> decide(q, link)).get(5, TimeUnit.SECONDS)));
+            }
         } catch (Exception e) {
             log.debug("relay request from {} not answered: {}", link.peerId().shortForm(), e.getMessage());
+        } finally {
+            if (!keep) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // gone already
+                }
+            }
         }
+    }
+
+    // ---------------------------------------------------------------- circuits
+
+    /**
+     * As the relay: opens a circuit from the link's peer to {@code target}, if it holds a
+     * reservation here and accepts, then splices the two streams until either ends or the
+     * circuit's bytes or time run out. Returns whether the stream now belongs to the circuit.
+     */
+    private boolean relayCircuit(BlockingStream from, PeerLink link, NodeId target) throws Exception {
+        RelayServer.Reply r = loop.submit(() -> node.reachability().verdict() != Reachability.Verdict.PUBLIC
+                ? new RelayServer.Refused("this node is not publicly reachable: it relays for nobody")
+                : server.connect(System.nanoTime(), link.peerId(), target)).get(5, TimeUnit.SECONDS);
+        if (!(r instanceof RelayServer.Opened o)) {
+            StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Refused(((RelayServer.Refused) r).reason())));
+            return false;
+        }
+        BlockingStream to = null;
+        try {
+            PeerLink toLink = node.link(target).orElse(null);
+            if (toLink == null) {
+                StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Refused("the target is not linked to this relay now")));
+                return false;
+            }
+            int seconds = (int) TimeUnit.NANOSECONDS.toSeconds(server.config().circuitNanos());
+            to = toLink.openBlocking(SERVICE);
+            to.setReadTimeout(TIMEOUT_MILLIS);
+            StreamRequests.write(to, RelayCodec.encode(new RelayCodec.IncomingCircuit(link.peerId(), o.bytes(), seconds)));
+            RelayCodec.Message answer = RelayCodec.decode(StreamRequests.read(to, RelayCodec.MAX_MESSAGE));
+            if (!(answer instanceof RelayCodec.Accept)) {
+                StreamRequests.write(from, RelayCodec.encode(answer instanceof RelayCodec.Refused no ? no
+                        : new RelayCodec.Refused("the target did not accept the circuit")));
+                return false;
+            }
+            StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Connected(o.bytes(), seconds)));
+            from.setReadTimeout(0);
+            to.setReadTimeout(0);
+            splice(from, to, o);
+            return true;
+        } finally {
+            if (to != null && !circuitsOpen.containsKey(o.circuit())) {
+                to.close();
+            }
+            if (!circuitsOpen.containsKey(o.circuit())) {
+                loop.execute(() -> server.close(o.circuit()));
+            }
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> circuitsOpen = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Copies both ways on threads of their own; ends the circuit at its limits, or when both sides are done. */
+    private void splice(BlockingStream a, BlockingStream b, RelayServer.Opened o) {
+        circuitsOpen.put(o.circuit(), true);
+        java.util.concurrent.atomic.AtomicLong carried = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable end = () -> {
+            if (circuitsOpen.remove(o.circuit()) != null) {
+                a.reset(net.barn.core.ErrorCode.REFUSED, "relay circuit limit reached");
+                b.reset(net.barn.core.ErrorCode.REFUSED, "relay circuit limit reached");
+                loop.execute(() -> server.close(o.circuit()));
+            }
+        };
+        long delay = Math.max(0, o.deadline() - System.nanoTime());
+        loop.schedule(end, delay, TimeUnit.NANOSECONDS);
+        for (BlockingStream[] pair : new BlockingStream[][] {{a, b}, {b, a}}) {
+            Thread.ofVirtual().name("barn-relay-splice").start(() -> {
+                byte[] buf = new byte[16 * 1024];
+                try {
+                    int n;
+                    while ((n = pair[0].in().read(buf)) >= 0) {
+                        if (carried.addAndGet(n) > o.bytes()) {
+                            end.run();
+                            return;
+                        }
+                        pair[1].out().write(buf, 0, n);
+                        pair[1].out().flush();
+                    }
+                    pair[1].out().close(); // half-close: the other side's end of stream
+                } catch (IOException | RuntimeException e) {
+                    end.run();
+                    return;
+                }
+                if (done.incrementAndGet() == 2 && circuitsOpen.remove(o.circuit()) != null) {
+                    loop.execute(() -> server.close(o.circuit()));
+                }
+            });
+        }
+    }
+
+    /**
+     * As the reserved node: accepts a circuit the relay announces (only from a relay it holds a
+     * reservation on) and runs a link over it. Returns whether the stream now belongs to it.
+     */
+    private boolean acceptCircuit(BlockingStream s, PeerLink relay, RelayCodec.IncomingCircuit i) throws Exception {
+        boolean reserved = loop.submit(() -> held.containsKey(relay.peerId())).get(5, TimeUnit.SECONDS);
+        if (!reserved) {
+            StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Refused("no reservation of this node on that relay")));
+            return false;
+        }
+        StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Accept()));
+        s.setReadTimeout(0);
+        node.circuits().open(s, null, false, relay.peerId()).whenComplete((l, e) -> {
+            if (e == null) {
+                log.info("link from {} over a circuit of relay {}", l.peerId().shortForm(), relay.peerId().shortForm());
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Dials {@code target} through {@code relay} (a node this one has a link to, on which
+     * {@code target} holds a reservation): completes with a link of its own to {@code target},
+     * proved end to end, carried by the relay within its circuit limits.
+     */
+    public java.util.concurrent.CompletableFuture<PeerLink> dialVia(NodeId relay, NodeId target) {
+        java.util.concurrent.CompletableFuture<PeerLink> result = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("barn-relay-dial").start(() -> {
+            PeerLink toRelay = node.link(relay).orElse(null);
+            if (toRelay == null) {
+                result.completeExceptionally(new LinkException(net.barn.core.ErrorCode.CONNECTION_LOST,
+                        "no link to relay " + relay.shortForm()));
+                return;
+            }
+            BlockingStream s = null;
+            try {
+                s = toRelay.openBlocking(SERVICE);
+                s.setReadTimeout(TIMEOUT_MILLIS * 2);
+                StreamRequests.write(s, RelayCodec.encode(new RelayCodec.ConnectRequest(target)));
+                RelayCodec.Message m = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
+                if (!(m instanceof RelayCodec.Connected)) {
+                    s.close();
+                    result.completeExceptionally(new LinkException(net.barn.core.ErrorCode.REFUSED, "relay " + relay.shortForm()
+                            + " refused the circuit: " + (m instanceof RelayCodec.Refused r ? r.reason() : "unexpected answer")));
+                    return;
+                }
+                s.setReadTimeout(0);
+                node.circuits().open(s, target, true, relay).whenComplete((l, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                    } else {
+                        result.complete(l);
+                    }
+                });
+            } catch (Exception e) {
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // gone already
+                    }
+                }
+                result.completeExceptionally(new LinkException(net.barn.core.ErrorCode.CONNECTION_LOST,
+                        "circuit through " + relay.shortForm() + " failed: " + e.getMessage()));
+            }
+        });
+        return result;
     }
 
     /** On the loop: what this node answers to {@code q} from the link's peer. */

@@ -3,6 +3,7 @@ package net.barn.core.relay;
 import com.google.protobuf.InvalidProtocolBufferException;
 import net.barn.core.ErrorCode;
 import net.barn.core.ProtocolException;
+import net.barn.core.identity.NodeId;
 import net.barn.wire.relay.Load;
 import net.barn.wire.relay.LoadQuery;
 import net.barn.wire.relay.Refusal;
@@ -29,6 +30,14 @@ public final class RelayCodec {
 
     public record LoadAnswer(int sparePermille, int capacity) implements Message {}
 
+    public record ConnectRequest(NodeId target) implements Message {}
+
+    public record Connected(long circuitBytes, int circuitSeconds) implements Message {}
+
+    public record IncomingCircuit(NodeId from, long circuitBytes, int circuitSeconds) implements Message {}
+
+    public record Accept() implements Message {}
+
     public static byte[] encode(Message m) {
         RelayMessage.Builder b = RelayMessage.newBuilder();
         switch (m) {
@@ -39,6 +48,14 @@ public final class RelayCodec {
             case Refused r -> b.setRefusal(Refusal.newBuilder().setReason(r.reason()));
             case LoadRequest q -> b.setLoadQuery(LoadQuery.getDefaultInstance());
             case LoadAnswer a -> b.setLoad(Load.newBuilder().setSparePermille(a.sparePermille()).setCapacity(a.capacity()));
+            case ConnectRequest c -> b.setConnect(net.barn.wire.relay.Connect.newBuilder()
+                    .setTarget(com.google.protobuf.ByteString.copyFrom(c.target().toBytes())));
+            case Connected c -> b.setConnected(net.barn.wire.relay.Connected.newBuilder().setCircuitBytes(c.circuitBytes())
+                    .setCircuitSeconds(c.circuitSeconds()));
+            case IncomingCircuit i -> b.setIncoming(net.barn.wire.relay.Incoming.newBuilder()
+                    .setFrom(com.google.protobuf.ByteString.copyFrom(i.from().toBytes())).setCircuitBytes(i.circuitBytes())
+                    .setCircuitSeconds(i.circuitSeconds()));
+            case Accept a -> b.setAccepted(net.barn.wire.relay.Accepted.getDefaultInstance());
         }
         return b.build().toByteArray();
     }
@@ -70,8 +87,30 @@ public final class RelayCodec {
             }
             case LOAD_QUERY -> new LoadRequest();
             case LOAD -> new LoadAnswer(permille(m.getLoad().getSparePermille()), capacity(m.getLoad().getCapacity()));
+            case CONNECT -> new ConnectRequest(id(m.getConnect().getTarget()));
+            case CONNECTED -> {
+                if (m.getConnected().getCircuitBytes() < 1 || m.getConnected().getCircuitSeconds() < 1) {
+                    throw bad("a circuit with no time or bytes");
+                }
+                yield new Connected(m.getConnected().getCircuitBytes(), m.getConnected().getCircuitSeconds());
+            }
+            case INCOMING -> {
+                net.barn.wire.relay.Incoming i = m.getIncoming();
+                if (i.getCircuitBytes() < 1 || i.getCircuitSeconds() < 1) {
+                    throw bad("a circuit with no time or bytes");
+                }
+                yield new IncomingCircuit(id(i.getFrom()), i.getCircuitBytes(), i.getCircuitSeconds());
+            }
+            case ACCEPTED -> new Accept();
             case KIND_NOT_SET -> throw bad("an empty RelayMessage");
         };
+    }
+
+    private static NodeId id(com.google.protobuf.ByteString b) throws ProtocolException {
+        if (b.size() != NodeId.LENGTH) {
+            throw bad("a node id of " + b.size() + " bytes");
+        }
+        return NodeId.of(b.toByteArray());
     }
 
     private static int permille(int v) throws ProtocolException {

@@ -16,7 +16,9 @@ class RelayCodecTest {
     void everyMessageSurvivesARoundTrip() throws Exception {
         for (RelayCodec.Message m : List.of(new RelayCodec.ReserveRequest(), new RelayCodec.LoadRequest(),
                 new RelayCodec.Granted(3600, 16L << 20, 1800, 750, 128), new RelayCodec.Refused("relay full"),
-                new RelayCodec.LoadAnswer(1000, 64))) {
+                new RelayCodec.LoadAnswer(1000, 64), new RelayCodec.ConnectRequest(net.barn.core.identity.NodeId.of(new byte[32])),
+                new RelayCodec.Connected(1000, 60), new RelayCodec.IncomingCircuit(net.barn.core.identity.NodeId.of(new byte[32]), 5, 6),
+                new RelayCodec.Accept())) {
             assertThat(RelayCodec.decode(RelayCodec.encode(m))).isEqualTo(m);
         }
     }
@@ -32,5 +34,8 @@ class RelayCodecTest {
                 .build().toByteArray())).hasMessageContaining("capacity of 0");
         assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setReservation(Reservation.newBuilder()
                 .setCircuitBytes(5).setCircuitSeconds(5)).build().toByteArray())).hasMessageContaining("no time or bytes");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setConnect(net.barn.wire.relay.Connect.newBuilder()
+                .setTarget(com.google.protobuf.ByteString.copyFrom(new byte[5]))).build().toByteArray()))
+                .hasMessageContaining("node id of 5 bytes");
     }
 }

@@ -1,0 +1,122 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.DataInputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.nat.Reachability;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Relay reservations and circuits between in-process nodes on loopback. Every node here can
+ * reach every other, so the nodes are told their reachability (a relay must be public, the
+ * reserving node behind NAT); the NAT testbed test shows the same with real NATs.
+ */
+class RelayCircuitTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+
+    @AfterEach
+    void stop() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20); // polling interval of the wait
+        }
+    }
+
+    @Test
+    void aNodeBehindNatIsReachedThroughACircuitOfItsRelayWithALinkProvedEndToEnd() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode relay = nodes.start(1);
+        BarnNode hidden = nodes.start(2);
+        BarnNode dialler = nodes.start(3);
+        relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
+        hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay");
+        await(() -> relay.relay().reservationsHeld() == 1, "the relay counts the reservation");
+
+        PeerLink link = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
+        assertThat(link.peerId()).isEqualTo(hidden.id());
+        assertThat(link.relayedVia()).isEqualTo(relay.id());
+        assertThat(link.remoteAddress()).isNull();
+        await(() -> hidden.link(dialler.id()).isPresent(), "the hidden node holds the link too");
+        assertThat(hidden.link(dialler.id()).orElseThrow().relayedVia()).isEqualTo(relay.id());
+
+        // A stream over the relayed link: the hidden node's echo service answers.
+        try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
+            s.setReadTimeout(10_000);
+            byte[] hello = "through the relay, end to end".getBytes(StandardCharsets.UTF_8);
+            OutputStream out = s.out();
+            out.write(hello);
+            out.flush();
+            byte[] back = new byte[hello.length];
+            new DataInputStream(s.in()).readFully(back);
+            assertThat(back).isEqualTo(hello);
+        }
+    }
+
+    @Test
+    void aCircuitEndsAtItsByteLimitAndItsLinkWithIt() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode relay = nodes.start(21);
+        BarnNode hidden = nodes.start(22);
+        BarnNode dialler = nodes.start(23);
+        relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        relay.relay().useConfig(new net.barn.core.relay.RelayConfig(8, 8, 8, 2, 3_600_000_000_000L, 64 * 1024,
+                600_000_000_000L, 0.9, 0.75));
+        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
+        hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay");
+        PeerLink link = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
+        // Push more than the circuit's 64 KiB through the discard service: the relay ends the circuit.
+        try (BlockingStream s = link.openBlocking(BuiltinServices.DISCARD_PORT)) {
+            byte[] chunk = new byte[8 * 1024];
+            for (int i = 0; i < 40 && dialler.link(hidden.id()).isPresent(); i++) {
+                s.out().write(chunk);
+                s.out().flush();
+            }
+        } catch (java.io.IOException expected) {
+            // the stream went with the link
+        }
+        await(() -> dialler.link(hidden.id()).isEmpty(), "the link over the spent circuit closes");
+        assertThat(relay.relay().reservationsHeld()).as("the reservation outlives the circuit").isEqualTo(1);
+    }
+
+    @Test
+    void circuitsAreRefusedWithAReason() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode relay = nodes.start(11);
+        BarnNode other = nodes.start(12);
+        BarnNode dialler = nodes.start(13);
+        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        other.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        // A node that does not know itself public relays for nobody.
+        assertThatThrownBy(() -> dialler.relay().dialVia(relay.id(), other.id()).get(15, TimeUnit.SECONDS))
+                .hasMessageContaining("not publicly reachable");
+        relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        // A target without a reservation there.
+        assertThatThrownBy(() -> dialler.relay().dialVia(relay.id(), other.id()).get(15, TimeUnit.SECONDS))
+                .hasMessageContaining("no reservation for " + other.id().shortForm());
+        // A relay this node has no link to.
+        assertThatThrownBy(() -> dialler.relay().dialVia(other.id(), relay.id()).get(15, TimeUnit.SECONDS))
+                .hasMessageContaining("no link to relay");
+    }
+}
