@@ -77,6 +77,26 @@ class NatTestbedTest {
         return r;
     }
 
+    /** An application on node {@code from} dials {@code to}'s echo service by node id; what comes back. */
+    private String echoThroughRelay(String from, Invite to) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(from)), "test", Role.CLIENT);
+                    var c = b.dial(to.nodeId().toString(), 7)) {
+                byte[] hello = ("hello from " + from).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                c.output().write(hello);
+                c.output().flush();
+                byte[] back = c.input().readNBytes(hello.length);
+                return new String(back, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                last = e; // its relays may not be published yet
+                Thread.sleep(500); // pause between attempts
+            }
+        }
+        throw new AssertionError("no echo from " + to.nodeId().shortForm() + " through a relay", last);
+    }
+
     private String awaitContaining(String name, String part) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String r = reachability(name);
@@ -98,8 +118,8 @@ class NatTestbedTest {
             Invite p1 = node(daemons, pub, "p1", "10.71.0.1:7000", List.of()).invite(START);
             Invite p2 = node(daemons, pub, "p2", "10.72.0.1:7000", List.of(p1)).invite(START);
             Invite p3 = node(daemons, pub, "p3", "10.73.0.1:7000", List.of(p1, p2)).invite(START);
-            node(daemons, prefix + "-h1", "cone", "192.168.1.2:7000", List.of(p1, p2, p3)).invite(START);
-            node(daemons, prefix + "-h2", "symmetric", "192.168.2.2:7000", List.of(p1, p2, p3)).invite(START);
+            Invite cone = node(daemons, prefix + "-h1", "cone", "192.168.1.2:7000", List.of(p1, p2, p3)).invite(START);
+            Invite symmetric = node(daemons, prefix + "-h2", "symmetric", "192.168.2.2:7000", List.of(p1, p2, p3)).invite(START);
 
             assertThat(await("cone", "cone nat")).startsWith("cone nat").contains("0 reached").contains("seen as 10.81.0.2:7000");
             assertThat(await("symmetric", "symmetric nat")).startsWith("symmetric nat").contains("0 reached");
@@ -117,6 +137,10 @@ class NatTestbedTest {
                 relayed += m.find() ? Integer.parseInt(m.group(1)) : 0;
             }
             assertThat(relayed).as("reservations the public nodes hold").isEqualTo(4);
+            // The two NAT'd nodes, which cannot reach each other directly, talk by node id: an
+            // application on each dials the other's echo service, through a relay the other publishes.
+            assertThat(echoThroughRelay("cone", symmetric)).isEqualTo("hello from cone");
+            assertThat(echoThroughRelay("symmetric", cone)).isEqualTo("hello from symmetric");
         } catch (AssertionError e) {
             for (DaemonProcess d : daemons) { // what the nodes said about dial-backs and their verdicts
                 d.stderr.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);

@@ -116,6 +116,7 @@ public final class DhtService implements AutoCloseable {
         List<Contact> known = new ArrayList<>(seeds);
         known.addAll(store.peers(50));
         node.bind(SERVICE, s::accept);
+        node.relay().onReachableVia(s::publishRelays);
         s.onLoop(() -> {
             long now = System.nanoTime();
             for (StateStore.StoredRecord r : held) {
@@ -133,6 +134,64 @@ public final class DhtService implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- queries, from any thread
+
+    /**
+     * Publishes where this node, behind NAT, can be reached: the relays it holds reservations
+     * on, in its owned record "barn/relays" (docs/PROTOCOL.md 16.3), for two hours.
+     */
+    void publishRelays(List<net.barn.core.relay.RelayCodec.Via> relays) {
+        long now = nowMillis();
+        Record r = net.barn.core.dht.RecordTypes.owned(node.identity(), net.barn.core.relay.RelayCodec.HINTS_NAME,
+                net.barn.core.relay.RelayCodec.encodeHints(relays), now, now + java.util.concurrent.TimeUnit.HOURS.toMillis(2));
+        put(r, true).whenComplete((p, e) -> log.info("published {} relay(s) this node can be reached through{}", relays.size(),
+                e == null ? "" : ": " + e.getMessage()));
+    }
+
+    /** The relays {@code target} says it can be reached through (empty if it publishes none). */
+    public CompletableFuture<List<net.barn.core.relay.RelayCodec.Via>> relaysOf(NodeId target) {
+        Key key = net.barn.core.dht.RecordTypes.ownedKey(target,
+                net.barn.core.relay.RelayCodec.HINTS_NAME.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return get(key, net.barn.core.dht.RecordTypes.OWNED).thenApply(g -> {
+            if (g.record() == null) {
+                return List.<net.barn.core.relay.RelayCodec.Via>of();
+            }
+            try {
+                return net.barn.core.relay.RelayCodec.decodeHints(g.record().value());
+            } catch (net.barn.core.ProtocolException e) {
+                return List.<net.barn.core.relay.RelayCodec.Via>of();
+            }
+        });
+    }
+
+    /**
+     * A link to {@code target}: the one open, or one through a relay it publishes (dialling the
+     * relay first if needed), trying its relays in turn.
+     */
+    public CompletableFuture<PeerLink> linkTo(NodeId target) {
+        var open = node.link(target);
+        if (open.isPresent()) {
+            return CompletableFuture.completedFuture(open.get());
+        }
+        return relaysOf(target).thenCompose(relays -> viaNext(target, relays, 0, null));
+    }
+
+    private CompletableFuture<PeerLink> viaNext(NodeId target, List<net.barn.core.relay.RelayCodec.Via> relays, int i, Throwable last) {
+        if (i >= relays.size()) {
+            return CompletableFuture.failedFuture(last != null ? last : new LinkException(net.barn.core.ErrorCode.CONNECTION_LOST,
+                    "no link to " + target.shortForm() + " and it publishes no relay"));
+        }
+        var via = relays.get(i);
+        CompletableFuture<PeerLink> toRelay;
+        try {
+            toRelay = node.dial(new net.barn.core.identity.Invite(via.relay(),
+                    List.of(net.barn.core.identity.PeerAddress.parse(via.address()))));
+        } catch (IllegalArgumentException e) {
+            return viaNext(target, relays, i + 1, e);
+        }
+        return toRelay.thenCompose(l -> node.relay().dialVia(via.relay(), target))
+                .handle((link, e) -> e == null ? CompletableFuture.completedFuture(link) : viaNext(target, relays, i + 1, e))
+                .thenCompose(f -> f);
+    }
 
     /** The newest record of a type under a key, from a quorum of replicas. */
     public CompletableFuture<DhtEvent.GetResult> get(Key key, int type) {

@@ -51,6 +51,10 @@ public final class RelayService implements AutoCloseable {
     private final Map<NodeId, Held> held = new LinkedHashMap<>();
     /** The relays held, for readers off the loop. */
     private volatile List<NodeId> heldNow = List.of();
+    /** Told where this node can be reached whenever its relays change, and every half hour (to publish it). */
+    private volatile java.util.function.Consumer<List<RelayCodec.Via>> onReachableVia;
+    private List<NodeId> published = List.of();
+    private long publishedAt;
     private final Map<NodeId, Long> refusedUntil = new HashMap<>();
     private volatile boolean working;
     private volatile int reservationsNow;
@@ -70,6 +74,11 @@ public final class RelayService implements AutoCloseable {
         loop.submit(() -> {
             server = new RelayServer(config);
         }).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Hears where this node can be reached (its relays and their addresses) when that changes, and every half hour. */
+    public void onReachableVia(java.util.function.Consumer<List<RelayCodec.Via>> listener) {
+        onReachableVia = listener;
     }
 
     /** The relays this node holds reservations on now. */
@@ -97,8 +106,10 @@ public final class RelayService implements AutoCloseable {
                 || v == Reachability.Verdict.PRIVATE;
         if (!unreachable) {
             held.clear();
+            heldNow = List.of();
             return;
         }
+        announce(now);
         Set<NodeId> linked = new HashSet<>();
         node.links().forEach(l -> linked.add(l.peerId()));
         held.values().removeIf(h -> !linked.contains(h.relay())); // the link to it went: so did our way in
@@ -114,6 +125,25 @@ public final class RelayService implements AutoCloseable {
                     working = false;
                 }
             });
+        }
+    }
+
+    /** On the loop: tells the listener where this node can be reached, when its relays changed or half an hour passed. */
+    private void announce(long now) {
+        java.util.function.Consumer<List<RelayCodec.Via>> l = onReachableVia;
+        List<NodeId> relays = List.copyOf(held.keySet());
+        if (l == null || relays.isEmpty() || (relays.equals(published) && now - publishedAt < TimeUnit.MINUTES.toNanos(30))) {
+            return;
+        }
+        List<RelayCodec.Via> via = new ArrayList<>();
+        for (NodeId r : relays) {
+            node.link(r).map(PeerLink::remoteAddress).filter(a -> a != null && a.getAddress() != null)
+                    .ifPresent(a -> via.add(new RelayCodec.Via(r, PeerAddressFormat.of(a))));
+        }
+        if (!via.isEmpty()) {
+            published = relays;
+            publishedAt = now;
+            l.accept(via);
         }
     }
 

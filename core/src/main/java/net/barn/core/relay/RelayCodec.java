@@ -38,6 +38,45 @@ public final class RelayCodec {
 
     public record Accept() implements Message {}
 
+    /** The name of the owned record in which a node behind NAT lists its relays. */
+    public static final String HINTS_NAME = "barn/relays";
+    public static final int MAX_HINTS = 4;
+
+    /** A relay a node can be reached through: its id and listen address ("host:port"). */
+    public record Via(NodeId relay, String address) {}
+
+    public static byte[] encodeHints(java.util.List<Via> relays) {
+        net.barn.wire.relay.ReachableVia.Builder b = net.barn.wire.relay.ReachableVia.newBuilder();
+        for (Via v : relays) {
+            b.addRelays(net.barn.wire.relay.Via.newBuilder().setNodeId(com.google.protobuf.ByteString.copyFrom(v.relay().toBytes()))
+                    .setAddress(v.address()));
+        }
+        return b.build().toByteArray();
+    }
+
+    public static java.util.List<Via> decodeHints(byte[] bytes) throws ProtocolException {
+        net.barn.wire.relay.ReachableVia r;
+        try {
+            r = net.barn.wire.relay.ReachableVia.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw bad("not a ReachableVia");
+        }
+        if (r.getRelaysCount() < 1 || r.getRelaysCount() > MAX_HINTS) {
+            throw bad("1.." + MAX_HINTS + " relays, got " + r.getRelaysCount());
+        }
+        java.util.List<Via> out = new java.util.ArrayList<>();
+        for (net.barn.wire.relay.Via v : r.getRelaysList()) {
+            String a = v.getAddress();
+            try {
+                net.barn.core.identity.PeerAddress.parse(a);
+            } catch (IllegalArgumentException e) {
+                throw bad("bad relay address " + (a.length() > 64 ? a.substring(0, 64) : a));
+            }
+            out.add(new Via(id(v.getNodeId()), a));
+        }
+        return out;
+    }
+
     public static byte[] encode(Message m) {
         RelayMessage.Builder b = RelayMessage.newBuilder();
         switch (m) {

@@ -24,6 +24,15 @@ class RelayCodecTest {
     }
 
     @Test
+    void relayHintsRoundTripAndAreChecked() throws Exception {
+        List<RelayCodec.Via> hints = List.of(new RelayCodec.Via(net.barn.core.identity.NodeId.of(new byte[32]), "10.71.0.1:7000"));
+        assertThat(RelayCodec.decodeHints(RelayCodec.encodeHints(hints))).isEqualTo(hints);
+        assertThatThrownBy(() -> RelayCodec.decodeHints(RelayCodec.encodeHints(List.of()))).hasMessageContaining("got 0");
+        assertThatThrownBy(() -> RelayCodec.decodeHints(RelayCodec.encodeHints(List.of(new RelayCodec.Via(
+                net.barn.core.identity.NodeId.of(new byte[32]), "no port here"))))).hasMessageContaining("bad relay address");
+    }
+
+    @Test
     void malformedMessagesAreRefused() {
         assertThatThrownBy(() -> RelayCodec.decode(new byte[0])).isInstanceOf(ProtocolException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> RelayCodec.decode(new byte[600])).hasMessageContaining("limit 512");

@@ -630,11 +630,15 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
             return null;
         }
         var link = this.node.link(id);
-        if (link.isEmpty()) {
+        if (link.isPresent()) {
+            return CompletableFuture.completedFuture(link.get());
+        }
+        var dht = server.dht();
+        if (dht == null) {
             error(request, LocalError.NO_ROUTE, "no link to " + id.shortForm() + " (link it first, e.g. with an invite)");
             return null;
         }
-        return CompletableFuture.completedFuture(link.get());
+        return dht.linkTo(id); // through a relay it publishes, if it is behind NAT
     }
 
     private void datagram(int request, DatagramOut d) {
