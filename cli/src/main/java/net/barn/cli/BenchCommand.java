@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
-        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class,
+        subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class, BenchCommand.Relay.class,
                 BenchCommand.IdentityCost.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
@@ -122,6 +122,19 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.MazeBench.run(nodes, messages, rate);
+            return 0;
+        }
+    }
+
+    @Command(name = "relay", mixinStandardHelpOptions = true,
+            description = "A link through a relay's circuit beside a direct link, in one run: throughput and round trip.")
+    static final class Relay implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Runs r;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.RelayBench.run(r.seconds, r.runs);
             return 0;
         }
     }

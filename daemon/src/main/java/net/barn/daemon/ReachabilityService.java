@@ -108,10 +108,11 @@ public final class ReachabilityService implements AutoCloseable {
     }
 
     /**
-     * Takes {@code verdict} as this node's without asking anyone: for tests of relaying among
-     * nodes on one machine, where every node is reachable. Has no effect once asking started.
+     * Takes {@code verdict} as this node's without asking anyone: for tests and benchmarks of
+     * relaying among nodes on one machine, where every node is reachable. Has no effect once
+     * asking started.
      */
-    void assume(Reachability.Verdict verdict) {
+    public void assume(Reachability.Verdict verdict) {
         if (!asking) {
             reported = verdict;
             description = verdict.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " (assumed)";

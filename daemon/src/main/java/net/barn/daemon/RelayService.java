@@ -69,8 +69,8 @@ public final class RelayService implements AutoCloseable {
         loop.scheduleAtFixedRate(this::tick, 2, 5, TimeUnit.SECONDS);
     }
 
-    /** Replaces the relay's limits (its reservations start afresh): tests use small circuit limits. */
-    void useConfig(RelayConfig config) throws Exception {
+    /** Replaces the relay's limits, a node's own policy (its reservations start afresh). */
+    public void useConfig(RelayConfig config) throws Exception {
         loop.submit(() -> {
             server = new RelayServer(config);
         }).get(5, TimeUnit.SECONDS);

@@ -27,6 +27,12 @@ public record RelayConfig(int maxReservations, int maxCircuits, int maxPerGroup,
         }
     }
 
+    /** The same limits with other circuit limits. */
+    public RelayConfig withCircuitLimits(long bytes, long nanos) {
+        return new RelayConfig(maxReservations, maxCircuits, maxPerGroup, maxCircuitsPerClient, reservationNanos, bytes, nanos,
+                shedAbove, shedTo);
+    }
+
     /** The same limits with another reservation count (relays of other capacities). */
     public RelayConfig withMaxReservations(int value) {
         return new RelayConfig(value, Math.max(maxCircuits, value), maxPerGroup, maxCircuitsPerClient, reservationNanos, circuitBytes,
