@@ -88,6 +88,9 @@ class NatTestbedTest {
                 c.output().write(hello);
                 c.output().flush();
                 byte[] back = c.input().readNBytes(hello.length);
+                // The application sees that the link is relayed, hence limited.
+                assertThat(b.peers()).filteredOn(p -> p.nodeId().equals(to.nodeId().toString()))
+                        .singleElement().satisfies(p -> assertThat(p.limited()).isTrue());
                 return new String(back, java.nio.charset.StandardCharsets.UTF_8);
             } catch (IOException e) {
                 last = e; // its relays may not be published yet

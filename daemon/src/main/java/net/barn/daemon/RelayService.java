@@ -99,6 +99,10 @@ public final class RelayService implements AutoCloseable {
         }
         long now = System.nanoTime();
         server.expire(now);
+        List<NodeId> shed = server.shed(now);
+        if (!shed.isEmpty()) {
+            log.info("relay near its limits: shed {} reservation(s); their holders move at their next renewal", shed.size());
+        }
         reservationsNow = server.reservations();
         heldNow = List.copyOf(held.keySet());
         Reachability.Verdict v = node.reachability().verdict();

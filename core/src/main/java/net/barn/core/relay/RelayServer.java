@@ -48,6 +48,8 @@ public final class RelayServer {
     private final Map<NodeId, Reservation> reservations = new LinkedHashMap<>();
     private final Map<String, Integer> perGroup = new HashMap<>();
     private final Map<Long, Circuit> circuits = new HashMap<>();
+    /** Nodes shed lately, and until when they are refused: they are to move, not to come back at once. */
+    private final Map<NodeId, Long> shedUntil = new HashMap<>();
     private final Map<NodeId, Integer> circuitsPerClient = new HashMap<>();
     private long nextCircuit = 1;
     private long refused;
@@ -65,6 +67,10 @@ public final class RelayServer {
     public Reply reserve(long now, NodeId client, String group) {
         expire(now);
         Reservation held = reservations.get(client);
+        Long shedTill = shedUntil.get(client);
+        if (held == null && shedTill != null && now < shedTill) {
+            return refuse("this relay shed your reservation: it is near its limits, move to another");
+        }
         if (held == null) {
             if (reservations.size() >= config.maxReservations()) {
                 return refuse("relay full: " + config.maxReservations() + " reservations held");
@@ -148,6 +154,7 @@ public final class RelayServer {
             }
         });
         gone.forEach(this::release);
+        shedUntil.values().removeIf(t -> now >= t);
         List<Long> closed = new ArrayList<>();
         for (Circuit c : circuits.values()) {
             if (now >= c.deadline) {
@@ -175,6 +182,9 @@ public final class RelayServer {
             }
             release(r.client());
             out.add(r.client());
+            if (shedUntil.size() < 4 * config.maxReservations()) {
+                shedUntil.put(r.client(), now + config.reservationNanos() / 2);
+            }
         }
         shedCount += out.size();
         return out;

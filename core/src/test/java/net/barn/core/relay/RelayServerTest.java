@@ -73,6 +73,9 @@ class RelayServerTest {
         assertThat(r.reservations()).isEqualTo(5);
         assertThat(r.shed(11 * S)).isEmpty();
         assertThat(r.spare()).isEqualTo(0.5);
+        assertThat(r.reserve(12 * S, id(8), "g8")).isEqualTo(new RelayServer.Refused(
+                "this relay shed your reservation: it is near its limits, move to another"));
+        assertThat(r.reserve(12 * S, id(20), "g20")).isInstanceOf(RelayServer.Reserved.class);
     }
 
     @Test

@@ -236,6 +236,7 @@ public final class ApiServer implements AutoCloseable {
                     .setNodeId(l.peerId().toString())
                     .setAddress(l.remoteAddress() == null ? "" : l.remoteAddress().getAddress().getHostAddress()
                             + ":" + l.remoteAddress().getPort())
+                    .setRelayedVia(l.relayedVia() == null ? "" : l.relayedVia().toString())
                     .setOutbound(l.isOutbound())
                     .setRttMicros(Math.max(0, l.rttNanos() / 1000))
                     .setBytesIn(l.bytesReceived())
@@ -251,7 +252,8 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void linkUp(PeerLink link) {
             broadcast(Event.newBuilder().setLinkUp(LinkUp.newBuilder().setPeer(link.peerId().toString())
-                    .setAddress(String.valueOf(link.remoteAddress()))).build());
+                    .setAddress(link.remoteAddress() != null ? String.valueOf(link.remoteAddress())
+                            : "via relay " + link.relayedVia().shortForm())).build());
         }
 
         @Override
