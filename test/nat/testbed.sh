@@ -5,7 +5,8 @@
 #   barn-h1 (192.168.1.2) -- barn-nat1 [MASQUERADE: cone-like]      (10.81.0.2) --+
 #                                                                                 barn-pub (router; public hosts
 #   barn-h2 (192.168.2.2) -- barn-nat2 [MASQUERADE --random-fully:  (10.82.0.2) --+  10.71.0.1 .. 10.79.0.1)
-#                                        symmetric]
+#                                        symmetric]                               |
+#   barn-h3 (192.168.3.2) -- barn-nat3 [MASQUERADE: cone-like]      (10.83.0.2) --+
 #
 # Every public address is in a /16 of its own, as hosts on the internet mostly are: nodes
 # count witnesses and rate-limit per /16.
@@ -23,14 +24,14 @@ PUB="$PREFIX-pub"
 ns() { ip netns exec "$1" "${@:2}"; }
 
 down() {
-  for n in h1 h2 nat1 nat2 pub; do
+  for n in h1 h2 h3 nat1 nat2 nat3 pub; do
     ip netns del "$PREFIX-$n" 2>/dev/null || true
   done
 }
 
 up() {
   down
-  for n in h1 h2 nat1 nat2 pub; do
+  for n in h1 h2 h3 nat1 nat2 nat3 pub; do
     ip netns add "$PREFIX-$n"
     ns "$PREFIX-$n" ip link set lo up
   done
@@ -40,7 +41,7 @@ up() {
     ns "$PUB" ip addr add "10.7$i.0.1/32" dev lo
   done
   ns "$PUB" sysctl -qw net.ipv4.ip_forward=1
-  for k in 1 2; do
+  for k in 1 2 3; do
     local nat="$PREFIX-nat$k" host="$PREFIX-h$k"
     ip link add "p$k" netns "$PUB" type veth peer name "o$k" netns "$nat"
     ns "$PUB" ip addr add "10.8$k.0.1/24" dev "p$k"
@@ -55,16 +56,20 @@ up() {
     ns "$host" ip link set "e$k" up
     ns "$host" ip route add default via "192.168.$k.1"
     ns "$nat" sysctl -qw net.ipv4.ip_forward=1
-    # Nothing unsolicited gets in: only replies to what the inside sent.
+    # Nothing unsolicited gets in: only replies to what the inside sent. Like most home
+    # routers, the NAT drops the rest silently, including what is addressed to itself.
     ns "$nat" iptables -A FORWARD -i "o$k" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
     ns "$nat" iptables -A FORWARD -i "o$k" -j DROP
+    ns "$nat" iptables -A INPUT -i "o$k" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    ns "$nat" iptables -A INPUT -i "o$k" -j DROP
   done
   ns "$PREFIX-nat1" iptables -t nat -A POSTROUTING -o o1 -j MASQUERADE
   ns "$PREFIX-nat2" iptables -t nat -A POSTROUTING -o o2 -j MASQUERADE --random-fully
+  ns "$PREFIX-nat3" iptables -t nat -A POSTROUTING -o o3 -j MASQUERADE
 }
 
 status() {
-  for n in pub nat1 nat2 h1 h2; do
+  for n in pub nat1 nat2 nat3 h1 h2 h3; do
     echo "== $PREFIX-$n"
     ns "$PREFIX-$n" ip -brief addr 2>/dev/null || echo "(absent)"
   done

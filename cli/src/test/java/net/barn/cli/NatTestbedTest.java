@@ -100,6 +100,26 @@ class NatTestbedTest {
         throw new AssertionError("no echo from " + to.nodeId().shortForm() + " through a relay", last);
     }
 
+    private net.barn.sdk.PeerStatus linkTo(String from, Invite to) throws IOException {
+        try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(from)), "test", Role.CLIENT)) {
+            return b.peers().stream().filter(p -> p.nodeId().equals(to.nodeId().toString())).findFirst().orElseThrow();
+        }
+    }
+
+    /** Whether node {@code from}'s link to {@code to} becomes direct (not through a relay) within 30 s. */
+    private boolean awaitDirect(String from, Invite to) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(from)), "test", Role.CLIENT)) {
+                if (b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && !p.limited())) {
+                    return true;
+                }
+            }
+            Thread.sleep(250); // polling interval of the wait
+        }
+        return false;
+    }
+
     private String awaitContaining(String name, String part) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String r = reachability(name);
@@ -123,6 +143,7 @@ class NatTestbedTest {
             Invite p3 = node(daemons, pub, "p3", "10.73.0.1:7000", List.of(p1, p2)).invite(START);
             Invite cone = node(daemons, prefix + "-h1", "cone", "192.168.1.2:7000", List.of(p1, p2, p3)).invite(START);
             Invite symmetric = node(daemons, prefix + "-h2", "symmetric", "192.168.2.2:7000", List.of(p1, p2, p3)).invite(START);
+            Invite cone2 = node(daemons, prefix + "-h3", "cone2", "192.168.3.2:7000", List.of(p1, p2, p3)).invite(START);
 
             assertThat(await("cone", "cone nat")).startsWith("cone nat").contains("0 reached").contains("seen as 10.81.0.2:7000");
             assertThat(await("symmetric", "symmetric nat")).startsWith("symmetric nat").contains("0 reached");
@@ -132,6 +153,7 @@ class NatTestbedTest {
             // Both NAT'd nodes then hold reservations on two public relays, and relays count them.
             assertThat(awaitContaining("cone", "reserved on 2 relays")).contains("reserved on 2 relays");
             assertThat(awaitContaining("symmetric", "reserved on 2 relays")).contains("reserved on 2 relays");
+            assertThat(awaitContaining("cone2", "reserved on 2 relays")).contains("reserved on 2 relays");
             int relayed = 0;
             for (String p : List.of("p1", "p2", "p3")) {
                 String r = reachability(p);
@@ -139,15 +161,25 @@ class NatTestbedTest {
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("relaying for (\\d+) node").matcher(r);
                 relayed += m.find() ? Integer.parseInt(m.group(1)) : 0;
             }
-            assertThat(relayed).as("reservations the public nodes hold").isEqualTo(4);
+            assertThat(relayed).as("reservations the public nodes hold").isEqualTo(6);
             // The two NAT'd nodes, which cannot reach each other directly, talk by node id: an
             // application on each dials the other's echo service, through a relay the other publishes.
             assertThat(echoThroughRelay("cone", symmetric)).isEqualTo("hello from cone");
             assertThat(echoThroughRelay("symmetric", cone)).isEqualTo("hello from symmetric");
+            // Two cone NATs: the relayed link is upgraded by a hole punch to a direct one.
+            assertThat(echoThroughRelay("cone", cone2)).isEqualTo("hello from cone");
+            assertThat(awaitDirect("cone", cone2)).as("the link from the cone node to the other cone node").isTrue();
+            for (DaemonProcess d : daemons) { // for the record: how long the punch took
+                d.stderr.stream().filter(l -> l.contains("hole punch") || l.contains("upgraded")
+                        || (l.contains("link up") && l.contains("?"))).forEach(System.out::println);
+            }
+            // A symmetric NAT has no mapping to offer: that pair stays relayed (and keeps working).
+            assertThat(linkTo("cone", symmetric).limited()).isTrue();
+            assertThat(echoThroughRelay("cone", symmetric)).isEqualTo("hello from cone");
         } catch (AssertionError e) {
             for (DaemonProcess d : daemons) { // what the nodes said about dial-backs and their verdicts
-                d.stderr.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);
-                d.stdout.stream().filter(l -> l.contains("reach") || l.contains("dial-back")).forEach(System.err::println);
+                d.stderr.stream().filter(l -> l.contains("punch") || l.contains("upgraded") || l.contains("link up")).forEach(System.err::println);
+                d.stdout.stream().filter(l -> l.contains("punch") || l.contains("upgraded") || l.contains("link up")).forEach(System.err::println);
             }
             throw e;
         } finally {

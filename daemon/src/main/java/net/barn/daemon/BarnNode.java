@@ -91,7 +91,11 @@ public final class BarnNode implements AutoCloseable {
         this.credentials = LinkCredentials.create(identity, entropy);
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         try {
-            ChannelFuture bind = new ServerBootstrap()
+            ServerBootstrap sb = new ServerBootstrap();
+            if (REUSE_PORT) { // hole punching dials from the listen port while it listens
+                sb.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+            }
+            ChannelFuture bind = sb
                     .group(group)
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
@@ -120,6 +124,7 @@ public final class BarnNode implements AutoCloseable {
         this.circuits = new CircuitLinks(this);
         this.reachability = ReachabilityService.start(this);
         this.relay = new RelayService(this, net.barn.core.relay.RelayConfig.DEFAULT);
+        new PunchService(this);
         if (config.idleLinkNanos() > 0) {
             long period = Math.max(1_000_000_000L, config.idleLinkNanos() / 4);
             group.next().scheduleAtFixedRate(this::closeIdleLinks, period, period, TimeUnit.NANOSECONDS);
@@ -291,6 +296,43 @@ public final class BarnNode implements AutoCloseable {
         return literal && v6 == (listen instanceof java.net.Inet6Address) ? listen : null;
     }
 
+    /** Linux lets a socket dial from a port another listens on when both ask for SO_REUSEPORT. */
+    static final boolean REUSE_PORT = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+
+    /**
+     * Opens TCP from this node's listen port to {@code to} for a hole punch, at the moment the
+     * peer does the same toward us: the dialler of the relayed link ({@code initiator}) runs the
+     * link's initiator side, the other the responder side, whichever SYN crossed first.
+     */
+    CompletableFuture<PeerLink> punch(PeerAddress to, NodeId expected, boolean initiator) {
+        CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
+        if (!REUSE_PORT || boundAddress == null) {
+            attempt.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "hole punching needs SO_REUSEPORT (Linux)"));
+            return attempt;
+        }
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .localAddress(boundAddress)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new LinkFrameDecoder(!initiator), new LinkFrameEncoder(),
+                                new LinkDriver(BarnNode.this, initiator, initiator ? expected : null, attempt, false));
+                    }
+                });
+        b.connect(to.host(), to.port()).addListener(f -> {
+            if (!f.isSuccess()) {
+                attempt.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
+                        "hole punch to " + to + " failed: " + rootMessage(f.cause())));
+            }
+        });
+        return attempt;
+    }
+
     /** Closes links that have carried no stream for the idle time: links are made on demand. */
     private void closeIdleLinks() {
         long idle = config.idleLinkNanos();
@@ -340,6 +382,15 @@ public final class BarnNode implements AutoCloseable {
             if (existing == null || !existing.isActive()) {
                 return link;
             }
+            boolean relayedNew = link.relayedVia() != null;
+            boolean relayedOld = existing.relayedVia() != null;
+            if (relayedNew != relayedOld) { // a direct link always wins over a relayed one: it is unlimited
+                if (relayedOld) {
+                    replaced[0] = existing;
+                    return link;
+                }
+                return existing;
+            }
             NodeId initiatorNew = link.isOutbound() ? id() : link.peerId();
             NodeId initiatorOld = existing.isOutbound() ? id() : existing.peerId();
             // The same side dialed again: its old link is stale on its end, so the new one wins.
@@ -355,8 +406,15 @@ public final class BarnNode implements AutoCloseable {
         }
         if (replaced[0] != null) {
             PeerLink old = replaced[0];
-            old.driver().eventLoop().execute(() -> old.driver().close(ErrorCode.REFUSED,
-                    "duplicate link to " + old.peerId().shortForm()));
+            if (old.relayedVia() != null && link.relayedVia() == null) {
+                // Upgraded: new streams take the direct link; the relayed one closes once its streams have ended.
+                log.info("link to {} upgraded from relay {} to direct", link.peerId().shortForm(), old.relayedVia().shortForm());
+                old.upgraded = true;
+                closeWhenIdle(old);
+            } else {
+                old.driver().eventLoop().execute(() -> old.driver().close(ErrorCode.REFUSED,
+                        "duplicate link to " + old.peerId().shortForm()));
+            }
         }
         link.announced = true;
         log.info("link up: {} {} {} (handshake {} ms)", link.peerId().shortForm(), link.isOutbound() ? "to" : "from",
@@ -365,6 +423,16 @@ public final class BarnNode implements AutoCloseable {
             l.linkUp(link);
         }
         return null;
+    }
+
+    private void closeWhenIdle(PeerLink old) {
+        old.driver().eventLoop().schedule(() -> {
+            if (old.streamCount() == 0 || closing) {
+                old.driver().close(ErrorCode.NO_ERROR, "upgraded to a direct link");
+            } else {
+                closeWhenIdle(old);
+            }
+        }, 1, TimeUnit.SECONDS);
     }
 
     void linkClosed(LinkDriver driver, PeerLink link, ErrorCode code, String reason, boolean byPeer) {
@@ -380,6 +448,10 @@ public final class BarnNode implements AutoCloseable {
         links.remove(link.peerId(), link);
         if (!link.announced) {
             log.debug("closed link to {} before it was announced: {} ({})", link.peerId().shortForm(), code, reason);
+            return;
+        }
+        if (link.upgraded) { // the peer is still there, on its direct link
+            log.info("relayed link to {} closed after its upgrade: {}", link.peerId().shortForm(), reason);
             return;
         }
         log.info("link down: {} {}: {} ({})", link.peerId().shortForm(), byPeer ? "closed by peer" : "closed",

@@ -20,6 +20,8 @@ public final class PeerLink {
     private final InetSocketAddress remote;
     /** Set once listeners heard linkUp; only then do they hear linkDown. */
     volatile boolean announced;
+    /** A relayed link a direct one replaced: it ends quietly once its streams have. */
+    volatile boolean upgraded;
 
     PeerLink(LinkDriver driver, PeerInfo peer, long handshakeNanos) {
         this.driver = driver;

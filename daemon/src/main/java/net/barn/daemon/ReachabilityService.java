@@ -59,6 +59,7 @@ public final class ReachabilityService implements AutoCloseable {
     private volatile boolean closed;
     private volatile Reachability.Verdict reported = Reachability.Verdict.UNKNOWN;
     private volatile String description = "unknown (not asked yet)";
+    private volatile String seenAs;
 
     private ReachabilityService(BarnNode node, Channel udp) {
         this.node = node;
@@ -119,6 +120,11 @@ public final class ReachabilityService implements AutoCloseable {
         }
     }
 
+    /** The address ("ip:port") others agree they see this node's listen port at, or null. */
+    public String observedAddress() {
+        return seenAs;
+    }
+
     /** The verdict as of the last second's tick; readable from any thread. */
     public Reachability.Verdict verdict() {
         return reported;
@@ -134,6 +140,7 @@ public final class ReachabilityService implements AutoCloseable {
         core.handleTimeout(now);
         Reachability.Verdict v = core.verdict();
         description = core.describe();
+        seenAs = core.observedAddress();
         if (v != reported) {
             reported = v;
             log.info("reachability: {}", description);

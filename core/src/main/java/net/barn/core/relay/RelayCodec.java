@@ -38,6 +38,15 @@ public final class RelayCodec {
 
     public record Accept() implements Message {}
 
+    /** Where the sender's listen port is seen from outside. */
+    public record PunchOffer(java.util.List<String> addresses) implements Message {
+        public PunchOffer {
+            addresses = java.util.List.copyOf(addresses);
+        }
+    }
+
+    public record PunchGo() implements Message {}
+
     /** The name of the owned record in which a node behind NAT lists its relays. */
     public static final String HINTS_NAME = "barn/relays";
     public static final int MAX_HINTS = 4;
@@ -95,6 +104,8 @@ public final class RelayCodec {
                     .setFrom(com.google.protobuf.ByteString.copyFrom(i.from().toBytes())).setCircuitBytes(i.circuitBytes())
                     .setCircuitSeconds(i.circuitSeconds()));
             case Accept a -> b.setAccepted(net.barn.wire.relay.Accepted.getDefaultInstance());
+            case PunchOffer o -> b.setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder().addAllAddresses(o.addresses()));
+            case PunchGo g -> b.setPunchGo(net.barn.wire.relay.PunchGo.getDefaultInstance());
         }
         return b.build().toByteArray();
     }
@@ -141,6 +152,21 @@ public final class RelayCodec {
                 yield new IncomingCircuit(id(i.getFrom()), i.getCircuitBytes(), i.getCircuitSeconds());
             }
             case ACCEPTED -> new Accept();
+            case PUNCH_OFFER -> {
+                java.util.List<String> a = m.getPunchOffer().getAddressesList();
+                if (a.isEmpty() || a.size() > MAX_HINTS) {
+                    throw bad("a punch offer of 1.." + MAX_HINTS + " addresses, got " + a.size());
+                }
+                for (String x : a) {
+                    try {
+                        net.barn.core.identity.PeerAddress.parse(x);
+                    } catch (IllegalArgumentException e) {
+                        throw bad("bad address in a punch offer");
+                    }
+                }
+                yield new PunchOffer(a);
+            }
+            case PUNCH_GO -> new PunchGo();
             case KIND_NOT_SET -> throw bad("an empty RelayMessage");
         };
     }
