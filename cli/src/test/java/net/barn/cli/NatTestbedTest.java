@@ -176,6 +176,31 @@ class NatTestbedTest {
             // A symmetric NAT has no mapping to offer: that pair stays relayed (and keeps working).
             assertThat(linkTo("cone", symmetric).limited()).isTrue();
             assertThat(echoThroughRelay("cone", symmetric)).isEqualTo("hello from cone");
+
+            // They chat: a private maze (what a barn chat channel is) of just the two NAT'd nodes,
+            // whose only way to each other is a relay.
+            try (Barn owner = Barn.connect(Barn.socketIn(tmp.resolve("p1")), "test", Role.CLIENT)) {
+                owner.nameClaim("irc", 30);
+            }
+            try (Barn a = Barn.connect(Barn.socketIn(tmp.resolve("cone")), "chat", Role.CLIENT);
+                    Barn b = Barn.connect(Barn.socketIn(tmp.resolve("symmetric")), "chat", Role.CLIENT)) {
+                var heard = new java.util.concurrent.LinkedBlockingQueue<String>();
+                b.onEvent(e -> {
+                    if (e instanceof net.barn.sdk.BarnEvent.MazeMessage m) {
+                        heard.add(new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                });
+                a.mazeJoin("irc/#nat", new byte[0], true);
+                b.mazeJoin("irc/#nat", new byte[0], true);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline && (a.mazeList().get(0).members().size() < 2
+                        || b.mazeList().get(0).members().size() < 2)) {
+                    Thread.sleep(250); // polling interval of the wait
+                }
+                assertThat(a.mazeList().get(0).members()).as("the maze of the two NAT'd nodes").hasSize(2);
+                a.mazeSend("irc/#nat", "hello across two NATs".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(heard.poll(30, TimeUnit.SECONDS)).isEqualTo("hello across two NATs");
+            }
         } catch (AssertionError e) {
             for (DaemonProcess d : daemons) { // what the nodes said about dial-backs and their verdicts
                 d.stderr.stream().filter(l -> l.contains("punch") || l.contains("upgraded") || l.contains("link up")).forEach(System.err::println);

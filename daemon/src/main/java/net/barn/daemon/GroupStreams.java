@@ -92,10 +92,15 @@ final class GroupStreams<M> {
     private final Codec<M> codec;
     private final Receiver<M> receiver;
     private final BiConsumer<String, NodeId> linkDown;
+    private final java.util.function.Function<NodeId, CompletableFuture<PeerLink>> elsewhere;
     private final Map<String, Out> outbound = new HashMap<>();
 
+    /**
+     * As below, reaching a peer that cannot be dialled at its address another way ({@code
+     * elsewhere}: through a relay it publishes, for a node behind NAT).
+     */
     GroupStreams(BarnNode node, EventLoop loop, String service, int maxMessage, Codec<M> codec, Receiver<M> receiver,
-            BiConsumer<String, NodeId> linkDown) {
+            BiConsumer<String, NodeId> linkDown, java.util.function.Function<NodeId, CompletableFuture<PeerLink>> elsewhere) {
         this.node = node;
         this.loop = loop;
         this.service = service;
@@ -103,9 +108,14 @@ final class GroupStreams<M> {
         this.codec = codec;
         this.receiver = receiver;
         this.linkDown = linkDown;
+        this.elsewhere = elsewhere;
         node.bind(service, stream -> stream.setHandler(new In(stream.peer())));
-        // A stream to a peer the protocol no longer talks to would keep its link open for good.
         loop.scheduleAtFixedRate(this::closeIdle, 60, 60, TimeUnit.SECONDS);
+    }
+
+    GroupStreams(BarnNode node, EventLoop loop, String service, int maxMessage, Codec<M> codec, Receiver<M> receiver,
+            BiConsumer<String, NodeId> linkDown) {
+        this(node, loop, service, maxMessage, codec, receiver, linkDown, null);
     }
 
     private static String key(String group, NodeId peer) {
@@ -134,10 +144,12 @@ final class GroupStreams<M> {
         Out fresh = new Out(group, to);
         fresh.offer(frame);
         outbound.put(k, fresh);
-        CompletableFuture<PeerLink> link = node.link(to).map(CompletableFuture::completedFuture)
+        CompletableFuture<PeerLink> direct = node.link(to).map(CompletableFuture::completedFuture)
                 .orElseGet(() -> address == null
                         ? CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no address known"))
                         : node.dial(new Invite(to, List.of(address))));
+        CompletableFuture<PeerLink> link = elsewhere == null ? direct
+                : direct.handle((l, e) -> e == null ? CompletableFuture.completedFuture(l) : elsewhere.apply(to)).thenCompose(f -> f);
         link.thenCompose(l -> l.openStream(service, fresh)).whenComplete((stream, err) -> loop.execute(() -> {
             if (err != null) {
                 fresh.gone(err.getMessage());

@@ -123,7 +123,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
                 mine.endpoint.handleLinkDown(System.nanoTime(), peer);
                 drain(mine);
             }
-        });
+        }, dht::linkTo);
     }
 
     @Override

@@ -97,7 +97,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                 m.overlay.handleLinkDown(System.nanoTime(), peer);
                 drain(m);
             }
-        });
+        }, dht::linkTo);
     }
 
     @Override
