@@ -67,14 +67,23 @@ class NatTestbedTest {
         }
     }
 
-    private String await(String name, String prefix) throws InterruptedException {
+    /** Polls {@code read} until {@code done} holds of its value, for up to 90 s; returns the last value. */
+    private static <T> T poll(java.util.concurrent.Callable<T> read, java.util.function.Predicate<T> done) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        String r = reachability(name);
-        while (!r.startsWith(prefix) && System.nanoTime() < deadline) {
+        T v = read.call();
+        while (!done.test(v) && System.nanoTime() < deadline) {
             Thread.sleep(250); // polling interval of the wait
-            r = reachability(name);
+            v = read.call();
         }
-        return r;
+        return v;
+    }
+
+    private String await(String name, String prefix) throws Exception {
+        return poll(() -> reachability(name), r -> r.startsWith(prefix));
+    }
+
+    private String awaitContaining(String name, String part) throws Exception {
+        return poll(() -> reachability(name), r -> r.contains(part));
     }
 
     /** An application on node {@code from} dials {@code to}'s echo service by node id; what comes back. */
@@ -106,28 +115,13 @@ class NatTestbedTest {
         }
     }
 
-    /** Whether node {@code from}'s link to {@code to} becomes direct (not through a relay) within 30 s. */
+    /** Whether node {@code from}'s link to {@code to} becomes direct (not through a relay) within 90 s. */
     private boolean awaitDirect(String from, Invite to) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
+        return poll(() -> {
             try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(from)), "test", Role.CLIENT)) {
-                if (b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && !p.limited())) {
-                    return true;
-                }
+                return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && !p.limited());
             }
-            Thread.sleep(250); // polling interval of the wait
-        }
-        return false;
-    }
-
-    private String awaitContaining(String name, String part) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        String r = reachability(name);
-        while (!r.contains(part) && System.nanoTime() < deadline) {
-            Thread.sleep(250); // polling interval of the wait
-            r = reachability(name);
-        }
-        return r;
+        }, direct -> direct);
     }
 
     @Test

@@ -39,18 +39,30 @@ class RelayCircuitTest {
         }
     }
 
-    @Test
-    void aNodeBehindNatIsReachedThroughACircuitOfItsRelayWithALinkProvedEndToEnd() throws Exception {
+    /** A public relay, a node behind NAT holding a reservation on it, and a dialler linked to the relay. */
+    private BarnNode[] reservedTrio(long seed, net.barn.core.relay.RelayConfig relayConfig) throws Exception {
         nodes = new TestNodes(tmp);
-        BarnNode relay = nodes.start(1);
-        BarnNode hidden = nodes.start(2);
-        BarnNode dialler = nodes.start(3);
+        BarnNode relay = nodes.start(seed);
+        BarnNode hidden = nodes.start(seed + 1);
+        BarnNode dialler = nodes.start(seed + 2);
         relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        if (relayConfig != null) {
+            relay.relay().useConfig(relayConfig);
+        }
         hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
         hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
         dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
         await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay");
         await(() -> relay.relay().reservationsHeld() == 1, "the relay counts the reservation");
+        return new BarnNode[] {relay, hidden, dialler};
+    }
+
+    @Test
+    void aNodeBehindNatIsReachedThroughACircuitOfItsRelayWithALinkProvedEndToEnd() throws Exception {
+        BarnNode[] trio = reservedTrio(1, null);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
 
         PeerLink link = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
         assertThat(link.peerId()).isEqualTo(hidden.id());
@@ -74,17 +86,11 @@ class RelayCircuitTest {
 
     @Test
     void aCircuitEndsAtItsByteLimitAndItsLinkWithIt() throws Exception {
-        nodes = new TestNodes(tmp);
-        BarnNode relay = nodes.start(21);
-        BarnNode hidden = nodes.start(22);
-        BarnNode dialler = nodes.start(23);
-        relay.reachability().assume(Reachability.Verdict.PUBLIC);
-        relay.relay().useConfig(new net.barn.core.relay.RelayConfig(8, 8, 8, 2, 3_600_000_000_000L, 64 * 1024,
+        BarnNode[] trio = reservedTrio(21, new net.barn.core.relay.RelayConfig(8, 8, 8, 2, 3_600_000_000_000L, 64 * 1024,
                 600_000_000_000L, 0.9, 0.75));
-        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
-        hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
-        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
-        await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay");
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
         PeerLink link = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
         // Push more than the circuit's 64 KiB through the discard service: the relay ends the circuit.
         try (BlockingStream s = link.openBlocking(BuiltinServices.DISCARD_PORT)) {
