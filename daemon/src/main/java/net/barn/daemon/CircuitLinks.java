@@ -107,7 +107,8 @@ final class CircuitLinks implements AutoCloseable {
                     InputStream in = stream.in();
                     int n;
                     while ((n = in.read(buf)) >= 0) {
-                        ch.writeAndFlush(Unpooled.copiedBuffer(buf, 0, n)).sync();
+                        awaitWritable(ch);
+                        ch.writeAndFlush(Unpooled.copiedBuffer(buf, 0, n));
                     }
                 } catch (IOException | InterruptedException | RuntimeException e) {
                     // the circuit or the link ended
@@ -138,6 +139,32 @@ final class CircuitLinks implements AutoCloseable {
                 }
             });
             ctx.fireChannelActive();
+        }
+
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        private final java.util.concurrent.locks.Condition writable = lock.newCondition();
+
+        /** Waits while the link's side has more than its high-water mark of our bytes unread. */
+        private void awaitWritable(Channel ch) throws InterruptedException {
+            lock.lock();
+            try {
+                while (!ch.isWritable() && ch.isActive()) {
+                    writable.await(100, TimeUnit.MILLISECONDS); // also wakes on channelWritabilityChanged
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                writable.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
