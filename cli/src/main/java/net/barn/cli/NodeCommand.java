@@ -68,6 +68,19 @@ final class NodeCommand implements Callable<Integer> {
             description = "Network threads (default: half the cores, 1 to 4). One link always uses one thread.")
     Integer ioThreads;
 
+    @Option(names = "--relay-reservations", paramLabel = "N", defaultValue = "128",
+            description = "Nodes behind NAT this node relays for at most, when it is publicly reachable; 0 relays for "
+                    + "nobody (default ${DEFAULT-VALUE}).")
+    int relayReservations;
+
+    @Option(names = "--relay-circuit-mib", paramLabel = "MIB", defaultValue = "16",
+            description = "Bytes one relayed circuit carries before it is closed, in MiB (default ${DEFAULT-VALUE}).")
+    long relayCircuitMib;
+
+    @Option(names = "--relay-circuit-minutes", paramLabel = "MIN", defaultValue = "30",
+            description = "How long one relayed circuit lasts (default ${DEFAULT-VALUE}).")
+    long relayCircuitMinutes;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
     boolean verbose;
 
@@ -148,6 +161,15 @@ final class NodeCommand implements Callable<Integer> {
         BarnNode node = BarnNode.start(config);
         running.set(node);
         node.reachability().startAsking(); // learn, from linked peers, whether others can reach this node
+        if (relayReservations < 0 || relayReservations > 100_000 || relayCircuitMib < 1 || relayCircuitMib > 1 << 20
+                || relayCircuitMinutes < 1 || relayCircuitMinutes > 7 * 24 * 60) {
+            node.close();
+            throw new IllegalArgumentException("need 0 <= --relay-reservations <= 100000, 1 <= --relay-circuit-mib <= 1048576, "
+                    + "1 <= --relay-circuit-minutes <= 10080");
+        }
+        node.relay().useConfig(relayReservations == 0 ? null : net.barn.core.relay.RelayConfig.DEFAULT
+                .withMaxReservations(relayReservations)
+                .withCircuitLimits(relayCircuitMib << 20, java.util.concurrent.TimeUnit.MINUTES.toNanos(relayCircuitMinutes)));
         ApiServer apiServer;
         try {
             apiServer = ApiServer.start(node, api != null ? api : data.resolve(ApiServer.SOCKET_NAME),

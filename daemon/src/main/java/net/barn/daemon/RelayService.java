@@ -47,6 +47,8 @@ public final class RelayService implements AutoCloseable {
     private final BarnNode node;
     private final EventLoop loop;
     private RelayServer server;
+    /** False when the operator turned relaying off. */
+    private boolean relaying = true;
     private final RelayChooser chooser;
     private final Map<NodeId, Held> held = new LinkedHashMap<>();
     /** The relays held, for readers off the loop. */
@@ -69,10 +71,14 @@ public final class RelayService implements AutoCloseable {
         loop.scheduleAtFixedRate(this::tick, 2, 5, TimeUnit.SECONDS);
     }
 
-    /** Replaces the relay's limits, a node's own policy (its reservations start afresh). */
+    /**
+     * Replaces the relay's limits, a node's own policy (its reservations start afresh); null:
+     * this node relays for nobody.
+     */
     public void useConfig(RelayConfig config) throws Exception {
         loop.submit(() -> {
-            server = new RelayServer(config);
+            relaying = config != null;
+            server = new RelayServer(config != null ? config : RelayConfig.DEFAULT);
         }).get(5, TimeUnit.SECONDS);
     }
 
@@ -274,7 +280,9 @@ public final class RelayService implements AutoCloseable {
      * circuit's bytes or time run out. Returns whether the stream now belongs to the circuit.
      */
     private boolean relayCircuit(BlockingStream from, PeerLink link, NodeId target) throws Exception {
-        RelayServer.Reply r = loop.submit(() -> node.reachability().verdict() != Reachability.Verdict.PUBLIC
+        RelayServer.Reply r = loop.submit(() -> !relaying
+                ? new RelayServer.Refused("this node does not relay (its operator turned relaying off)")
+                : node.reachability().verdict() != Reachability.Verdict.PUBLIC
                 ? new RelayServer.Refused("this node is not publicly reachable: it relays for nobody")
                 : server.connect(System.nanoTime(), link.peerId(), target)).get(5, TimeUnit.SECONDS);
         if (!(r instanceof RelayServer.Opened o)) {
@@ -426,6 +434,9 @@ public final class RelayService implements AutoCloseable {
     /** On the loop: what this node answers to {@code q} from the link's peer. */
     private RelayCodec.Message decide(RelayCodec.Message q, PeerLink link) {
         long now = System.nanoTime();
+        if (!relaying) {
+            return new RelayCodec.Refused("this node does not relay (its operator turned relaying off)");
+        }
         if (node.reachability().verdict() != Reachability.Verdict.PUBLIC) {
             return new RelayCodec.Refused("this node is not publicly reachable: it relays for nobody");
         }

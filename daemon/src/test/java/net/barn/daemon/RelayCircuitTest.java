@@ -118,6 +118,11 @@ class RelayCircuitTest {
         assertThatThrownBy(() -> dialler.relay().dialVia(relay.id(), other.id()).get(15, TimeUnit.SECONDS))
                 .hasMessageContaining("not publicly reachable");
         relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        // An operator that turned relaying off.
+        relay.relay().useConfig(null);
+        assertThatThrownBy(() -> dialler.relay().dialVia(relay.id(), other.id()).get(15, TimeUnit.SECONDS))
+                .hasMessageContaining("turned relaying off");
+        relay.relay().useConfig(net.barn.core.relay.RelayConfig.DEFAULT);
         // A target without a reservation there.
         assertThatThrownBy(() -> dialler.relay().dialVia(relay.id(), other.id()).get(15, TimeUnit.SECONDS))
                 .hasMessageContaining("no reservation for " + other.id().shortForm());
