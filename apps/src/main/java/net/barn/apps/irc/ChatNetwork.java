@@ -1,7 +1,6 @@
 package net.barn.apps.irc;
 
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * What the IRC endpoint needs from a chat network: nicks that belong to one user at a time,
