@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import net.barn.core.ProtocolException;
@@ -20,7 +19,7 @@ import net.barn.core.identity.NodeId;
  * passed through {@link MazeCodec} both ways. Records every delivery and checks exactly-once,
  * per-sender order and payload integrity as it goes, the first breaches in {@link #violations}.
  */
-final class MazeCluster {
+final class MazeCluster extends net.barn.core.testing.VirtualTime {
     static final long MS = 1_000_000L;
     static final long SECOND = 1000 * MS;
     static final String MAZE = "irc/#barn";
@@ -60,7 +59,6 @@ final class MazeCluster {
         }
     }
 
-    private record Event(long at, long seq, Runnable action) {}
 
     final MazeConfig config;
     final boolean privateMaze;
@@ -70,10 +68,6 @@ final class MazeCluster {
     final Map<NodeId, Map<Long, byte[]>> sent = new HashMap<>();
     private final Set<Set<NodeId>> cuts = new HashSet<>();
     private final SplittableRandom net;
-    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
-            : Long.compare(a.seq, b.seq));
-    private long seq;
-    private long now;
     double loss;
     boolean reportLinkDown = true;
     long minLatency = 10 * MS;
@@ -132,10 +126,6 @@ final class MazeCluster {
         return m;
     }
 
-    long now() {
-        return now;
-    }
-
     Member member(NodeId id) {
         for (Member m : members) {
             if (m.id.equals(id)) {
@@ -171,20 +161,6 @@ final class MazeCluster {
 
     MazeCluster joinAll(long spacing) {
         return joinAll(members.size(), spacing);
-    }
-
-    void at(long time, Runnable action) {
-        queue.add(new Event(Math.max(time, now), seq++, action));
-    }
-
-    void runFor(long nanos) {
-        long until = now + nanos;
-        while (!queue.isEmpty() && queue.peek().at <= until) {
-            Event e = queue.poll();
-            now = e.at;
-            e.action.run();
-        }
-        now = until;
     }
 
     long send(Member m, byte[] payload) {

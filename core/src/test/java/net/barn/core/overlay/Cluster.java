@@ -3,7 +3,6 @@ package net.barn.core.overlay;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import net.barn.core.ProtocolException;
@@ -15,7 +14,7 @@ import net.barn.core.identity.NodeId;
  * passed through {@link OverlayCodec} both ways, as it would be on a link. After every step
  * the harness checks the view invariants and records the first breach in {@link #violations}.
  */
-final class Cluster {
+final class Cluster extends net.barn.core.testing.VirtualTime {
     static final long MS = 1_000_000L;
     static final long SECOND = 1000 * MS;
     static final String NAMESPACE = "chess";
@@ -46,16 +45,11 @@ final class Cluster {
         }
     }
 
-    private record Event(long at, long seq, Runnable action) {}
 
     final OverlayConfig config;
     final List<Member> members = new ArrayList<>();
     final List<String> violations = new ArrayList<>();
     private final SplittableRandom net;
-    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
-            : Long.compare(a.seq, b.seq));
-    private long seq;
-    private long now;
     double loss;
     long minLatency = 10 * MS;
     long maxLatency = 150 * MS;
@@ -78,10 +72,6 @@ final class Cluster {
 
     Cluster(int n, long seed) {
         this(n, seed, OverlayConfig.DEFAULT);
-    }
-
-    long now() {
-        return now;
     }
 
     Member member(NodeId id) {
@@ -113,20 +103,6 @@ final class Cluster {
             });
         }
         return this;
-    }
-
-    void at(long time, Runnable action) {
-        queue.add(new Event(Math.max(time, now), seq++, action));
-    }
-
-    void runFor(long nanos) {
-        long until = now + nanos;
-        while (!queue.isEmpty() && queue.peek().at <= until) {
-            Event e = queue.poll();
-            now = e.at;
-            e.action.run();
-        }
-        now = until;
     }
 
     MessageId broadcast(Member m, byte[] payload) {
