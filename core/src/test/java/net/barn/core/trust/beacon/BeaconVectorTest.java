@@ -1,0 +1,38 @@
+package net.barn.core.trust.beacon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deterministic beacon vector of docs/beacon-vectors.md: if the message construction,
+ * the DST or an encoding changes, this fails and the document must change with it.
+ */
+class BeaconVectorTest {
+    private static final HexFormat HEX = HexFormat.of();
+    static final String SECRET = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+    static final String PUBLIC =
+            "96a20bb9485ff6d8950955a629e8043a43775968ac133eb7b19c5f0389a2253676abdd6c86c7b68d38a1b7f6af8650e7";
+    static final String MESSAGE_EPOCH1_ROUND1 = "dfdd69206f4605df868fa6ee641928140b4d0daf9062c296e31050b77dfe6349";
+    static final String SIGNATURE = "97c96c5a7e3bcdb52e7729fc3e8d9e1c07c170535c809e3589cd05615168002519eb1763514a82e2"
+            + "6773041a7e42422f075f81738e75b6d03dc9ced1e15e57a93fba3f1f904274205863c3df8cfe29e833339996c9a43bbe4891124538aeb269";
+    static final String OUTPUT = "91adf0883ae22580f263d3b7431c61e998548dfa598ef689153bbf3ffe230dff";
+
+    @Test
+    void fixedKeySignsEpochOneRoundOneAsDocumented() {
+        BlsSecretKey key = BlsSecretKey.decode(HEX.parseHex(SECRET)).orElseThrow();
+        assertThat(key.publicKey().toHex()).isEqualTo(PUBLIC);
+        assertThat(HEX.formatHex(BeaconRound.message(1, 1))).isEqualTo(MESSAGE_EPOCH1_ROUND1);
+        BlsSignature sig = key.sign(BeaconRound.message(1, 1));
+        assertThat(sig.toHex()).isEqualTo(SIGNATURE);
+        assertThat(HEX.formatHex(BeaconRound.output(sig))).isEqualTo(OUTPUT);
+    }
+
+    @Test
+    void documentedVectorVerifiesFromItsPublicParts() {
+        BlsPublicKey pk = BlsPublicKey.decode(HEX.parseHex(PUBLIC)).orElseThrow();
+        assertThat(HEX.formatHex(BeaconRound.verify(pk, 1, 1, HEX.parseHex(SIGNATURE)).orElseThrow())).isEqualTo(OUTPUT);
+        assertThat(BeaconRound.verify(pk, 1, 2, HEX.parseHex(SIGNATURE)).isValid()).isFalse();
+    }
+}
