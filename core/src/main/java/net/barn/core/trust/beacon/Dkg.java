@@ -251,6 +251,12 @@ public final class Dkg {
             reject(c.accuser(), "complaint by " + c.accuser() + " against " + c.dealer() + ": no such receiver or dealer");
             return;
         }
+        if (phase == Phase.JUSTIFICATION) {
+            // A complaint timed to land just before the end would leave the dealer no time to
+            // answer, and members that saw the complaint but not the answer would disagree.
+            reject(c.accuser(), "complaint by " + c.accuser() + " against " + c.dealer() + " after the complaint phase");
+            return;
+        }
         complaints.computeIfAbsent(c.dealer(), k -> new TreeSet<>()).add(c.accuser());
         if (c.dealer() == config.selfDealer() && own != null && answered.add(c.accuser())) {
             DkgMessage.Justification j = new DkgMessage.Justification(config.session(), config.selfDealer(),

@@ -160,6 +160,17 @@ class DkgTest {
     }
 
     @Test
+    void complaintAfterTheComplaintPhaseIsRefusedAndDisqualifiesNobody() {
+        Dkg member = new Dkg(DkgConfig.fresh(9, 3, 2, 1, DkgCluster.PHASE), new SeededEntropy(3));
+        member.start(0);
+        member.handleTimeout(2 * DkgCluster.PHASE);
+        drainAll(member);
+        member.handleMessage(2 * DkgCluster.PHASE + 1, new DkgMessage.Complaint(9, 2, 1));
+        assertThat(member.pollEvent()).isEqualTo(new DkgEvent.Rejected(2, "complaint by 2 against 1 after the complaint phase"));
+        assertThat(member.pollTransmit()).as("no justification owed").isNull();
+    }
+
+    @Test
     void runsWithTheSameSeedAreIdentical() {
         BlsPublicKey a = DkgCluster.fresh(3, 2, 42).run().groupKeys().iterator().next();
         BlsPublicKey b = DkgCluster.fresh(3, 2, 42).run().groupKeys().iterator().next();
