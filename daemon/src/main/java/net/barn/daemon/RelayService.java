@@ -59,6 +59,7 @@ public final class RelayService implements AutoCloseable {
     private long publishedAt;
     private final Map<NodeId, Long> refusedUntil = new HashMap<>();
     private volatile boolean working;
+    private long rebalanceAt = System.nanoTime() + RelayChooser.REBALANCE_NANOS;
     private volatile int reservationsNow;
     private volatile boolean closed;
 
@@ -135,7 +136,115 @@ public final class RelayService implements AutoCloseable {
                     working = false;
                 }
             });
+        } else if (now >= rebalanceAt && held.size() >= WANT && !working) {
+            rebalanceAt = now + RelayChooser.REBALANCE_NANOS;
+            working = true;
+            List<PeerLink> links = node.links();
+            List<NodeId> holding = List.copyOf(held.keySet());
+            Thread.ofVirtual().name("barn-relay-rebalance").start(() -> {
+                try {
+                    rebalance(links, holding);
+                } finally {
+                    working = false;
+                }
+            });
         }
+    }
+
+    /**
+     * Runs one rebalancing round now, off the loop, and says whether this node moved a
+     * reservation (tests and operators; the daemon does it every {@link RelayChooser#REBALANCE_NANOS}).
+     */
+    public boolean rebalanceNow() throws Exception {
+        List<NodeId> holding = loop.submit(() -> List.copyOf(held.keySet())).get(5, TimeUnit.SECONDS);
+        return rebalance(node.links(), holding);
+    }
+
+    /**
+     * Off the loop: asks the held relays and a few other linked peers for their load, and leaves
+     * the most loaded held relay for a clearly emptier one ({@link RelayChooser#worthMoving}):
+     * reserve there first, then release the old one, so the node is never without its relays.
+     * This is how relays that arrived late fill up, and how load follows capacity.
+     */
+    private boolean rebalance(List<PeerLink> links, List<NodeId> holding) {
+        List<RelayChooser.Candidate> heldLoads = new ArrayList<>();
+        List<RelayChooser.Candidate> others = new ArrayList<>();
+        Set<NodeId> exclude = new HashSet<>(holding);
+        exclude.addAll(refusedSnapshot());
+        int asked = 0;
+        for (PeerLink l : links) {
+            boolean isHeld = holding.contains(l.peerId());
+            if (l.remoteAddress() == null || (!isHeld && (asked >= ASK || exclude.contains(l.peerId())))) {
+                continue;
+            }
+            RelayChooser.Candidate c = askLoad(l);
+            if (c == null) {
+                continue;
+            }
+            if (isHeld) {
+                heldLoads.add(c);
+            } else {
+                asked++;
+                others.add(c);
+            }
+        }
+        RelayChooser.Candidate worst = heldLoads.stream()
+                .max(java.util.Comparator.comparingDouble(RelayChooser.Candidate::heldQuotient))
+                .orElse(null);
+        if (worst == null) {
+            return false;
+        }
+        Set<String> groups = new HashSet<>();
+        for (RelayChooser.Candidate c : heldLoads) {
+            if (c != worst) {
+                groups.add(c.group());
+            }
+        }
+        for (RelayChooser.Candidate alt : chooser.choose(others, exclude, groups, 1)) {
+            if (!RelayChooser.worthMoving(worst, alt)) {
+                continue;
+            }
+            PeerLink to = links.stream().filter(l -> l.peerId().equals(alt.id())).findFirst().orElse(null);
+            PeerLink from = links.stream().filter(l -> l.peerId().equals(worst.id())).findFirst().orElse(null);
+            if (to == null || from == null || !askReserve(to)) {
+                continue;
+            }
+            try {
+                StreamRequests.ask(from, SERVICE, RelayCodec.encode(new RelayCodec.ReleaseRequest()), RelayCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
+            } catch (IOException | RuntimeException e) {
+                log.debug("release on {} not confirmed (it lapses anyway): {}", worst.id().shortForm(), e.getMessage());
+            }
+            loop.execute(() -> {
+                held.remove(worst.id());
+                heldNow = List.copyOf(held.keySet());
+            });
+            log.info("moved a reservation from relay {} to the emptier relay {}", worst.id().shortForm(), alt.id().shortForm());
+            return true;
+        }
+        return false;
+    }
+
+    private Set<NodeId> refusedSnapshot() {
+        try {
+            return loop.submit(() -> Set.copyOf(refusedUntil.keySet())).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return Set.of();
+        }
+    }
+
+    /** A linked peer's answered load as a candidate, or null when it gave none (not a relay, or gone). */
+    private RelayChooser.Candidate askLoad(PeerLink l) {
+        try {
+            RelayCodec.Message m = RelayCodec.decode(StreamRequests.ask(l, SERVICE, RelayCodec.encode(new RelayCodec.LoadRequest()),
+                    RelayCodec.MAX_MESSAGE, TIMEOUT_MILLIS));
+            if (m instanceof RelayCodec.LoadAnswer a) {
+                return new RelayChooser.Candidate(l.peerId(), groupOf(l), a.sparePermille() / 1000.0, a.capacity(),
+                        Math.max(1, l.rttNanos()));
+            }
+        } catch (IOException | ProtocolException | RuntimeException e) {
+            log.debug("{} gave no load: {}", l.peerId().shortForm(), e.getMessage());
+        }
+        return null;
     }
 
     /** On the loop: tells the listener where this node can be reached, when its relays changed or half an hour passed. */
@@ -189,15 +298,9 @@ public final class RelayService implements AutoCloseable {
                 continue;
             }
             asked++;
-            try {
-                RelayCodec.Message m = RelayCodec.decode(StreamRequests.ask(l, SERVICE, RelayCodec.encode(new RelayCodec.LoadRequest()),
-                        RelayCodec.MAX_MESSAGE, TIMEOUT_MILLIS));
-                if (m instanceof RelayCodec.LoadAnswer a) {
-                    candidates.add(new RelayChooser.Candidate(l.peerId(), groupOf(l), a.sparePermille() / 1000.0, a.capacity(),
-                            Math.max(1, l.rttNanos())));
-                }
-            } catch (IOException | ProtocolException | RuntimeException e) {
-                log.debug("{} gave no load: {}", l.peerId().shortForm(), e.getMessage());
+            RelayChooser.Candidate c = askLoad(l);
+            if (c != null) {
+                candidates.add(c);
             }
         }
         for (RelayChooser.Candidate c : chooser.choose(candidates, exclude, groups, need)) {
@@ -214,7 +317,8 @@ public final class RelayService implements AutoCloseable {
         return DialBackGuard.group(r.getAddress().getAddress());
     }
 
-    private void askReserve(PeerLink l) {
+    /** Reserves (or renews) on the link's peer; says whether it granted. */
+    private boolean askReserve(PeerLink l) {
         try {
             RelayCodec.Message m = RelayCodec.decode(StreamRequests.ask(l, SERVICE, RelayCodec.encode(new RelayCodec.ReserveRequest()),
                     RelayCodec.MAX_MESSAGE, TIMEOUT_MILLIS));
@@ -236,8 +340,10 @@ public final class RelayService implements AutoCloseable {
                 });
                 default -> { }
             }
+            return m instanceof RelayCodec.Granted;
         } catch (IOException | ProtocolException | RuntimeException e) {
             log.debug("reservation on {} failed: {}", l.peerId().shortForm(), e.getMessage());
+            return false;
         }
     }
 
@@ -434,6 +540,11 @@ public final class RelayService implements AutoCloseable {
     /** On the loop: what this node answers to {@code q} from the link's peer. */
     private RelayCodec.Message decide(RelayCodec.Message q, PeerLink link) {
         long now = System.nanoTime();
+        if (q instanceof RelayCodec.ReleaseRequest) {
+            server.release(link.peerId());
+            reservationsNow = server.reservations();
+            return new RelayCodec.LoadAnswer((int) Math.round(server.spare() * 1000), server.config().maxReservations());
+        }
         if (!relaying) {
             return new RelayCodec.Refused("this node does not relay (its operator turned relaying off)");
         }

@@ -58,6 +58,35 @@ class RelayCircuitTest {
     }
 
     @Test
+    void aNodeMovesAReservationToAClearlyEmptierRelayAndReleasesTheOldOne() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode small1 = nodes.start(41);
+        BarnNode small2 = nodes.start(42);
+        BarnNode hidden = nodes.start(43);
+        for (BarnNode r : new BarnNode[] {small1, small2}) {
+            r.reachability().assume(Reachability.Verdict.PUBLIC);
+            r.relay().useConfig(net.barn.core.relay.RelayConfig.DEFAULT.withMaxReservations(4));
+        }
+        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
+        hidden.dial(small1.invite()).get(10, TimeUnit.SECONDS);
+        hidden.dial(small2.invite()).get(10, TimeUnit.SECONDS);
+        await(() -> hidden.relay().relays().size() == 2, "the hidden node reserves on both small relays");
+        assertThat(hidden.relay().rebalanceNow()).as("no emptier relay known yet").isFalse();
+
+        // A relay of 128 places arrives: one of 4 places held against none of 128 is worth a move.
+        BarnNode large = nodes.start(44);
+        large.reachability().assume(Reachability.Verdict.PUBLIC);
+        hidden.dial(large.invite()).get(10, TimeUnit.SECONDS);
+        assertThat(hidden.relay().rebalanceNow()).isTrue();
+        await(() -> hidden.relay().relays().contains(large.id()) && hidden.relay().relays().size() == 2,
+                "the hidden node holds the large relay and one small one");
+        await(() -> large.relay().reservationsHeld() == 1, "the large relay counts the reservation");
+        await(() -> small1.relay().reservationsHeld() + small2.relay().reservationsHeld() == 1, "the left relay released it");
+        // Now the large relay holds one of 128 and a small one one of 4: moving back is not worth it.
+        assertThat(hidden.relay().rebalanceNow()).isFalse();
+    }
+
+    @Test
     void aNodeBehindNatIsReachedThroughACircuitOfItsRelayWithALinkProvedEndToEnd() throws Exception {
         BarnNode[] trio = reservedTrio(1, null);
         BarnNode relay = trio[0];

@@ -22,7 +22,9 @@ import net.barn.core.relay.RelayServer;
  * NAT (cone or symmetric). Every public node runs the real {@link RelayServer} with a capacity
  * drawn from four classes; every NAT'd node knows a sample of relays (their advertised spare
  * load, asked when it chooses), picks two with the real {@link RelayChooser}, reserves,
- * renews, and moves when a relay refuses, sheds it or leaves. Public nodes churn (they leave
+ * renews, moves when a relay refuses, sheds it or leaves, and every ten minutes compares its
+ * relays with the ones it knows (a few of which it newly met) and moves to a clearly emptier
+ * one, as the daemon does. Public nodes churn (they leave
  * and new ones arrive); a client notices a relay gone after its keepalive interval (30 s). The
  * run reports the share of NAT'd node-time with a live reservation (a node is unreachable only
  * while every relay it holds is gone and it has not noticed) and the spread of relay load.
@@ -37,6 +39,8 @@ public final class RelayScenario {
     private static final long MINUTE = 60 * SECOND;
     /** How long a client takes to notice its relay left: its keepalive interval. */
     static final long DETECT_NANOS = 30 * SECOND;
+    /** Known relays replaced by newly met ones per rebalancing round. */
+    static final int REFRESH = 5;
     /** Reservation capacity classes of public nodes, and their shares. */
     private static final int[] CAPACITY = {32, 64, 128, 256};
     private static final double[] CAPACITY_SHARE = {0.3, 0.3, 0.25, 0.15};
@@ -94,6 +98,7 @@ public final class RelayScenario {
         final List<Relay> held = new ArrayList<>();
         final Set<NodeId> avoid = new HashSet<>();
         long renewAt;
+        long rebalanceAt;
 
         Client(NodeId id, String group, int region, long access) {
             this.id = id;
@@ -180,6 +185,7 @@ public final class RelayScenario {
         java.util.Collections.shuffle(order, new java.util.Random(rng.nextLong()));
         for (Client c : order) {
             reserve(now + rng.nextLong(MINUTE), c);
+            c.rebalanceAt = MINUTE + rng.nextLong(RelayChooser.REBALANCE_NANOS);
         }
         double worst = 1;
         for (int m = 1; m <= p.minutes(); m++) {
@@ -206,8 +212,12 @@ public final class RelayScenario {
                     outage += DETECT_NANOS;
                 }
                 c.held.removeIf(r -> !r.alive || !r.server.holds(c.id));
-                if (now >= c.renewAt) {
+                if (now >= c.rebalanceAt) {
+                    refresh(c);
                     rebalance(now, c);
+                    c.rebalanceAt = now + RelayChooser.REBALANCE_NANOS;
+                }
+                if (now >= c.renewAt) {
                     for (Relay r : c.held) {
                         r.server.reserve(now, c.id, c.group);
                     }
@@ -255,6 +265,18 @@ public final class RelayScenario {
         }
     }
 
+    /**
+     * The relays a node knows turn over as its routing table does: a few it knew are replaced
+     * by nodes it met since, some of them newly arrived.
+     */
+    private void refresh(Client c) {
+        c.known.removeIf(r -> !r.alive);
+        for (int i = 0; i < REFRESH && !c.known.isEmpty(); i++) {
+            c.known.remove(rng.nextInt(c.known.size()));
+        }
+        learn(c, p.knownRelays());
+    }
+
     private void reserve(long now, Client c) {
         for (int attempt = 0; attempt < 4 && c.held.size() < p.relaysPerNode(); attempt++) {
             c.known.removeIf(r -> !r.alive);
@@ -290,8 +312,9 @@ public final class RelayScenario {
     }
 
     /**
-     * At renewal a client asks a few relays it knows for their load and leaves its most loaded
-     * relay for a clearly emptier one (RelayChooser.worthMoving): new relays fill up this way.
+     * Every {@link RelayChooser#REBALANCE_NANOS} a client asks a few relays it knows for their
+     * load and leaves its most loaded relay for a clearly emptier one (RelayChooser.worthMoving):
+     * new relays fill up this way.
      */
     private void rebalance(long now, Client c) {
         if (c.held.isEmpty()) {
@@ -438,7 +461,7 @@ public final class RelayScenario {
                 + " over %d relays; worst minute max/mean %.2f%n", r.maxOverMean(), r.gini(), r.finalLoads().length,
                 r.minutes().stream().mapToDouble(Minute::maxOverMean).max().orElse(0));
         r.byClass().forEach((cap, h) -> out.printf(Locale.ROOT, "  relays of %d reservations: held -> relays %s%n", cap, h));
-        out.printf(Locale.ROOT, "reservations refused %d, shed %d, moves (after shedding, or to a clearly emptier relay at renewal) %d%n",
+        out.printf(Locale.ROOT, "reservations refused %d, shed %d, moves (after shedding, or to a clearly emptier relay when rebalancing) %d%n",
                 r.refusals(), r.shed(), r.moves());
         out.printf(Locale.ROOT, "hole punching (modelled, %d trials each): cone/cone %.1f%%, cone/symmetric %.1f%%, "
                 + "symmetric/symmetric %.2f%%%n", p.punchTrials(), 100 * r.punchSuccess()[0], 100 * r.punchSuccess()[1],

@@ -27,6 +27,8 @@ public final class RelayCodec {
     public record Refused(String reason) implements Message {}
 
     public record LoadRequest() implements Message {}
+    /** Drops the requester's reservation (it moved to an emptier relay); answered with the relay's load. */
+    public record ReleaseRequest() implements Message {}
 
     public record LoadAnswer(int sparePermille, int capacity) implements Message {}
 
@@ -95,6 +97,7 @@ public final class RelayCodec {
                     .setLoad(Load.newBuilder().setSparePermille(g.sparePermille()).setCapacity(g.capacity())));
             case Refused r -> b.setRefusal(Refusal.newBuilder().setReason(r.reason()));
             case LoadRequest q -> b.setLoadQuery(LoadQuery.getDefaultInstance());
+            case ReleaseRequest q -> b.setRelease(net.barn.wire.relay.Release.getDefaultInstance());
             case LoadAnswer a -> b.setLoad(Load.newBuilder().setSparePermille(a.sparePermille()).setCapacity(a.capacity()));
             case ConnectRequest c -> b.setConnect(net.barn.wire.relay.Connect.newBuilder()
                     .setTarget(com.google.protobuf.ByteString.copyFrom(c.target().toBytes())));
@@ -136,6 +139,7 @@ public final class RelayCodec {
                 yield new Refused(why.length() > 200 ? why.substring(0, 200) : why);
             }
             case LOAD_QUERY -> new LoadRequest();
+            case RELEASE -> new ReleaseRequest();
             case LOAD -> new LoadAnswer(permille(m.getLoad().getSparePermille()), capacity(m.getLoad().getCapacity()));
             case CONNECT -> new ConnectRequest(id(m.getConnect().getTarget()));
             case CONNECTED -> {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RelayCodecTest {
     @Test
     void everyMessageSurvivesARoundTrip() throws Exception {
-        for (RelayCodec.Message m : List.of(new RelayCodec.ReserveRequest(), new RelayCodec.LoadRequest(),
+        for (RelayCodec.Message m : List.of(new RelayCodec.ReserveRequest(), new RelayCodec.LoadRequest(), new RelayCodec.ReleaseRequest(),
                 new RelayCodec.Granted(3600, 16L << 20, 1800, 750, 128), new RelayCodec.Refused("relay full"),
                 new RelayCodec.LoadAnswer(1000, 64), new RelayCodec.ConnectRequest(net.barn.core.identity.NodeId.of(new byte[32])),
                 new RelayCodec.Connected(1000, 60), new RelayCodec.IncomingCircuit(net.barn.core.identity.NodeId.of(new byte[32]), 5, 6),

@@ -131,4 +131,47 @@ class RelayServerTest {
         }
         assertThat(chooser.choose(relays, Set.of(), Set.of("b", "c"), 2)).isEmpty();
     }
+
+    @Test
+    void atTwoReservationsPerRelaySmallRelaysStillCarryTheirShare() {
+        // 40 relays of 32 and 40 of 256 slots, 240 reservations: a fair share of 0.67 for a small
+        // relay and 5.3 for a large one. Ranking by (used + 1) / capacity would leave every small
+        // relay empty (1/32 > 7/256); the Webster quotient gives nearly all of them one each.
+        List<Integer> capacity = new ArrayList<>();
+        Map<NodeId, Integer> load = new HashMap<>();
+        for (int i = 0; i < 80; i++) {
+            capacity.add(i % 2 == 0 ? 32 : 256);
+        }
+        RelayChooser chooser = new RelayChooser(new SplittableRandom(5));
+        for (int client = 0; client < 120; client++) {
+            List<RelayChooser.Candidate> relays = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                double used = load.getOrDefault(id(i), 0);
+                long rtt = 10_000_000L + Math.floorMod((client * 31 + i) * 2654435761L, 90) * 1_000_000L; // each client its own view
+                relays.add(new RelayChooser.Candidate(id(i), "g" + i, 1 - used / capacity.get(i), capacity.get(i), rtt));
+            }
+            for (RelayChooser.Candidate c : chooser.choose(relays, Set.of(), Set.of(), 2)) {
+                load.merge(c.id(), 1, Integer::sum);
+            }
+        }
+        java.util.function.IntPredicate small = i -> i % 2 == 0;
+        long smallUsed = java.util.stream.IntStream.range(0, 80).filter(small).filter(i -> load.containsKey(id(i))).count();
+        assertThat(smallUsed).as("small relays holding a reservation").isGreaterThanOrEqualTo(30);
+        assertThat(java.util.stream.IntStream.range(0, 80).filter(small).map(i -> load.getOrDefault(id(i), 0)).max().orElseThrow())
+                .as("small relays hold at most two while large ones have room").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aNodeMovesOnlyToAClearlyEmptierRelayAndNeverBackAgain() {
+        RelayChooser.Candidate smallWithIt = new RelayChooser.Candidate(id(1), "a", 1 - 1 / 32.0, 32, 1);
+        RelayChooser.Candidate largeAtFive = new RelayChooser.Candidate(id(2), "b", 1 - 5 / 256.0, 256, 1);
+        RelayChooser.Candidate largeAtNine = new RelayChooser.Candidate(id(3), "c", 1 - 9 / 256.0, 256, 1);
+        RelayChooser.Candidate smallEmpty = new RelayChooser.Candidate(id(4), "d", 1.0, 32, 1);
+        assertThat(RelayChooser.worthMoving(smallWithIt, largeAtFive)).as("1 of 32 against 6 of 256").isFalse();
+        assertThat(RelayChooser.worthMoving(largeAtNine, smallEmpty)).as("9 of 256 against 1 of 32").isTrue();
+        // After that move the small relay holds it (1 of 32) and the large one 8: moving back is not worth it.
+        RelayChooser.Candidate smallNow = new RelayChooser.Candidate(id(4), "d", 1 - 1 / 32.0, 32, 1);
+        RelayChooser.Candidate largeNow = new RelayChooser.Candidate(id(3), "c", 1 - 8 / 256.0, 256, 1);
+        assertThat(RelayChooser.worthMoving(smallNow, largeNow)).isFalse();
+    }
 }
