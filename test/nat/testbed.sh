@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# A NAT testbed in network namespaces (Linux, root): a "public" network and two private
-# networks behind Linux NAT routers, one cone-like and one symmetric.
+# A NAT testbed in network namespaces (Linux, root): a "public" network and four private
+# networks behind Linux NAT routers: two cone-like, two symmetric.
 #
 #   barn-h1 (192.168.1.2) -- barn-nat1 [MASQUERADE: cone-like]      (10.81.0.2) --+
 #                                                                                 barn-pub (router; public hosts
 #   barn-h2 (192.168.2.2) -- barn-nat2 [MASQUERADE --random-fully:  (10.82.0.2) --+  10.71.0.1 .. 10.79.0.1)
 #                                        symmetric]                               |
 #   barn-h3 (192.168.3.2) -- barn-nat3 [MASQUERADE: cone-like]      (10.83.0.2) --+
+#                                                                                 |
+#   barn-h4 (192.168.4.2) -- barn-nat4 [MASQUERADE --random-fully   (10.84.0.2) --+
+#                                        --to-ports 20000-20999: symmetric, one port block]
 #
 # Every public address is in a /16 of its own, as hosts on the internet mostly are: nodes
 # count witnesses and rate-limit per /16.
@@ -14,8 +17,9 @@
 # Cone-like: Linux MASQUERADE keeps a flow's source port when it is free, so one socket has
 # one public mapping whoever it talks to (endpoint-independent mapping); inbound packets pass
 # only from endpoints the socket contacted (conntrack filtering). Symmetric: --random-fully
-# gives every new destination its own public port. Nothing leaves these namespaces: they have
-# no route to the host's networks.
+# gives every new destination its own public port, from the whole range (nat2) or from one
+# block of 1,000 ports (nat4, as carrier-grade NATs allocate per subscriber). Nothing leaves
+# these namespaces: they have no route to the host's networks.
 #
 # Usage: test/nat/testbed.sh up | down | status
 set -euo pipefail
@@ -24,14 +28,14 @@ PUB="$PREFIX-pub"
 ns() { ip netns exec "$1" "${@:2}"; }
 
 down() {
-  for n in h1 h2 h3 nat1 nat2 nat3 pub; do
+  for n in h1 h2 h3 h4 nat1 nat2 nat3 nat4 pub; do
     ip netns del "$PREFIX-$n" 2>/dev/null || true
   done
 }
 
 up() {
   down
-  for n in h1 h2 h3 nat1 nat2 nat3 pub; do
+  for n in h1 h2 h3 h4 nat1 nat2 nat3 nat4 pub; do
     ip netns add "$PREFIX-$n"
     ns "$PREFIX-$n" ip link set lo up
   done
@@ -41,7 +45,7 @@ up() {
     ns "$PUB" ip addr add "10.7$i.0.1/32" dev lo
   done
   ns "$PUB" sysctl -qw net.ipv4.ip_forward=1
-  for k in 1 2 3; do
+  for k in 1 2 3 4; do
     local nat="$PREFIX-nat$k" host="$PREFIX-h$k"
     ip link add "p$k" netns "$PUB" type veth peer name "o$k" netns "$nat"
     ns "$PUB" ip addr add "10.8$k.0.1/24" dev "p$k"
@@ -66,10 +70,14 @@ up() {
   ns "$PREFIX-nat1" iptables -t nat -A POSTROUTING -o o1 -j MASQUERADE
   ns "$PREFIX-nat2" iptables -t nat -A POSTROUTING -o o2 -j MASQUERADE --random-fully
   ns "$PREFIX-nat3" iptables -t nat -A POSTROUTING -o o3 -j MASQUERADE
+  for proto in tcp udp; do
+    ns "$PREFIX-nat4" iptables -t nat -A POSTROUTING -o o4 -p "$proto" -j MASQUERADE --to-ports 20000-20999 --random-fully
+  done
+  ns "$PREFIX-nat4" iptables -t nat -A POSTROUTING -o o4 -j MASQUERADE --random-fully
 }
 
 status() {
-  for n in pub nat1 nat2 nat3 h1 h2 h3; do
+  for n in pub nat1 nat2 nat3 nat4 h1 h2 h3 h4; do
     echo "== $PREFIX-$n"
     ns "$PREFIX-$n" ip -brief addr 2>/dev/null || echo "(absent)"
   done

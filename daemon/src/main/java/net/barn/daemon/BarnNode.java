@@ -305,32 +305,102 @@ public final class BarnNode implements AutoCloseable {
      * link's initiator side, the other the responder side, whichever SYN crossed first.
      */
     CompletableFuture<PeerLink> punch(PeerAddress to, NodeId expected, boolean initiator) {
-        CompletableFuture<PeerLink> attempt = new CompletableFuture<>();
-        if (!REUSE_PORT || boundAddress == null) {
-            attempt.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "hole punching needs SO_REUSEPORT (Linux)"));
-            return attempt;
+        return punchMany(List.of(to), false, expected, initiator, 3000);
+    }
+
+    /**
+     * Opens TCP to every target at once, from the listen port (SO_REUSEPORT) or from fresh
+     * ports, for a hole punch or a birthday search: the first connection whose link comes up
+     * wins, the connects still pending are closed, and a second one that also formed is closed.
+     * Each connect waits {@code timeoutMillis}, long enough for SYN retransmissions to meet a
+     * mapping the other side opens a moment later.
+     */
+    CompletableFuture<PeerLink> punchMany(List<PeerAddress> targets, boolean fromFreshPorts, NodeId expected, boolean initiator,
+            int timeoutMillis) {
+        CompletableFuture<PeerLink> result = new CompletableFuture<>();
+        if (targets.isEmpty() || (!fromFreshPorts && (!REUSE_PORT || boundAddress == null))) {
+            result.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
+                    targets.isEmpty() ? "nothing to dial" : "hole punching needs SO_REUSEPORT (Linux)"));
+            return result;
         }
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                .localAddress(boundAddress)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LinkFrameDecoder(!initiator), new LinkFrameEncoder(),
-                                new LinkDriver(BarnNode.this, initiator, initiator ? expected : null, attempt, false));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024));
+        if (!fromFreshPorts) {
+            b.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true)
+                    .localAddress(boundAddress);
+        }
+        List<io.netty.channel.Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<io.netty.channel.Channel> winner = new java.util.concurrent.atomic.AtomicReference<>();
+        // A birthday search can form several connections. The initiator alone decides which one
+        // carries the link: it starts the handshake on the first that connects and closes the
+        // others, so both sides end with the same one.
+        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        for (PeerAddress to : targets) {
+            CompletableFuture<PeerLink> one = new CompletableFuture<>();
+            io.netty.channel.ChannelFuture f = b.clone().handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    if (initiator) {
+                        ch.pipeline().addLast(new FirstConnectionOnly(taken, one));
                     }
-                });
-        b.connect(to.host(), to.port()).addListener(f -> {
-            if (!f.isSuccess()) {
-                attempt.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
-                        "hole punch to " + to + " failed: " + rootMessage(f.cause())));
+                    ch.pipeline().addLast(new LinkFrameDecoder(!initiator), new LinkFrameEncoder(),
+                            new LinkDriver(BarnNode.this, initiator, initiator ? expected : null, one, false));
+                }
+            }).connect(to.host(), to.port());
+            io.netty.channel.Channel channel = f.channel();
+            channels.add(channel);
+            one.whenComplete((link, e) -> {
+                if (e == null) {
+                    if (winner.compareAndSet(null, channel)) {
+                        result.complete(link);
+                    } else {
+                        link.driver().close(ErrorCode.NO_ERROR, "another connection of the punch won");
+                    }
+                } else if (failed.incrementAndGet() == targets.size()) {
+                    result.completeExceptionally(e);
+                }
+            });
+            f.addListener(c -> {
+                if (!c.isSuccess()) {
+                    one.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
+                            "hole punch to " + to + " failed: " + rootMessage(c.cause())));
+                }
+            });
+        }
+        result.whenComplete((link, e) -> {
+            for (io.netty.channel.Channel c : channels) {
+                if (c != winner.get()) {
+                    c.close(); // the search is over: connects still waiting, and connections that lost
+                }
             }
         });
-        return attempt;
+        return result;
+    }
+
+    /** Lets the first connection of a punch through to its link driver and closes every later one. */
+    private static final class FirstConnectionOnly extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private final java.util.concurrent.atomic.AtomicBoolean taken;
+        private final CompletableFuture<PeerLink> attempt;
+
+        FirstConnectionOnly(java.util.concurrent.atomic.AtomicBoolean taken, CompletableFuture<PeerLink> attempt) {
+            this.taken = taken;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+            if (taken.compareAndSet(false, true)) {
+                ctx.fireChannelActive();
+                ctx.pipeline().remove(this);
+            } else {
+                attempt.completeExceptionally(new LinkException(ErrorCode.NO_ERROR, "another connection of the punch was first"));
+                ctx.close();
+            }
+        }
     }
 
     /** Closes links that have carried no stream for the idle time: links are made on demand. */

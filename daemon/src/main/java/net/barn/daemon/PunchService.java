@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import net.barn.core.ErrorCode;
 import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
+import net.barn.core.nat.PunchPlan;
 import net.barn.core.nat.Reachability;
 import net.barn.core.relay.RelayCodec;
 import org.slf4j.Logger;
@@ -13,19 +14,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hole punching (docs/PROTOCOL.md 16.4): when this node dials another through a relay, the two
- * exchange, over the relayed link, the addresses at which their listen ports are seen from
- * outside, time the exchange, and open TCP from their listen ports to each other at the same
- * moment (half the measured round trip after the "go"). Through endpoint-independent (cone)
- * NATs the SYNs cross and one connection forms; the link over it replaces the relayed one,
- * which closes once its streams have ended. A node behind a symmetric NAT has no address to
- * offer (its mapping changes per destination) and stays relayed.
+ * exchange, over the relayed link, how each is reached from outside (a public address, a cone
+ * NAT's mapping, or a symmetric NAT's IP and the ports it was seen at), time the exchange, and
+ * act on {@link PunchPlan} at the same moment (half the measured round trip after the "go"):
+ * two fixed addresses dial each other from their listen ports, and the SYNs cross; a symmetric
+ * side opens many connections from fresh ports while a cone side probes as many predicted
+ * ports (a birthday search). The link over the connection that forms replaces the relayed one,
+ * which closes once its streams have ended. Two symmetric NATs stay relayed.
  */
 final class PunchService implements NodeListener {
     static final String SERVICE = "barn/punch";
     private static final Logger log = LoggerFactory.getLogger(PunchService.class);
     private static final long TIMEOUT_MILLIS = 5000;
+    /** How long a connect of a birthday search waits: SYNs are retransmitted after 1 and 3 s. */
+    private static final int SEARCH_MILLIS = 8000;
+    private static final int DIRECT_MILLIS = 3000;
 
     private final BarnNode node;
+    private final java.util.random.RandomGenerator rng =
+            java.util.random.RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong());
 
     PunchService(BarnNode node) {
         this.node = node;
@@ -33,14 +40,34 @@ final class PunchService implements NodeListener {
         node.addListener(this);
     }
 
-    /** The addresses to offer: the public listen address, or the NAT mapping others agree on; empty if none is known. */
-    private List<String> offer() {
+    /** How this node is reached, to offer; null if it does not know. */
+    private RelayCodec.PunchOffer offer() {
         Reachability.Verdict v = node.reachability().verdict();
         if (v == Reachability.Verdict.PUBLIC && !node.invite().addresses().isEmpty()) {
-            return List.of(node.invite().addresses().get(0).toString());
+            return new RelayCodec.PunchOffer(List.of(node.invite().addresses().get(0).toString()), PunchPlan.Reach.PUBLIC, List.of());
         }
         String seen = node.reachability().observedAddress();
-        return v == Reachability.Verdict.CONE_NAT && seen != null ? List.of(seen) : List.of();
+        if (v == Reachability.Verdict.CONE_NAT && seen != null) {
+            return new RelayCodec.PunchOffer(List.of(seen), PunchPlan.Reach.CONE, List.of());
+        }
+        String ip = node.reachability().observedIp();
+        List<Integer> ports = node.reachability().observedPorts();
+        if (v == Reachability.Verdict.SYMMETRIC_NAT && ip != null && !ports.isEmpty()) {
+            String host = ip.contains(":") ? "[" + ip + "]" : ip;
+            return new RelayCodec.PunchOffer(List.of(host + ":" + ports.get(0)), PunchPlan.Reach.SYMMETRIC,
+                    ports.subList(0, Math.min(ports.size(), RelayCodec.MAX_SEEN_PORTS)));
+        }
+        return null;
+    }
+
+    private static PunchPlan.Offer asPlan(RelayCodec.PunchOffer o) {
+        return new PunchPlan.Offer(o.reach(), o.addresses().get(0), o.seenPorts());
+    }
+
+    private PunchPlan.Plan plan(RelayCodec.PunchOffer mine, RelayCodec.PunchOffer theirs) {
+        synchronized (rng) {
+            return PunchPlan.plan(asPlan(mine), asPlan(theirs), PunchPlan.BIRTHDAY_SOCKETS, rng);
+        }
     }
 
     @Override
@@ -50,18 +77,18 @@ final class PunchService implements NodeListener {
         }
     }
 
-    /** As the dialler of the relayed link: offer, time the answer, say go, dial at the moment the peer does. */
+    /** As the dialler of the relayed link: offer, time the answer, say go, act at the moment the peer does. */
     private void initiate(PeerLink link) {
-        List<String> mine = offer();
-        if (mine.isEmpty()) {
-            log.info("no hole punch to {}: this node has no address others can reach it at; staying relayed",
+        RelayCodec.PunchOffer mine = offer();
+        if (mine == null) {
+            log.info("no hole punch to {}: this node does not know how it is reached yet; staying relayed",
                     link.peerId().shortForm());
             return;
         }
         try (BlockingStream s = link.openBlocking(SERVICE)) {
             s.setReadTimeout(TIMEOUT_MILLIS);
             long t0 = System.nanoTime();
-            StreamRequests.write(s, RelayCodec.encode(new RelayCodec.PunchOffer(mine)));
+            StreamRequests.write(s, RelayCodec.encode(mine));
             RelayCodec.Message answer = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
             long rtt = System.nanoTime() - t0;
             if (!(answer instanceof RelayCodec.PunchOffer theirs)) {
@@ -69,9 +96,13 @@ final class PunchService implements NodeListener {
                         answer instanceof RelayCodec.Refused r ? r.reason() : "no offer");
                 return;
             }
+            PunchPlan.Plan plan = plan(mine, theirs);
+            if (plan.kind() == PunchPlan.Kind.NONE) {
+                return;
+            }
             StreamRequests.write(s, RelayCodec.encode(new RelayCodec.PunchGo()));
-            // The go reaches the peer half a round trip from now: dial then, so that both SYNs leave together.
-            node.eventLoopGroup().next().schedule(() -> dial(link, theirs.addresses(), true), rtt / 2, TimeUnit.NANOSECONDS);
+            // The go reaches the peer half a round trip from now: act then, so that both sides' SYNs leave together.
+            node.eventLoopGroup().next().schedule(() -> act(link, plan, true), rtt / 2, TimeUnit.NANOSECONDS);
         } catch (Exception e) {
             log.info("hole punch to {} not tried: {}", link.peerId().shortForm(), e.toString());
         }
@@ -83,7 +114,7 @@ final class PunchService implements NodeListener {
         Thread.ofVirtual().name("barn-punch-answer").start(() -> answer(s, link));
     }
 
-    /** As the answering side: our offer back, then dial at once on the go. */
+    /** As the answering side: our offer back (or why not), then act at once on the go. */
     private void answer(BlockingStream s, PeerLink link) {
         try (s) {
             s.setReadTimeout(TIMEOUT_MILLIS);
@@ -91,35 +122,50 @@ final class PunchService implements NodeListener {
                     || link.relayedVia() == null) {
                 return;
             }
-            List<String> mine = offer();
-            if (mine.isEmpty()) {
+            RelayCodec.PunchOffer mine = offer();
+            if (mine == null) {
                 StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Refused(
-                        "the other node's NAT maps each destination apart (or is not known): it stays relayed")));
+                        "the other node does not know how it is reached yet: it stays relayed")));
                 return;
             }
-            StreamRequests.write(s, RelayCodec.encode(new RelayCodec.PunchOffer(mine)));
+            PunchPlan.Plan plan = plan(mine, theirs);
+            if (plan.kind() == PunchPlan.Kind.NONE) {
+                StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Refused(
+                        "both nodes are behind NATs that map each destination apart: they stay relayed")));
+                return;
+            }
+            StreamRequests.write(s, RelayCodec.encode(mine));
             if (RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE)) instanceof RelayCodec.PunchGo) {
-                dial(link, theirs.addresses(), false);
+                act(link, plan, false);
             }
         } catch (IOException | net.barn.core.ProtocolException | RuntimeException e) {
             log.info("hole punch from {} not answered: {}", link.peerId().shortForm(), e.toString());
         }
     }
 
-    private void dial(PeerLink relayed, List<String> addresses, boolean initiator) {
+    private void act(PeerLink relayed, PunchPlan.Plan plan, boolean initiator) {
         NodeId peer = relayed.peerId();
-        PeerAddress to;
+        if (plan.kind() == PunchPlan.Kind.WAIT) {
+            log.info("hole punch with {}: it is behind a symmetric NAT and dials this public node", peer.shortForm());
+            return;
+        }
+        List<PeerAddress> targets = new java.util.ArrayList<>();
         try {
-            to = PeerAddress.parse(addresses.get(0));
+            for (String t : plan.targets()) {
+                targets.add(PeerAddress.parse(t));
+            }
         } catch (IllegalArgumentException e) {
             return;
         }
+        boolean search = plan.kind() == PunchPlan.Kind.SPRAY || plan.kind() == PunchPlan.Kind.PROBE;
+        String what = search ? "birthday search (" + plan.kind().name().toLowerCase(java.util.Locale.ROOT) + ", "
+                + targets.size() + " connections)" : "hole punch to " + targets.get(0);
         long t0 = System.nanoTime();
-        node.punch(to, peer, initiator).whenComplete((l, e) -> {
+        node.punchMany(targets, plan.fromFreshPorts(), peer, initiator, search ? SEARCH_MILLIS : DIRECT_MILLIS).whenComplete((l, e) -> {
             if (e == null) {
-                log.info("hole punch to {} at {} succeeded in {} ms", peer.shortForm(), to, (System.nanoTime() - t0) / 1_000_000);
+                log.info("hole punch with {}: {} succeeded in {} ms", peer.shortForm(), what, (System.nanoTime() - t0) / 1_000_000);
             } else {
-                log.info("hole punch to {} at {} failed: {}; staying relayed", peer.shortForm(), to,
+                log.info("hole punch with {}: {} failed: {}; staying relayed", peer.shortForm(), what,
                         e instanceof LinkException le ? le.getMessage() : String.valueOf(e));
             }
         });

@@ -60,6 +60,8 @@ public final class ReachabilityService implements AutoCloseable {
     private volatile Reachability.Verdict reported = Reachability.Verdict.UNKNOWN;
     private volatile String description = "unknown (not asked yet)";
     private volatile String seenAs;
+    private volatile String seenIp;
+    private volatile List<Integer> seenPorts = List.of();
 
     private ReachabilityService(BarnNode node, Channel udp) {
         this.node = node;
@@ -125,6 +127,16 @@ public final class ReachabilityService implements AutoCloseable {
         return seenAs;
     }
 
+    /** The public IP others agree they see this node at (its ports may differ per destination), or null. */
+    public String observedIp() {
+        return seenIp;
+    }
+
+    /** The public ports others saw this node at, ascending. */
+    public List<Integer> observedPorts() {
+        return seenPorts;
+    }
+
     /** The verdict as of the last second's tick; readable from any thread. */
     public Reachability.Verdict verdict() {
         return reported;
@@ -141,6 +153,8 @@ public final class ReachabilityService implements AutoCloseable {
         Reachability.Verdict v = core.verdict();
         description = core.describe();
         seenAs = core.observedAddress();
+        seenIp = core.observedIp();
+        seenPorts = core.observedPorts();
         if (v != reported) {
             reported = v;
             log.info("reachability: {}", description);

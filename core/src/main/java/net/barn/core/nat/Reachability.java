@@ -149,6 +149,23 @@ public final class Reachability {
         return seen;
     }
 
+    /** The public IP address others agree they see us at (ports may differ, as behind a symmetric NAT), else null. */
+    public String observedIp() {
+        String seen = null;
+        for (Observation o : observations) {
+            if (seen != null && !seen.equals(o.ip())) {
+                return null;
+            }
+            seen = o.ip();
+        }
+        return seen;
+    }
+
+    /** The distinct public ports others saw us at, ascending: what a symmetric NAT's next mapping is predicted from. */
+    public java.util.List<Integer> observedPorts() {
+        return observations.stream().map(Observation::port).distinct().sorted().toList();
+    }
+
     /** A line for status: the verdict and its evidence. */
     public String describe() {
         long ok = dialBacks.stream().filter(DialBack::reached).count();

@@ -41,11 +41,25 @@ public final class RelayCodec {
     public record Accept() implements Message {}
 
     /** Where the sender's listen port is seen from outside. */
-    public record PunchOffer(java.util.List<String> addresses) implements Message {
+    /**
+     * How the sender is reached (PROTOCOL 16.4): its addresses, whether it is public, behind a
+     * cone NAT or behind a symmetric one, and (symmetric) the ports it was seen at.
+     */
+    public record PunchOffer(java.util.List<String> addresses, net.barn.core.nat.PunchPlan.Reach reach,
+            java.util.List<Integer> seenPorts) implements Message {
         public PunchOffer {
             addresses = java.util.List.copyOf(addresses);
+            seenPorts = java.util.List.copyOf(seenPorts);
+        }
+
+        /** An offer of a fixed address (a cone NAT's mapping). */
+        public PunchOffer(java.util.List<String> addresses) {
+            this(addresses, net.barn.core.nat.PunchPlan.Reach.CONE, java.util.List.of());
         }
     }
+
+    /** Ports a symmetric NAT was seen at, at most, in an offer. */
+    public static final int MAX_SEEN_PORTS = 8;
 
     public record PunchGo() implements Message {}
 
@@ -107,7 +121,12 @@ public final class RelayCodec {
                     .setFrom(com.google.protobuf.ByteString.copyFrom(i.from().toBytes())).setCircuitBytes(i.circuitBytes())
                     .setCircuitSeconds(i.circuitSeconds()));
             case Accept a -> b.setAccepted(net.barn.wire.relay.Accepted.getDefaultInstance());
-            case PunchOffer o -> b.setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder().addAllAddresses(o.addresses()));
+            case PunchOffer o -> b.setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder().addAllAddresses(o.addresses())
+                    .setReach(switch (o.reach()) {
+                        case PUBLIC -> net.barn.wire.relay.Reach.REACH_PUBLIC;
+                        case CONE -> net.barn.wire.relay.Reach.REACH_CONE;
+                        case SYMMETRIC -> net.barn.wire.relay.Reach.REACH_SYMMETRIC;
+                    }).addAllSeenPorts(o.seenPorts()));
             case PunchGo g -> b.setPunchGo(net.barn.wire.relay.PunchGo.getDefaultInstance());
         }
         return b.build().toByteArray();
@@ -168,7 +187,22 @@ public final class RelayCodec {
                         throw bad("bad address in a punch offer");
                     }
                 }
-                yield new PunchOffer(a);
+                net.barn.wire.relay.PunchOffer po = m.getPunchOffer();
+                net.barn.core.nat.PunchPlan.Reach reach = switch (po.getReach()) {
+                    case REACH_PUBLIC -> net.barn.core.nat.PunchPlan.Reach.PUBLIC;
+                    case REACH_SYMMETRIC -> net.barn.core.nat.PunchPlan.Reach.SYMMETRIC;
+                    case REACH_CONE, REACH_UNSPECIFIED -> net.barn.core.nat.PunchPlan.Reach.CONE;
+                    case UNRECOGNIZED -> throw bad("a punch offer of an unknown kind of reach");
+                };
+                if (po.getSeenPortsCount() > MAX_SEEN_PORTS) {
+                    throw bad("a punch offer of at most " + MAX_SEEN_PORTS + " seen ports, got " + po.getSeenPortsCount());
+                }
+                for (int port : po.getSeenPortsList()) {
+                    if (port < 1 || port > 65535) {
+                        throw bad("a seen port out of range: " + Integer.toUnsignedString(port));
+                    }
+                }
+                yield new PunchOffer(a, reach, po.getSeenPortsList());
             }
             case PUNCH_GO -> new PunchGo();
             case KIND_NOT_SET -> throw bad("an empty RelayMessage");

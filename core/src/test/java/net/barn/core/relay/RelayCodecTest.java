@@ -18,7 +18,10 @@ class RelayCodecTest {
                 new RelayCodec.Granted(3600, 16L << 20, 1800, 750, 128), new RelayCodec.Refused("relay full"),
                 new RelayCodec.LoadAnswer(1000, 64), new RelayCodec.ConnectRequest(net.barn.core.identity.NodeId.of(new byte[32])),
                 new RelayCodec.Connected(1000, 60), new RelayCodec.IncomingCircuit(net.barn.core.identity.NodeId.of(new byte[32]), 5, 6),
-                new RelayCodec.Accept())) {
+                new RelayCodec.Accept(), new RelayCodec.PunchOffer(List.of("10.81.0.2:7000")),
+                new RelayCodec.PunchOffer(List.of("10.82.0.2:4000"), net.barn.core.nat.PunchPlan.Reach.SYMMETRIC, List.of(4000, 51000)),
+                new RelayCodec.PunchOffer(List.of("10.71.0.1:7000"), net.barn.core.nat.PunchPlan.Reach.PUBLIC, List.of()),
+                new RelayCodec.PunchGo())) {
             assertThat(RelayCodec.decode(RelayCodec.encode(m))).isEqualTo(m);
         }
     }
@@ -30,6 +33,20 @@ class RelayCodecTest {
         assertThatThrownBy(() -> RelayCodec.decodeHints(RelayCodec.encodeHints(List.of()))).hasMessageContaining("got 0");
         assertThatThrownBy(() -> RelayCodec.decodeHints(RelayCodec.encodeHints(List.of(new RelayCodec.Via(
                 net.barn.core.identity.NodeId.of(new byte[32]), "no port here"))))).hasMessageContaining("bad relay address");
+    }
+
+    @Test
+    void punchOffersWithTooManyOrImpossiblePortsAreRefused() {
+        net.barn.wire.relay.PunchOffer.Builder many = net.barn.wire.relay.PunchOffer.newBuilder().addAddresses("10.82.0.2:4000");
+        for (int i = 0; i < 9; i++) {
+            many.addSeenPorts(4000 + i);
+        }
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setPunchOffer(many).build().toByteArray()))
+                .hasMessageContaining("at most 8 seen ports");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder()
+                .addAddresses("10.82.0.2:4000").addSeenPorts(70000)).build().toByteArray())).hasMessageContaining("seen port out of range");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder()
+                .addAddresses("10.82.0.2:4000").setReachValue(9)).build().toByteArray())).hasMessageContaining("unknown kind of reach");
     }
 
     @Test
