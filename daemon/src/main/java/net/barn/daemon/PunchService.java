@@ -30,7 +30,14 @@ final class PunchService implements NodeListener {
     private static final int SEARCH_MILLIS = 8000;
     private static final int DIRECT_MILLIS = 3000;
 
+    /** Birthday searches a node makes at most per {@link #SEARCH_WINDOW_NANOS}, and per peer at most one. */
+    static final int SEARCHES_PER_WINDOW = 4;
+    static final long SEARCH_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(10);
+
     private final BarnNode node;
+    /** When each recent search began, and with whom: a peer cannot have this node send SYNs to an address it names without end. */
+    private final java.util.Deque<Long> searches = new java.util.ArrayDeque<>();
+    private final java.util.Map<NodeId, Long> searchedWith = new java.util.HashMap<>();
     private final java.util.random.RandomGenerator rng =
             java.util.random.RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong());
 
@@ -158,6 +165,11 @@ final class PunchService implements NodeListener {
             return;
         }
         boolean search = plan.kind() == PunchPlan.Kind.SPRAY || plan.kind() == PunchPlan.Kind.PROBE;
+        if (search && !allowSearch(peer, System.nanoTime())) {
+            log.info("hole punch with {}: no birthday search (at most {} per 10 minutes, one per peer); staying relayed",
+                    peer.shortForm(), SEARCHES_PER_WINDOW);
+            return;
+        }
         String what = search ? "birthday search (" + plan.kind().name().toLowerCase(java.util.Locale.ROOT) + ", "
                 + targets.size() + " connections)" : "hole punch to " + targets.get(0);
         long t0 = System.nanoTime();
@@ -169,6 +181,23 @@ final class PunchService implements NodeListener {
                         e instanceof LinkException le ? le.getMessage() : String.valueOf(e));
             }
         });
+    }
+
+    /**
+     * A probe sends 256 SYNs to an IP address the peer named, which this node cannot check
+     * (the peer is behind a relay): searches are few per node and one per peer per window.
+     */
+    private synchronized boolean allowSearch(NodeId peer, long now) {
+        while (!searches.isEmpty() && now - searches.peekFirst() >= SEARCH_WINDOW_NANOS) {
+            searches.removeFirst();
+        }
+        searchedWith.values().removeIf(t -> now - t >= SEARCH_WINDOW_NANOS);
+        if (searches.size() >= SEARCHES_PER_WINDOW || searchedWith.containsKey(peer)) {
+            return false;
+        }
+        searches.addLast(now);
+        searchedWith.put(peer, now);
+        return true;
     }
 
     @Override
