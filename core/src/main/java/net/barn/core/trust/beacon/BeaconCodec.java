@@ -1,0 +1,136 @@
+package net.barn.core.trust.beacon;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
+import java.util.List;
+import net.barn.wire.beacon.BeaconEnvelope;
+
+/**
+ * The wire form of beacon committee messages (barn/beacon.proto): DKG messages and round
+ * partials. Decoding checks sizes and ranges and answers {@link Checked}, never an unchecked
+ * exception; whether a point is on the curve or a share fits its commitments is checked by
+ * {@link Dkg} and {@link Beacon}, which refuse with their own reasons.
+ */
+public final class BeaconCodec {
+    /** An envelope is at most this long: 64 commitments of 48 bytes and framing fit. */
+    public static final int MAX_MESSAGE = 8192;
+    /** Committees are at most this large (and thresholds at most this). */
+    public static final int MAX_MEMBERS = 128;
+
+    /** A decoded message: one of the DKG's or the rounds'. */
+    public sealed interface Message {}
+
+    public record Dkg(DkgMessage message) implements Message {}
+
+    public record Round(BeaconMessage message) implements Message {}
+
+    private BeaconCodec() {}
+
+    public static byte[] encode(DkgMessage m) {
+        BeaconEnvelope.Builder b = BeaconEnvelope.newBuilder();
+        switch (m) {
+            case DkgMessage.Commitments c -> {
+                net.barn.wire.beacon.Commitments.Builder cb = net.barn.wire.beacon.Commitments.newBuilder()
+                        .setSession(c.session()).setDealer(c.dealer());
+                c.points().forEach(p -> cb.addPoints(ByteString.copyFrom(p)));
+                b.setCommitments(cb);
+            }
+            case DkgMessage.Deal d -> b.setDeal(net.barn.wire.beacon.Deal.newBuilder().setSession(d.session()).setDealer(d.dealer())
+                    .setTo(d.to()).setShare(ByteString.copyFrom(d.share())));
+            case DkgMessage.Complaint c -> b.setComplaint(net.barn.wire.beacon.Complaint.newBuilder().setSession(c.session())
+                    .setAccuser(c.accuser()).setDealer(c.dealer()));
+            case DkgMessage.Justification j -> b.setJustification(net.barn.wire.beacon.Justification.newBuilder()
+                    .setSession(j.session()).setDealer(j.dealer()).setAccuser(j.accuser()).setShare(ByteString.copyFrom(j.share())));
+        }
+        return b.build().toByteArray();
+    }
+
+    public static byte[] encode(BeaconMessage m) {
+        return switch (m) {
+            case BeaconMessage.Partial p -> BeaconEnvelope.newBuilder().setPartial(net.barn.wire.beacon.Partial.newBuilder()
+                    .setEpoch(p.epoch()).setRound(p.round()).setIndex(p.index()).setSignature(ByteString.copyFrom(p.signature())))
+                    .build().toByteArray();
+        };
+    }
+
+    public static Checked<Message> decode(byte[] bytes) {
+        if (bytes.length > MAX_MESSAGE) {
+            return Checked.invalid("beacon message of " + bytes.length + " bytes, limit " + MAX_MESSAGE);
+        }
+        BeaconEnvelope e;
+        try {
+            e = BeaconEnvelope.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException ex) {
+            return Checked.invalid("not a BeaconEnvelope");
+        }
+        return switch (e.getKindCase()) {
+            case COMMITMENTS -> {
+                net.barn.wire.beacon.Commitments c = e.getCommitments();
+                if (c.getPointsCount() < 1 || c.getPointsCount() > MAX_MEMBERS) {
+                    yield Checked.invalid("commitments of 1.." + MAX_MEMBERS + " points, got " + c.getPointsCount());
+                }
+                List<byte[]> points = new ArrayList<>();
+                for (ByteString p : c.getPointsList()) {
+                    if (p.size() != BlsPublicKey.LENGTH) {
+                        yield Checked.invalid("a commitment point of " + p.size() + " bytes, not " + BlsPublicKey.LENGTH);
+                    }
+                    points.add(p.toByteArray());
+                }
+                String bad = index("dealer", c.getDealer());
+                yield bad != null ? Checked.invalid(bad)
+                        : Checked.valid(new Dkg(new DkgMessage.Commitments(c.getSession(), c.getDealer(), points)));
+            }
+            case DEAL -> {
+                net.barn.wire.beacon.Deal d = e.getDeal();
+                String bad = firstNonNull(index("dealer", d.getDealer()), index("receiver", d.getTo()), share(d.getShare()));
+                yield bad != null ? Checked.invalid(bad)
+                        : Checked.valid(new Dkg(new DkgMessage.Deal(d.getSession(), d.getDealer(), d.getTo(), d.getShare().toByteArray())));
+            }
+            case COMPLAINT -> {
+                net.barn.wire.beacon.Complaint c = e.getComplaint();
+                String bad = firstNonNull(index("accuser", c.getAccuser()), index("dealer", c.getDealer()));
+                yield bad != null ? Checked.invalid(bad)
+                        : Checked.valid(new Dkg(new DkgMessage.Complaint(c.getSession(), c.getAccuser(), c.getDealer())));
+            }
+            case JUSTIFICATION -> {
+                net.barn.wire.beacon.Justification j = e.getJustification();
+                String bad = firstNonNull(index("dealer", j.getDealer()), index("accuser", j.getAccuser()), share(j.getShare()));
+                yield bad != null ? Checked.invalid(bad)
+                        : Checked.valid(new Dkg(new DkgMessage.Justification(j.getSession(), j.getDealer(), j.getAccuser(),
+                                j.getShare().toByteArray())));
+            }
+            case PARTIAL -> {
+                net.barn.wire.beacon.Partial p = e.getPartial();
+                String bad = index("member", p.getIndex());
+                if (bad == null && p.getSignature().size() != BlsSignature.LENGTH) {
+                    bad = "a partial signature of " + p.getSignature().size() + " bytes, not " + BlsSignature.LENGTH;
+                }
+                if (bad == null && p.getRound() < 1) {
+                    bad = "round 0 is never signed";
+                }
+                yield bad != null ? Checked.invalid(bad)
+                        : Checked.valid(new Round(new BeaconMessage.Partial(p.getEpoch(), p.getRound(), p.getIndex(),
+                                p.getSignature().toByteArray())));
+            }
+            case KIND_NOT_SET -> Checked.invalid("an empty BeaconEnvelope");
+        };
+    }
+
+    private static String index(String what, int i) {
+        return i >= 1 && i <= MAX_MEMBERS ? null : what + " index " + Integer.toUnsignedString(i) + " outside 1.." + MAX_MEMBERS;
+    }
+
+    private static String share(ByteString s) {
+        return s.size() == 32 ? null : "a share of " + s.size() + " bytes, not 32";
+    }
+
+    private static String firstNonNull(String... s) {
+        for (String x : s) {
+            if (x != null) {
+                return x;
+            }
+        }
+        return null;
+    }
+}
