@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Runs a deterministic simulation of many nodes; the same seed gives the same run.",
         subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class, SimCommand.MazeSim.class,
-                SimCommand.RelaySim.class})
+                SimCommand.RelaySim.class, SimBeaconCommand.class})
 final class SimCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
