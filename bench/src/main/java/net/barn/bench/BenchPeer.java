@@ -39,7 +39,12 @@ public final class BenchPeer {
                     var inv = net.barn.core.identity.Invite.parse(args[i]);
                     seeds.add(new net.barn.core.dht.Contact(inv.nodeId(), inv.addresses().get(0)));
                 }
-                api.attach(net.barn.daemon.DhtService.start(node, store, net.barn.core.dht.DhtConfig.DEFAULT, seeds));
+                var dht = net.barn.daemon.DhtService.start(node, store, net.barn.core.dht.DhtConfig.DEFAULT, seeds);
+                api.attach(dht);
+                String beacon = System.getProperty("barn.bench.beacon"); // "members,startMs,phaseMs,roundMs"
+                if (beacon != null) {
+                    startBeacon(dht, beacon);
+                }
             }
         }
         ServerSocket discard = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
@@ -54,6 +59,40 @@ public final class BenchPeer {
         }
         node.close();
         System.exit(0);
+    }
+
+    /**
+     * Runs the random beacon and reports on stdout: {@code beacon-output <round> <ms after the
+     * round's start>} per output, and every 2 s {@code beacon-stats <index> <members> <dkg ms>
+     * <dkg bytes sent> <round bytes sent> <outputs>}.
+     */
+    private static void startBeacon(net.barn.daemon.DhtService dht, String spec) throws java.io.IOException {
+        String[] p = spec.split(",");
+        long roundMillis = Long.parseLong(p[3]);
+        var b = dht.startBeacon(null, new net.barn.daemon.BeaconService.Config(Integer.parseInt(p[0]), Long.parseLong(p[1]),
+                Long.parseLong(p[2]), roundMillis));
+        b.onOutput(o -> {
+            long late = System.currentTimeMillis() - o.round() * roundMillis;
+            synchronized (System.out) {
+                System.out.println("beacon-output " + o.round() + " " + late);
+                System.out.flush();
+            }
+        });
+        Thread.ofVirtual().start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(2000); // reporting interval, not a wait for an event
+                } catch (InterruptedException e) {
+                    return;
+                }
+                var st = b.status();
+                synchronized (System.out) {
+                    System.out.println("beacon-stats " + st.index() + " " + st.members() + " " + st.dkgMillis() + " "
+                            + st.dkgBytesSent() + " " + st.roundBytesSent() + " " + st.outputs());
+                    System.out.flush();
+                }
+            }
+        });
     }
 
     private static void serve(ServerSocket server, boolean echo) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
         subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class, BenchCommand.Relay.class,
-                BenchCommand.IdentityCost.class,
+                BenchCommand.IdentityCost.class, BenchCommand.BeaconBenchCommand.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -135,6 +135,25 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.RelayBench.run(r.seconds, r.runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "beacon", mixinStandardHelpOptions = true,
+            description = "The random beacon among daemons on loopback: DKG time, round latency, bytes per member.")
+    static final class BeaconBenchCommand implements Callable<Integer> {
+        @Option(names = "--members", defaultValue = "16", description = "Daemons, all in the committee (default ${DEFAULT-VALUE}).")
+        int members;
+
+        @Option(names = "--rounds", defaultValue = "10", description = "Rounds each member should output (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--round-ms", defaultValue = "5000", description = "Milliseconds per round (default ${DEFAULT-VALUE}).")
+        long roundMillis;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.BeaconBench.run(members, rounds, roundMillis);
             return 0;
         }
     }

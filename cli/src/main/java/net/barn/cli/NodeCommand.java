@@ -81,6 +81,22 @@ final class NodeCommand implements Callable<Integer> {
             description = "How long one relayed circuit lasts (default ${DEFAULT-VALUE}).")
     long relayCircuitMinutes;
 
+    @Option(names = "--beacon-committee", paramLabel = "N", defaultValue = "16",
+            description = "Members of the random beacon's committee this node helps draw; 0: take no part (default ${DEFAULT-VALUE}).")
+    int beaconCommittee;
+
+    @Option(names = "--beacon-round-seconds", paramLabel = "S", defaultValue = "30",
+            description = "Seconds per beacon round (default ${DEFAULT-VALUE}).")
+    long beaconRoundSeconds;
+
+    @Option(names = "--beacon-start-seconds", paramLabel = "S", defaultValue = "60", hidden = true,
+            description = "How long after start to look for the genesis committee (default ${DEFAULT-VALUE}).")
+    long beaconStartSeconds;
+
+    @Option(names = "--beacon-phase-millis", paramLabel = "MS", defaultValue = "10000", hidden = true,
+            description = "Each DKG phase (default ${DEFAULT-VALUE}).")
+    long beaconPhaseMillis;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail.")
     boolean verbose;
 
@@ -189,6 +205,10 @@ final class NodeCommand implements Callable<Integer> {
         DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, nameRules(nameWork, pow), seeds);
         rooting.set(dht);
         apiServer.attach(dht);
+        if (beaconCommittee > 0) {
+            dht.startBeacon(data, new net.barn.daemon.BeaconService.Config(beaconCommittee, beaconStartSeconds * 1000,
+                    beaconPhaseMillis, beaconRoundSeconds * 1000));
+        }
         for (PeerAddress a : bare) {
             node.dialAddress(a).thenAccept(link -> dht.addSeeds(List.of(new Contact(link.peerId(), a))))
                     .exceptionally(e -> {

@@ -31,11 +31,11 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             out.printf("{\"node_id\": %s, \"invite\": %s, \"listen_addresses\": [%s], \"uptime_ms\": %d, \"links\": %d,"
                             + " \"links_outbound\": %d, \"bytes_in\": %d, \"bytes_out\": %d, \"sessions\": %d, \"version\": %s,"
-                            + " \"routing_table\": %d, \"records\": %d, \"reachability\": %s}%n",
+                            + " \"routing_table\": %d, \"records\": %d, \"reachability\": %s, \"beacon\": %s}%n",
                     Formats.json(s.nodeId()), Formats.json(s.invite()),
                     String.join(", ", s.listenAddresses().stream().map(Formats::json).toList()), s.uptimeMillis(), s.links(),
                     s.linksOutbound(), s.bytesIn(), s.bytesOut(), s.sessions(), Formats.json(s.version()), s.routingTable(),
-                    s.records(), Formats.json(s.reachability()));
+                    s.records(), Formats.json(s.reachability()), Formats.json(s.beacon()));
         } else {
             out.printf("node     %s%n", s.nodeId());
             out.printf("invite   %s%n", s.invite());
@@ -45,6 +45,9 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("traffic  %s in, %s out%n", Formats.bytes(s.bytesIn()), Formats.bytes(s.bytesOut()));
             out.printf("root net %d contacts in the routing table, %d records held%n", s.routingTable(), s.records());
             out.printf("reach    %s%n", s.reachability());
+            if (!s.beacon().isEmpty()) {
+                out.printf("beacon   %s%n", s.beacon());
+            }
             out.printf("apps     %d connected (this one included)%n", s.sessions());
             out.printf("version  %s%n", s.version());
         }

@@ -102,6 +102,8 @@ public final class DhtService implements AutoCloseable {
      * Starts the root network: loads what the store holds, serves {@value #SERVICE}, and
      * bootstraps from {@code seeds} plus the peers remembered from earlier runs.
      */
+    private volatile BeaconService beacon;
+
     public static DhtService start(BarnNode node, StateStore store, DhtConfig config, List<Contact> seeds) throws IOException {
         return start(node, store, config, NameRules.DEFAULT.withIdPow(node.config().link().pow()), seeds);
     }
@@ -214,6 +216,25 @@ public final class DhtService implements AutoCloseable {
     }
 
     /** The root namespace's rules this node keeps, and its judge of name records. */
+    /**
+     * Starts this node's random beacon (its BLS key kept in {@code keyDir}, created on first
+     * use; null: a key for this run only). Once: later calls return the running one.
+     */
+    public synchronized BeaconService startBeacon(java.nio.file.Path keyDir, BeaconService.Config config) throws IOException {
+        if (beacon == null) {
+            net.barn.core.trust.beacon.BlsSecretKey k = keyDir != null
+                    ? net.barn.daemon.store.BeaconKeyStore.loadOrCreate(keyDir, new java.security.SecureRandom())
+                    : net.barn.core.trust.beacon.Bls.generate(new java.security.SecureRandom());
+            beacon = new BeaconService(node, this, k, config);
+        }
+        return beacon;
+    }
+
+    /** The beacon, if started. */
+    public BeaconService beacon() {
+        return beacon;
+    }
+
     public NameValidator names() {
         return names;
     }
@@ -487,6 +508,9 @@ public final class DhtService implements AutoCloseable {
     public void close() {
         closed = true;
         nameService.close();
+        if (beacon != null) {
+            beacon.close();
+        }
         if (namespaces != null) {
             namespaces.close();
         }

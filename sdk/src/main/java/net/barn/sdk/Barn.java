@@ -199,7 +199,8 @@ public final class Barn implements AutoCloseable {
         var s = call(AppMessage.newBuilder().setStatus(StatusRequest.getDefaultInstance())).getStatus();
         return new NodeStatus(s.getNodeId(), s.getInvite(), List.copyOf(s.getListenAddressesList()), s.getUptimeMillis(),
                 s.getLinks(), s.getLinksOutbound(), s.getBytesIn(), s.getBytesOut(), s.getSessions(), s.getVersion(),
-                s.getRoutingTable(), s.getRecords(), s.getFramesIn(), s.getFramesOut(), s.getReachability());
+                s.getRoutingTable(), s.getRecords(), s.getFramesIn(), s.getFramesOut(), s.getReachability(),
+                s.getBeacon());
     }
 
     public List<PeerStatus> peers() throws IOException {

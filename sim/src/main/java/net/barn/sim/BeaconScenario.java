@@ -153,6 +153,8 @@ public final class BeaconScenario {
                     drainBeacon(to);
                 }
             }
+            case BeaconCodec.LatestQuery q -> { } // members in this scenario are not asked
+            case BeaconCodec.Latest l -> { }
         }
     }
 

@@ -211,6 +211,7 @@ public final class ApiServer implements AutoCloseable {
                 .setFramesIn(node.framesReceived())
                 .setFramesOut(node.framesSent())
                 .setReachability(reachability())
+                .setBeacon(dht == null || dht.beacon() == null ? "" : dht.beacon().describe())
                 .build();
     }
 

@@ -25,6 +25,26 @@ public final class BeaconCodec {
 
     public record Round(BeaconMessage message) implements Message {}
 
+    /** "What is the newest output you know?" */
+    public record LatestQuery() implements Message {}
+
+    /** A member's newest output: round 0 and a null signature when it has none yet. */
+    public record Latest(long epoch, long round, BlsSignature signature, BlsPublicKey groupKey, int members, int threshold)
+            implements Message {}
+
+    public static byte[] encodeQuery() {
+        return BeaconEnvelope.newBuilder().setLatestQuery(net.barn.wire.beacon.LatestQuery.getDefaultInstance()).build().toByteArray();
+    }
+
+    public static byte[] encode(Latest l) {
+        net.barn.wire.beacon.Latest.Builder b = net.barn.wire.beacon.Latest.newBuilder().setEpoch(l.epoch()).setRound(l.round())
+                .setGroupKey(ByteString.copyFrom(l.groupKey().toBytes())).setMembers(l.members()).setThreshold(l.threshold());
+        if (l.signature() != null) {
+            b.setSignature(ByteString.copyFrom(l.signature().toBytes()));
+        }
+        return BeaconEnvelope.newBuilder().setLatest(b).build().toByteArray();
+    }
+
     private BeaconCodec() {}
 
     public static byte[] encode(DkgMessage m) {
@@ -112,6 +132,29 @@ public final class BeaconCodec {
                 yield bad != null ? Checked.invalid(bad)
                         : Checked.valid(new Round(new BeaconMessage.Partial(p.getEpoch(), p.getRound(), p.getIndex(),
                                 p.getSignature().toByteArray())));
+            }
+            case LATEST_QUERY -> Checked.valid(new LatestQuery());
+            case LATEST -> {
+                net.barn.wire.beacon.Latest l = e.getLatest();
+                Checked<BlsPublicKey> group = BlsPublicKey.decode(l.getGroupKey().toByteArray());
+                if (!group.isValid()) {
+                    yield Checked.invalid("group key: " + group.reason());
+                }
+                if (l.getMembers() < 1 || l.getMembers() > MAX_MEMBERS || l.getThreshold() < 1 || l.getThreshold() > l.getMembers()) {
+                    yield Checked.invalid("a committee of " + Integer.toUnsignedString(l.getMembers()) + " with threshold "
+                            + Integer.toUnsignedString(l.getThreshold()));
+                }
+                BlsSignature sig = null;
+                if (l.getRound() > 0) {
+                    Checked<BlsSignature> s = BlsSignature.decode(l.getSignature().toByteArray());
+                    if (!s.isValid()) {
+                        yield Checked.invalid("signature: " + s.reason());
+                    }
+                    sig = s.orElseThrow();
+                } else if (!l.getSignature().isEmpty()) {
+                    yield Checked.invalid("a signature without a round");
+                }
+                yield Checked.valid(new Latest(l.getEpoch(), l.getRound(), sig, group.orElseThrow(), l.getMembers(), l.getThreshold()));
             }
             case KIND_NOT_SET -> Checked.invalid("an empty BeaconEnvelope");
         };

@@ -1,0 +1,104 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.DhtConfig;
+import net.barn.core.identity.PowParams;
+import net.barn.core.namespace.NameRules;
+import net.barn.daemon.store.DataDir;
+import net.barn.daemon.store.StateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The random beacon among in-process nodes: the genesis committee forms, runs its DKG over links, and signs rounds anyone checks. */
+class BeaconServiceTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
+        StateStore store = StateStore.open(DataDir.open(node.config().dataDir()));
+        open.add(store);
+        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, NameRules.forTests(PowParams.TEST), seeds);
+        open.add(0, dht);
+        return dht;
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(50); // polling interval of the wait
+        }
+    }
+
+    @Test
+    void theGenesisCommitteeAgreesOnAGroupKeyAndSignsRoundsThatAnyNodeVerifies() throws Exception {
+        nodes = new TestNodes(tmp);
+        List<BarnNode> up = new ArrayList<>();
+        List<DhtService> dhts = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            up.add(nodes.start(70 + i));
+        }
+        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
+        for (int i = 0; i < 6; i++) {
+            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
+        }
+        await(() -> dhts.stream().allMatch(d -> stats(d) >= 3), "the root network forms", 20);
+        // A committee of 4 among 6 nodes; each looks for it 3 s after its start.
+        BeaconService.Config config = new BeaconService.Config(4, 3000, 500, 1000);
+        List<BeaconService> beacons = new ArrayList<>();
+        java.nio.file.Files.createDirectories(tmp.resolve("keys"));
+        for (int i = 0; i < 6; i++) {
+            beacons.add(dhts.get(i).startBeacon(i == 0 ? tmp.resolve("keys") : null, config));
+        }
+        assertThat(tmp.resolve("keys").resolve(net.barn.daemon.store.BeaconKeyStore.FILE_NAME)).exists();
+        ConcurrentHashMap<Long, Set<String>> outputs = new ConcurrentHashMap<>();
+        for (BeaconService b : beacons) {
+            b.onOutput(o -> outputs.computeIfAbsent(o.round(), r -> ConcurrentHashMap.newKeySet()).add(Arrays.toString(o.randomness())));
+        }
+        await(() -> beacons.stream().filter(b -> b.status().index() > 0).count() == 4
+                && beacons.stream().allMatch(b -> b.status().members() == 4), "everyone draws the same committee of 4", 30);
+        await(() -> beacons.stream().filter(b -> b.status().outputs() >= 3).count() == 4, "the members sign three rounds", 40);
+        // Every member that output a round output the same value for it.
+        assertThat(outputs.values()).isNotEmpty().allSatisfy(values -> assertThat(values).hasSize(1));
+        Set<Integer> indices = new HashSet<>();
+        beacons.stream().filter(b -> b.status().index() > 0).forEach(b -> indices.add(b.status().index()));
+        assertThat(indices).containsExactlyInAnyOrder(1, 2, 3, 4);
+        // A node outside the committee asks members for the newest round and checks it against the group key.
+        BeaconService outsider = beacons.stream().filter(b -> b.status().index() == 0).findFirst().orElseThrow();
+        BeaconService.Verified v = outsider.latest(3).get(20, TimeUnit.SECONDS);
+        assertThat(v.agreeing()).isEqualTo(3);
+        assertThat(outputs.get(v.round())).containsExactly(Arrays.toString(v.randomness()));
+    }
+
+    private static int stats(DhtService d) {
+        try {
+            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
