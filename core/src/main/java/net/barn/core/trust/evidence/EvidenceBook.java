@@ -2,12 +2,14 @@ package net.barn.core.trust.evidence;
 
 import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import net.barn.core.crypto.Sha256;
 import net.barn.core.dht.SignatureVerifier;
 import net.barn.core.identity.NodeId;
 import net.barn.core.trust.beacon.Checked;
@@ -67,6 +69,8 @@ public final class EvidenceBook {
     private final ArrayDeque<Gossip> gossip = new ArrayDeque<>();
     private final ArrayDeque<EvidenceEvent> events = new ArrayDeque<>();
     private final Map<NodeId, Integer> fakes;
+    /** Hashes of encodings recently taken in: a copy from the next peer is dropped before decoding. */
+    private final Map<String, NodeId> seen;
     private long fakeTotal;
 
     public EvidenceBook(Config config, SignatureVerifier verifier) {
@@ -78,23 +82,37 @@ public final class EvidenceBook {
                 return size() > config.maxTrackedSenders();
             }
         };
+        this.seen = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, NodeId> eldest) {
+                return size() > config.maxOffenders();
+            }
+        };
     }
 
     /** Evidence (its encoding) gossiped by {@code from}. */
     public Handled handleEvidence(long nowNanos, NodeId from, byte[] bytes) {
         expire(nowNanos);
+        String hash = bytes == null || bytes.length > EvidenceCodec.MAX_EVIDENCE_BYTES ? null
+                : HexFormat.of().formatHex(Sha256.hash(bytes));
+        NodeId known = hash == null ? null : seen.get(hash);
+        if (known != null && offenders.containsKey(known)) {
+            return new Handled.Duplicate(known);
+        }
         Checked<Evidence> decoded = EvidenceCodec.decode(bytes);
         if (!decoded.isValid()) {
             return fake(from, decoded.reason());
         }
         Evidence e = decoded.orElseThrow();
         if (offenders.containsKey(e.offender())) {
+            seen.put(hash, e.offender());
             return new Handled.Duplicate(e.offender());
         }
         Checked<Evidence> checked = Evidence.verify(e, verifier);
         if (!checked.isValid()) {
             return fake(from, checked.reason());
         }
+        seen.put(hash, e.offender());
         return exclude(nowNanos, e, from);
     }
 
