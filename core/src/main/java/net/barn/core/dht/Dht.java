@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import net.barn.core.identity.NodeId;
 
@@ -158,6 +159,8 @@ public final class Dht {
     private long lastMaintenance;
     private boolean bootstrapped;
     private boolean rejoining;
+    /** Nodes proven misbehaving: not routed through, not asked, their answers not counted. */
+    private Predicate<NodeId> excluded = id -> false;
 
     // Counters for status and the simulator.
     private long messagesSent;
@@ -206,7 +209,7 @@ public final class Dht {
      */
     public long bootstrap(long now, List<Contact> seeds) {
         for (Contact s : seeds) {
-            if (!s.id().equals(self.id()) && s.isReachable()) {
+            if (!s.id().equals(self.id()) && s.isReachable() && !excluded.test(s.id())) {
                 request(now, s, new DhtMessage.Ping(messageId(), self), Purpose.BOOTSTRAP_PING, 0);
                 if (silentSeeds.size() < MAX_SILENT_SEEDS) {
                     silentSeeds.put(s.id(), s);
@@ -293,7 +296,7 @@ public final class Dht {
             Record record, byte[] commitment, int quorum, int width) {
         long id = nextQueryId++;
         table.touched(target, now);
-        Lookup lookup = new Lookup(id, kind, target, type, self.id(), start, paths, width, config.alpha(),
+        Lookup lookup = new Lookup(id, kind, target, type, self.id(), allowed(start), paths, width, config.alpha(),
                 quorum, now, config.lookupTimeoutNanos(), config.stallNanos());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
@@ -799,7 +802,9 @@ public final class Dht {
                 Query q = queries.get(p.query);
                 if (q != null) {
                     switch (m) {
-                        case DhtMessage.Nodes n -> q.lookup.answered(from, n.contacts(), List.of());
+                        case DhtMessage.Nodes n when excluded.test(from) -> q.lookup.failed(from);
+                        case DhtMessage.Value v when excluded.test(from) -> q.lookup.failed(from);
+                        case DhtMessage.Nodes n -> q.lookup.answered(from, allowed(n.contacts()), List.of());
                         case DhtMessage.Value v -> {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
                             List<Record> valid = new ArrayList<>();
@@ -810,7 +815,7 @@ public final class Dht {
                                     valid.add(r);
                                 }
                             }
-                            q.lookup.answered(from, v.contacts(), valid);
+                            q.lookup.answered(from, allowed(v.contacts()), valid);
                         }
                         default -> q.lookup.failed(from);
                     }
@@ -821,7 +826,7 @@ public final class Dht {
                 if (m instanceof DhtMessage.Stored s && !s.accepted()) {
                     catchUpIfOutdated(now, p.query, s.heldSequence());
                 }
-                storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted(),
+                storeAnswered(now, p.query, m instanceof DhtMessage.Stored s && s.accepted() && !excluded.test(from),
                         m instanceof DhtMessage.Stored s ? from.shortForm() + ": " + s.reason() : from.shortForm() + ": no answer");
             }
             case BOOTSTRAP_PING -> {
@@ -1106,6 +1111,24 @@ public final class Dht {
 
     public int pendingRequests() {
         return pending.size();
+    }
+
+    /**
+     * Nodes this node no longer trusts (evidence proved them misbehaving): they leave the
+     * routing table now, are never admitted again, are not asked in lookups, and neither their
+     * answers nor the contacts they name count. The predicate is asked again at each use, so
+     * an exclusion taking effect later needs only {@link #evict} to drop the node at once.
+     */
+    public void excludeWith(Predicate<NodeId> excluded) {
+        this.excluded = excluded;
+        for (NodeId gone : table.excludeWith(excluded)) {
+            events.add(new DhtEvent.PeerRemoved(gone));
+        }
+    }
+
+    private List<Contact> allowed(List<Contact> contacts) {
+        return contacts.stream().noneMatch(c -> excluded.test(c.id())) ? contacts
+                : contacts.stream().filter(c -> !excluded.test(c.id())).toList();
     }
 
     /** Removes a contact proven bad (used by trust mechanisms). */

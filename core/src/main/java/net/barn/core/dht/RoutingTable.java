@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import net.barn.core.identity.NodeId;
 
 /**
@@ -20,7 +21,8 @@ import net.barn.core.identity.NodeId;
  *       room and only once our own lookups have filled the table; they never push anyone out;
  *   <li>a full bucket keeps its long-lived entries: a newcomer waits in the replacement cache
  *       unless the least recently seen entry fails a liveness check;
- *   <li>at most a few entries per /24 in a bucket and per /16 in the table.
+ *   <li>at most a few entries per /24 in a bucket and per /16 in the table;
+ *   <li>never a node the injected exclusion predicate names (proven misbehaving).
  * </ul>
  */
 public final class RoutingTable {
@@ -74,6 +76,7 @@ public final class RoutingTable {
     private final Map<String, Integer> per16 = new HashMap<>();
     private boolean acceptingInbound;
     private int deepestBucket = -1;
+    private Predicate<NodeId> excluded = id -> false;
 
     public RoutingTable(Key self, DhtConfig config, long nowNanos) {
         this.self = self;
@@ -88,6 +91,17 @@ public final class RoutingTable {
 
     public boolean isAcceptingInbound() {
         return acceptingInbound;
+    }
+
+    /**
+     * Nodes never to admit again nor return from {@link #closest} (evidence proved them
+     * misbehaving); those in the table now are removed. Returns the removed ids.
+     */
+    public List<NodeId> excludeWith(Predicate<NodeId> excluded) {
+        this.excluded = excluded;
+        List<NodeId> gone = byId.keySet().stream().filter(excluded).sorted().toList();
+        gone.forEach(this::remove);
+        return gone;
     }
 
     private int index(Key k) {
@@ -116,6 +130,10 @@ public final class RoutingTable {
         }
         if (!c.isReachable()) {
             return new Offer.Rejected("a client (no address) cannot serve in a routing table");
+        }
+        if (excluded.test(c.id())) {
+            remove(c.id());
+            return new Offer.Rejected("excluded for proven misbehaviour");
         }
         Entry known = byId.get(c.id());
         if (known != null) {
@@ -244,7 +262,8 @@ public final class RoutingTable {
         while (it.hasNext() && b.entries.size() < config.k()) {
             Entry candidate = it.next();
             it.remove();
-            if (diversityProblem(b, candidate.contact) == null && !byId.containsKey(candidate.contact.id())) {
+            if (diversityProblem(b, candidate.contact) == null && !byId.containsKey(candidate.contact.id())
+                    && !excluded.test(candidate.contact.id())) {
                 add(b, candidate);
                 return;
             }
@@ -290,8 +309,11 @@ public final class RoutingTable {
         }
         picked.sort((a, b) -> target.compareDistance(a.contact.key(), b.contact.key()));
         List<Contact> out = new ArrayList<>(Math.min(n, picked.size()));
-        for (int x = 0; x < picked.size() && x < n; x++) {
-            out.add(picked.get(x).contact);
+        for (int x = 0; x < picked.size() && out.size() < n; x++) {
+            // Excluded after admission and not yet removed: never hand it out.
+            if (!excluded.test(picked.get(x).contact.id())) {
+                out.add(picked.get(x).contact);
+            }
         }
         return out;
     }

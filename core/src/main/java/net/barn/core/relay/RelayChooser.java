@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import net.barn.core.identity.NodeId;
 
@@ -51,6 +52,7 @@ public final class RelayChooser {
     public static final double MOVE_BELOW = 0.75;
 
     private final RandomGenerator rng;
+    private final Predicate<NodeId> excluded;
 
     /**
      * Whether a node holding {@code held} (its current load as answered) does better to move
@@ -61,17 +63,25 @@ public final class RelayChooser {
     }
 
     public RelayChooser(RandomGenerator rng) {
+        this(rng, id -> false);
+    }
+
+    /** A chooser that never picks a relay {@code excluded} names (proven misbehaving). */
+    public RelayChooser(RandomGenerator rng, Predicate<NodeId> excluded) {
         this.rng = rng;
+        this.excluded = excluded;
     }
 
     /**
      * Up to {@code n} relays from {@code known}, none in {@code exclude} (held already, or
-     * refused lately) nor in {@code groupsInUse}, none without spare capacity.
+     * refused lately) nor in {@code groupsInUse}, none without spare capacity, none excluded
+     * for misbehaviour.
      */
     public List<Candidate> choose(List<Candidate> known, Set<NodeId> exclude, Set<String> groupsInUse, int n) {
         List<Candidate> pool = new ArrayList<>();
         for (Candidate c : known) {
-            if (c.spare() > 0 && c.capacity() > 0 && !exclude.contains(c.id()) && !groupsInUse.contains(c.group())) {
+            if (c.spare() > 0 && c.capacity() > 0 && !exclude.contains(c.id()) && !groupsInUse.contains(c.group())
+                    && !excluded.test(c.id())) {
                 pool.add(c);
             }
         }
