@@ -200,6 +200,14 @@ public final class BeaconService implements AutoCloseable {
         if (closed) {
             return;
         }
+        try {
+            step();
+        } catch (RuntimeException e) {
+            log.warn("beacon: step failed (it runs again next tick)", e); // a periodic task that throws is never run again
+        }
+    }
+
+    private void step() {
         long wall = System.currentTimeMillis();
         if (wall - keyPublishedAt > TimeUnit.MINUTES.toMillis(30)) {
             keyPublishedAt = wall;
