@@ -439,6 +439,13 @@ public final class BarnNode implements AutoCloseable {
                 new LinkDriver(this, false, null, established));
     }
 
+    private volatile java.util.function.Predicate<NodeId> refused = id -> false;
+
+    /** Refuses links with the peers {@code refused} names (nodes this node holds evidence against). */
+    public void refuseLinksWith(java.util.function.Predicate<NodeId> refused) {
+        this.refused = refused;
+    }
+
     /** Why a freshly established link must close. */
     record Refusal(ErrorCode code, String reason) {}
 
@@ -446,6 +453,9 @@ public final class BarnNode implements AutoCloseable {
     Refusal linkEstablished(PeerLink link) {
         if (closing) {
             return new Refusal(ErrorCode.SHUTDOWN, "node shutting down");
+        }
+        if (refused.test(link.peerId())) {
+            return new Refusal(ErrorCode.NO_ERROR, "this node holds evidence that the peer equivocated");
         }
         PeerLink[] replaced = new PeerLink[1];
         PeerLink winner = links.compute(link.peerId(), (id, existing) -> {

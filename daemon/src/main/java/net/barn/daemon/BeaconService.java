@@ -211,7 +211,7 @@ public final class BeaconService implements AutoCloseable {
         long wall = System.currentTimeMillis();
         if (wall - keyPublishedAt > TimeUnit.MINUTES.toMillis(30)) {
             keyPublishedAt = wall;
-            long now = dht.nowMillis();
+            long now = dht.sequenceNow();
             dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
                     .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
         }
@@ -299,7 +299,7 @@ public final class BeaconService implements AutoCloseable {
         return dht.get(RecordTypes.ownedKey(c.id(), KEY_RECORD.getBytes(java.nio.charset.StandardCharsets.UTF_8)), RecordTypes.OWNED)
                 .handle((g, e) -> {
                     Record r = e == null ? g.record() : null;
-                    if (r == null) {
+                    if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(c.id()))) {
                         return null;
                     }
                     Checked<BeaconKey> k = decodeKey(r.value());

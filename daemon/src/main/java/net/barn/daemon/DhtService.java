@@ -103,6 +103,33 @@ public final class DhtService implements AutoCloseable {
      * bootstraps from {@code seeds} plus the peers remembered from earlier runs.
      */
     private volatile BeaconService beacon;
+    private volatile EvidenceService evidence;
+
+    /** Evidence of misbehaviour this node holds and acts on. */
+    public EvidenceService evidence() {
+        return evidence;
+    }
+
+    /** Drops (again) every node {@code excluded} names from the routing table and lookups. */
+    void excludeWith(java.util.function.Predicate<net.barn.core.identity.NodeId> excluded) {
+        onLoop(() -> {
+            dht.excludeWith(excluded);
+            drain();
+            return null;
+        });
+    }
+    /** The last sequence this node signed a record with: see {@link #sequenceNow}. */
+    private final java.util.concurrent.atomic.AtomicLong lastSequence = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A sequence for a record this node signs now: its clock in milliseconds, but always above
+     * every sequence it signed before (from disk too), so that two different records it signs
+     * never share a key and a sequence, which others would rightly take as proof that it lied
+     * (evidence of equivocation, docs/PROTOCOL.md section 18).
+     */
+    public long sequenceNow() {
+        return lastSequence.updateAndGet(last -> Math.max(last + 1, nowMillis()));
+    }
 
     public static DhtService start(BarnNode node, StateStore store, DhtConfig config, List<Contact> seeds) throws IOException {
         return start(node, store, config, NameRules.DEFAULT.withIdPow(node.config().link().pow()), seeds);
@@ -114,7 +141,19 @@ public final class DhtService implements AutoCloseable {
         DhtService s = new DhtService(node, store, config, nameRules);
         s.namespaces = new NamespaceService(node, s);
         s.mazes = new MazeService(node, s);
+        s.evidence = new EvidenceService(node, s);
+        s.onLoop(() -> {
+            s.dht.excludeWith(s.evidence::isExcluded);
+            return null;
+        });
+        node.relay().excludeWith(s.evidence::isExcluded);
+        node.refuseLinksWith(s.evidence::isExcluded);
         List<StateStore.StoredRecord> held = store.records(System.currentTimeMillis());
+        for (StateStore.StoredRecord r : held) {
+            if (r.own()) {
+                s.lastSequence.accumulateAndGet(r.record().sequence(), Math::max);
+            }
+        }
         List<Contact> known = new ArrayList<>(seeds);
         known.addAll(store.peers(50));
         node.bind(SERVICE, s::accept);
@@ -142,7 +181,7 @@ public final class DhtService implements AutoCloseable {
      * on, in its owned record "barn/relays" (docs/PROTOCOL.md 16.3), for two hours.
      */
     void publishRelays(List<net.barn.core.relay.RelayCodec.Via> relays) {
-        long now = nowMillis();
+        long now = sequenceNow();
         Record r = net.barn.core.dht.RecordTypes.owned(node.identity(), net.barn.core.relay.RelayCodec.HINTS_NAME,
                 net.barn.core.relay.RelayCodec.encodeHints(relays), now, now + java.util.concurrent.TimeUnit.HOURS.toMillis(2));
         put(r, true).whenComplete((p, e) -> log.info("published {} relay(s) this node can be reached through{}", relays.size(),
@@ -351,6 +390,11 @@ public final class DhtService implements AutoCloseable {
             case DhtEvent.RecordDropped d -> persist(() -> store.dropRecord(d.key(), d.type()));
             case DhtEvent.PeerAdded a -> persist(() -> store.putPeer(a.contact(), System.currentTimeMillis()));
             case DhtEvent.PeerRemoved r -> { }
+            case DhtEvent.Conflict c -> {
+                if (evidence != null) {
+                    evidence.conflict(c.held(), c.offered());
+                }
+            }
             case DhtEvent.VerifyReachability v -> node.probe(new Invite(v.contact().id(), List.of(v.contact().address())))
                     .whenComplete((ok, err) -> loop.execute(() -> {
                         dht.handleReachability(System.nanoTime(), v.contact(), err == null && ok);
@@ -510,6 +554,9 @@ public final class DhtService implements AutoCloseable {
         nameService.close();
         if (beacon != null) {
             beacon.close();
+        }
+        if (evidence != null) {
+            evidence.close();
         }
         if (namespaces != null) {
             namespaces.close();

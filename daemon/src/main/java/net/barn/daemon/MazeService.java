@@ -217,7 +217,7 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
     private Record listing(String maze, Record parent, Invitation invitation, boolean leaving) {
         var a = node.invite().addresses();
         return MemberRecords.mazeMember(node.identity(), maze, a.isEmpty() ? "" : a.get(0).toString(), invitation, leaving,
-                parent, dht.nowMillis(), leaving ? MemberRecords.REPUBLISH_MILLIS : MemberRecords.MAX_TTL_MILLIS);
+                parent, dht.sequenceNow(), leaving ? MemberRecords.REPUBLISH_MILLIS : MemberRecords.MAX_TTL_MILLIS);
     }
 
     /** A maze of an invite-only namespace: only peers its directory lists may talk to this node in it. */

@@ -141,7 +141,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                             + ns + ")");
                 }
                 NameState claim = dht.names().judge(g.record(), dht.nowMillis());
-                Record mine = MemberRecords.member(node.identity(), ns, address(), invitation, false, dht.nowMillis(),
+                Record mine = MemberRecords.member(node.identity(), ns, address(), invitation, false, dht.sequenceNow(),
                         MemberRecords.MAX_TTL_MILLIS);
                 String why = dht.names().membershipProblem(mine, claim, dht.nowMillis());
                 if (why != null) {
@@ -178,7 +178,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         drain(m);
         m.stopTimers();
         // Tell the root network too, so joiners do not pick a node that left.
-        dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, true, dht.nowMillis(),
+        dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, true, dht.sequenceNow(),
                 MemberRecords.REPUBLISH_MILLIS), false);
         log.info("left namespace {}", m.namespace);
     }
@@ -217,7 +217,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     private void scheduleRepublish(Membership m) {
         m.republish = loop.scheduleAtFixedRate(() -> {
             if (memberships.get(m.namespace) == m) {
-                dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, false, dht.nowMillis(),
+                dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, false, dht.sequenceNow(),
                         MemberRecords.MAX_TTL_MILLIS), false);
             }
         }, MemberRecords.REPUBLISH_MILLIS, MemberRecords.REPUBLISH_MILLIS, TimeUnit.MILLISECONDS);

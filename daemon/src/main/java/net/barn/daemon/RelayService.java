@@ -49,7 +49,7 @@ public final class RelayService implements AutoCloseable {
     private RelayServer server;
     /** False when the operator turned relaying off. */
     private boolean relaying = true;
-    private final RelayChooser chooser;
+    private volatile RelayChooser chooser;
     private final Map<NodeId, Held> held = new LinkedHashMap<>();
     /** The relays held, for readers off the loop. */
     private volatile List<NodeId> heldNow = List.of();
@@ -86,6 +86,12 @@ public final class RelayService implements AutoCloseable {
     /** Hears where this node can be reached (its relays and their addresses) when that changes, and every half hour. */
     public void onReachableVia(java.util.function.Consumer<List<RelayCodec.Via>> listener) {
         onReachableVia = listener;
+    }
+
+    /** Never chooses a relay {@code excluded} names (a node this node holds evidence against). */
+    public void excludeWith(java.util.function.Predicate<NodeId> excluded) {
+        chooser = new RelayChooser(RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong()),
+                excluded);
     }
 
     /** The relays this node holds reservations on now. */

@@ -608,6 +608,7 @@ public final class Dht {
                 return new DhtMessage.Stored(s.id(), self, true, "", held.record.sequence());
             }
             if (held.record.sequence() == r.sequence() && rules.lineage(held.record).equals(rules.lineage(r))) {
+                events.add(new DhtEvent.Conflict(held.record, r));
                 return new DhtMessage.Stored(s.id(), self, false, "holding another record with this sequence",
                         held.record.sequence());
             }

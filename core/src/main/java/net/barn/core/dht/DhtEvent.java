@@ -26,6 +26,13 @@ public sealed interface DhtEvent {
      */
     record VerifyReachability(Contact contact) implements DhtEvent {}
 
+    /**
+     * A record arrived, validly signed, with the sequence of the one held under its key but
+     * another value: if one publisher signed both, the pair is evidence that it equivocated
+     * (docs/PROTOCOL.md section 18); the driver builds and spreads it.
+     */
+    record Conflict(Record held, Record offered) implements DhtEvent {}
+
     /** Results of queries. */
     sealed interface QueryResult {
         int hops();

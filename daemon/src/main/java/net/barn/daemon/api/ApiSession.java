@@ -740,7 +740,7 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
         dht.local(key, net.barn.core.dht.RecordTypes.OWNED).thenCompose(held -> {
             // The publisher's clock orders its records, so no counter needs to survive restarts.
             long now = System.currentTimeMillis();
-            long sequence = Math.max(now, held == null ? 1 : held.sequence() + 1);
+            long sequence = Math.max(dht.sequenceNow(), held == null ? 1 : held.sequence() + 1);
             var record = net.barn.core.dht.RecordTypes.owned(node.identity(), put.getName(), put.getValue().toByteArray(),
                     sequence, now + ttl * 1000);
             return dht.put(record, true).thenApply(r -> new Object[] {record, r});

@@ -1,0 +1,95 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.DhtConfig;
+import net.barn.core.dht.Record;
+import net.barn.core.dht.RecordTypes;
+import net.barn.core.identity.PowParams;
+import net.barn.core.namespace.NameRules;
+import net.barn.daemon.store.DataDir;
+import net.barn.daemon.store.StateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Evidence among in-process nodes: a publisher that signs two values at one sequence is excluded by every node that learns it. */
+class EvidenceServiceTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
+        StateStore store = StateStore.open(DataDir.open(node.config().dataDir()));
+        open.add(store);
+        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, NameRules.forTests(PowParams.TEST), seeds);
+        open.add(0, dht);
+        return dht;
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20); // polling interval of the wait
+        }
+    }
+
+    private static int table(DhtService d) {
+        try {
+            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
+    void aPublisherThatSignsTwoValuesAtOneSequenceIsExcludedByEveryNodeThatLearnsIt() throws Exception {
+        nodes = new TestNodes(tmp);
+        List<BarnNode> up = new ArrayList<>();
+        List<DhtService> dhts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            up.add(nodes.start(90 + i));
+        }
+        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
+        for (int i = 0; i < 4; i++) {
+            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
+        }
+        await(() -> dhts.stream().allMatch(d -> table(d) >= 3), "the root network forms");
+        BarnNode liar = up.get(3);
+        long now = dhts.get(3).nowMillis();
+        Record one = RecordTypes.owned(liar.identity(), "status", "here".getBytes(StandardCharsets.UTF_8), now, now + 3_600_000);
+        Record two = RecordTypes.owned(liar.identity(), "status", "gone".getBytes(StandardCharsets.UTF_8), now, now + 3_600_000);
+        dhts.get(3).put(one, true).get(10, TimeUnit.SECONDS);
+        dhts.get(3).put(two, false).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            DhtService d = dhts.get(i);
+            await(() -> d.evidence().isExcluded(liar.id()), "node " + i + " excludes the liar");
+        }
+        // Out of the routing tables and unlinked: the honest nodes keep each other and nothing more.
+        for (int i = 0; i < 3; i++) {
+            DhtService d = dhts.get(i);
+            BarnNode n = up.get(i);
+            await(() -> table(d) == 2 && n.link(liar.id()).isEmpty(), "node " + i + " drops the liar");
+        }
+        assertThat(dhts.get(0).evidence().excluded()).containsExactly(liar.id());
+    }
+}
