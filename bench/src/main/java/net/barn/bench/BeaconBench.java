@@ -29,10 +29,11 @@ public final class BeaconBench {
         }
         net.barn.core.identity.PowParams pow = new net.barn.core.identity.PowParams(2, 6);
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("barn-bench-beacon");
-        // Everyone looks for the committee once the root network has had time to form.
-        long startMillis = 20_000L + 300L * members;
+        // Everyone looks for the committee at one moment, once all daemons are up and the root
+        // network has had time to form (a daemon that starts later re-draws it; that is not
+        // what is measured here).
         long phaseMillis = 2_000L + 100L * members;
-        String spec = members + "," + startMillis + "," + phaseMillis + "," + roundMillis;
+        long lookAt = System.currentTimeMillis() + 20_000L + 3_000L * members;
         List<PeerProcess> peers = new ArrayList<>();
         List<Long> latencies = new CopyOnWriteArrayList<>();
         Map<Integer, Stats> stats = new ConcurrentHashMap<>();
@@ -46,14 +47,16 @@ public final class BeaconBench {
                         args.add(peers.get(peers.size() - 1).invite().toString());
                     }
                 }
-                PeerProcess p = PeerProcess.start("b" + i, List.of("-Xmx160m", "-XX:+UseSerialGC", "-Dbarn.bench.beacon=" + spec), args);
+                long startMillis = Math.max(5_000, lookAt - System.currentTimeMillis());
+                String spec = members + "," + startMillis + "," + phaseMillis + "," + roundMillis;
+                PeerProcess p = PeerProcess.start("b" + i, List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dbarn.bench.beacon=" + spec), args);
                 peers.add(p);
                 int peer = i;
                 Thread.ofPlatform().daemon().start(() -> read(p, peer, latencies, stats));
             }
             System.out.printf(Locale.ROOT, "barn bench beacon: %d daemons on loopback, committee of %d, threshold %d, rounds of %d ms%n",
                     members, members, members / 2 + 1, roundMillis);
-            long deadline = System.currentTimeMillis() + startMillis + 3 * phaseMillis + (rounds + 4) * roundMillis + 120_000;
+            long deadline = lookAt + 3 * phaseMillis + (rounds + 4) * roundMillis + 120_000;
             while (System.currentTimeMillis() < deadline
                     && (stats.size() < members || stats.values().stream().anyMatch(s -> s.outputs() < rounds))) {
                 Thread.sleep(500); // polling interval of the wait
@@ -90,7 +93,10 @@ public final class BeaconBench {
                 String[] f = line.split(" ");
                 if (f[0].equals("beacon-output") && f.length == 3) {
                     latencies.add(Long.parseLong(f[2]));
-                } else if (f[0].equals("beacon-stats") && f.length == 7) {
+                } else if (f[0].equals("beacon-stats") && f.length >= 7) {
+                    if (f.length > 7 && System.getenv("BARN_BENCH_VERBOSE") != null) {
+                        System.err.println("peer " + peer + ": " + f[7].replace('_', ' '));
+                    }
                     stats.put(peer, new Stats(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
                             Long.parseLong(f[5]), Long.parseLong(f[6])));
                 }

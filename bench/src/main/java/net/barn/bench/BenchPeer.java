@@ -88,7 +88,7 @@ public final class BenchPeer {
                 var st = b.status();
                 synchronized (System.out) {
                     System.out.println("beacon-stats " + st.index() + " " + st.members() + " " + st.dkgMillis() + " "
-                            + st.dkgBytesSent() + " " + st.roundBytesSent() + " " + st.outputs());
+                            + st.dkgBytesSent() + " " + st.roundBytesSent() + " " + st.outputs() + " " + st.state().replace(' ', '_'));
                     System.out.flush();
                 }
             }

@@ -103,6 +103,8 @@ public final class BeaconService implements AutoCloseable {
     private int index;
     private long session;
     private long dkgStartWall;
+    /** When this node looks the committee up again (wall clock): it may have changed, or the DKG failed. */
+    private long recheckAt;
     private long dkgStartedAt;
     private Dkg dkg;
     private DkgResult result;
@@ -204,6 +206,9 @@ public final class BeaconService implements AutoCloseable {
             step();
         } catch (RuntimeException e) {
             log.warn("beacon: step failed (it runs again next tick)", e); // a periodic task that throws is never run again
+        } catch (Error e) {
+            log.error("beacon: step failed; the beacon stops", e);
+            throw e;
         }
     }
 
@@ -215,7 +220,9 @@ public final class BeaconService implements AutoCloseable {
             dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
                     .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
         }
-        if (committee == null && !forming && wall - startedAt >= config.startDelayMillis()) {
+        boolean settled = dkg == null || dkg.isDone();
+        if (!forming && ((committee == null && wall - startedAt >= config.startDelayMillis())
+                || (committee != null && settled && wall >= recheckAt))) {
             forming = true;
             state = "looking for the genesis committee";
             formCommittee().whenComplete((ok, e) -> loop.execute(() -> {
@@ -315,6 +322,21 @@ public final class BeaconService implements AutoCloseable {
     }
 
     private void adopt(List<NodeId> drawn, Map<NodeId, Contact> seen) {
+        long recheck = Math.max(30_000, 6 * config.phaseMillis());
+        if (drawn.equals(committee) && result != null) {
+            recheckAt = System.currentTimeMillis() + recheck; // the committee stands
+            return;
+        }
+        if (committee != null) {
+            // Nodes that joined later, or a DKG that failed: the committee as drawn now runs a new
+            // DKG. Until a network stops growing near the target, the genesis committee may change
+            // a few times; every member that sees the same nodes draws the same committee.
+            log.info("beacon: the committee {}; drawing it again", result == null ? "did not finish its DKG" : "changed");
+            dkg = null;
+            result = null;
+            beacon = null;
+            early.clear();
+        }
         committee = drawn;
         contacts.putAll(seen);
         index = drawn.indexOf(node.id()) + 1;
@@ -324,6 +346,7 @@ public final class BeaconService implements AutoCloseable {
         // whichever is first, so the phases of all run within a network delay of each other.
         long align = 2 * config.phaseMillis();
         dkgStartWall = (System.currentTimeMillis() / align + 2) * align;
+        recheckAt = dkgStartWall + 3 * config.phaseMillis() + recheck;
         state = index > 0 ? "member " + index + " of a committee of " + drawn.size() + ", DKG at " + dkgStartWall
                 : "not in the genesis committee of " + drawn.size();
         log.info("beacon: {}", state);
