@@ -94,7 +94,7 @@ public final class BeaconService implements AutoCloseable {
     private final BlsSecretKey key;
     private final BeaconKey bound;
     private final long startedAt = System.currentTimeMillis();
-    private long keyPublishedAt;
+    private long nextKeyPublish;
     private boolean forming;
     private volatile String state = "waiting to look for the genesis committee";
     /** The committee, in index order (index = position + 1), once formed. */
@@ -214,8 +214,11 @@ public final class BeaconService implements AutoCloseable {
 
     private void step() {
         long wall = System.currentTimeMillis();
-        if (wall - keyPublishedAt > TimeUnit.MINUTES.toMillis(30)) {
-            keyPublishedAt = wall;
+        if (wall >= nextKeyPublish) {
+            // Early copies may reach few replicas while the root network is still forming: publish
+            // again after 5 s, 30 s and 2 min, then every 30 min.
+            long age = wall - startedAt;
+            nextKeyPublish = wall + (age < 5_000 ? 5_000 : age < 30_000 ? 25_000 : age < 120_000 ? 90_000 : TimeUnit.MINUTES.toMillis(30));
             long now = dht.sequenceNow();
             dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
                     .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
