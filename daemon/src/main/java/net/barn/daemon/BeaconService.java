@@ -106,6 +106,8 @@ public final class BeaconService implements AutoCloseable {
     /** When this node looks the committee up again (wall clock): it may have changed, or the DKG failed. */
     private long recheckAt;
     private long dkgStartedAt;
+    private long dkgDoneAt;
+    private long outputsAtDkg;
     private Dkg dkg;
     private DkgResult result;
     private long dkgMillis;
@@ -238,6 +240,16 @@ public final class BeaconService implements AutoCloseable {
         }
         if (dkg == null && committee != null && index > 0 && result == null && wall >= dkgStartWall) {
             startDkg();
+        }
+        if (beacon != null && outputsAtDkg == outputs && wall - dkgDoneAt > 6 * config.roundMillis()) {
+            // Signing for six rounds and no output: the members did not all end the DKG with one
+            // group key (a dealer's messages reached some of them after the deal phase). Run it again.
+            log.info("beacon: no output for six rounds since the DKG; running it again");
+            result = null;
+            beacon = null;
+            dkg = null;
+            recheckAt = wall;
+            state = "no output since the DKG: running it again";
         }
         if (beacon != null) {
             long round = wall / config.roundMillis();
@@ -384,7 +396,9 @@ public final class BeaconService implements AutoCloseable {
             switch (e) {
                 case DkgEvent.Completed c -> {
                     result = c.result();
-                    dkgMillis = System.currentTimeMillis() - dkgStartedAt;
+                    dkgDoneAt = System.currentTimeMillis();
+                    outputsAtDkg = outputs;
+                    dkgMillis = dkgDoneAt - dkgStartedAt;
                     beacon = new Beacon(0, result.group(), result.share(), TimeUnit.MILLISECONDS.toNanos(4 * config.roundMillis()));
                     lastRoundStarted = System.currentTimeMillis() / config.roundMillis();
                     state = "member " + index + " of " + committee.size() + ", threshold " + result.group().threshold()
