@@ -33,7 +33,7 @@ public final class BeaconBench {
         // network has had time to form (a daemon that starts later re-draws it; that is not
         // what is measured here).
         long phaseMillis = 10_000L; // the daemon's default: every member's messages must arrive within a phase
-        long lookAt = System.currentTimeMillis() + 20_000L + 3_000L * members;
+        long lookAt = System.currentTimeMillis() + 30_000L + 5_000L * members;
         List<PeerProcess> peers = new ArrayList<>();
         List<Long> latencies = new CopyOnWriteArrayList<>();
         Map<Integer, Stats> stats = new ConcurrentHashMap<>();

@@ -107,6 +107,9 @@ public final class BeaconService implements AutoCloseable {
     private long recheckAt;
     private long dkgStartedAt;
     private long dkgDoneAt;
+    /** DKG runs again for want of output, at most {@link #MAX_RERUNS} times (then the next epoch's committee takes over). */
+    private int reruns;
+    private static final int MAX_RERUNS = 3;
     private long outputsAtDkg;
     private Dkg dkg;
     private DkgResult result;
@@ -241,7 +244,8 @@ public final class BeaconService implements AutoCloseable {
         if (dkg == null && committee != null && index > 0 && result == null && wall >= dkgStartWall) {
             startDkg();
         }
-        if (beacon != null && outputsAtDkg == outputs && wall - dkgDoneAt > 6 * config.roundMillis()) {
+        if (beacon != null && outputsAtDkg == outputs && wall - dkgDoneAt > 6 * config.roundMillis() && reruns < MAX_RERUNS) {
+            reruns++;
             // Signing for six rounds and no output: the members did not all end the DKG with one
             // group key (a dealer's messages reached some of them after the deal phase). Run it again.
             log.info("beacon: no output for six rounds since the DKG; running it again");
