@@ -9,10 +9,12 @@ import java.util.TreeMap;
 
 /**
  * One committee member's part in the random beacon of one epoch, as a sans-IO state machine.
- * {@link #startRound} signs the round with this member's share and broadcasts the partial;
- * partials from others are checked against their public shares (invalid ones refused with a
- * reason and never used); once {@code t} valid partials are in, the group signature is
- * recovered, verified under the group key, and the round's {@link BeaconEvent.Output} emitted.
+ * {@link #startRound} signs the round with this member's share and broadcasts the partial.
+ * Partials from others are taken in unchecked (well-formed ones only); once {@code t} are in,
+ * the group signature is recovered from them and verified under the group key, one check
+ * instead of one per partial. Only if that fails is each unchecked partial checked against its
+ * sender's public share, the invalid ones refused with a reason and never used again, and the
+ * round waits for more. On success the round's {@link BeaconEvent.Output} is emitted.
  * Rounds are independent: one that times out short of t partials is reported missed and the
  * next goes on. At most {@link #MAX_OPEN_ROUNDS} rounds are open at once. Not thread-safe.
  */
@@ -22,6 +24,10 @@ public final class Beacon {
     private static final class Round {
         final long expires;
         final Map<Integer, PartialSignature> valid = new LinkedHashMap<>();
+        /** Taken in but not checked yet. */
+        final Map<Integer, PartialSignature> unchecked = new LinkedHashMap<>();
+        /** Members whose partial for this round was refused: not heard again. */
+        final java.util.Set<Integer> refused = new java.util.HashSet<>();
 
         Round(long expires) {
             this.expires = expires;
@@ -71,7 +77,7 @@ public final class Beacon {
         while (it.hasNext()) {
             var e = it.next();
             if (now >= e.getValue().expires) {
-                events.add(new BeaconEvent.Missed(epoch, e.getKey(), e.getValue().valid.size()));
+                events.add(new BeaconEvent.Missed(epoch, e.getKey(), e.getValue().valid.size() + e.getValue().unchecked.size()));
                 markFinished(e.getKey());
                 it.remove();
             }
@@ -105,36 +111,70 @@ public final class Beacon {
                     "too many rounds open (" + MAX_OPEN_ROUNDS + ")"));
             return;
         }
-        if (r.valid.containsKey(p.index())) {
+        if (r.valid.containsKey(p.index()) || r.unchecked.containsKey(p.index()) || r.refused.contains(p.index())) {
             return;
         }
-        byte[] message = BeaconRound.message(epoch, p.round());
-        Checked<PartialSignature> checked = switch (BlsSignature.decode(p.signature())) {
-            case Checked.Valid<BlsSignature> s ->
-                    ThresholdBls.verifyPartial(group, message, new PartialSignature(p.index(), s.value()));
-            case Checked.Invalid<BlsSignature> i -> Checked.invalid("partial of member " + p.index() + ": " + i.reason());
-        };
-        switch (checked) {
-            case Checked.Valid<PartialSignature> v -> accept(p.round(), r, v.value());
-            case Checked.Invalid<PartialSignature> i ->
-                    events.add(new BeaconEvent.PartialRejected(p.index(), p.round(), i.reason()));
+        switch (BlsSignature.decode(p.signature())) {
+            case Checked.Valid<BlsSignature> s -> {
+                r.unchecked.put(p.index(), new PartialSignature(p.index(), s.value()));
+                tryOutput(p.round(), r);
+            }
+            case Checked.Invalid<BlsSignature> i -> {
+                r.refused.add(p.index());
+                events.add(new BeaconEvent.PartialRejected(p.index(), p.round(), "partial of member " + p.index() + ": " + i.reason()));
+            }
         }
     }
 
     private void accept(long round, Round r, PartialSignature partial) {
-        r.valid.put(partial.index(), partial);
-        if (r.valid.size() < group.threshold()) {
+        r.valid.put(partial.index(), partial); // this member's own: no need to check it
+        tryOutput(round, r);
+    }
+
+    /**
+     * With t partials in, recovers and checks the group signature; if it does not verify, one of
+     * the unchecked partials is bad: check each, drop the bad ones, and try again with the rest.
+     */
+    private void tryOutput(long round, Round r) {
+        int t = group.threshold();
+        if (r.valid.size() + r.unchecked.size() < t) {
             return;
         }
-        List<PartialSignature> partials = new ArrayList<>(r.valid.values());
+        byte[] message = BeaconRound.message(epoch, round);
+        List<PartialSignature> some = new ArrayList<>(r.valid.values());
+        for (PartialSignature p : r.unchecked.values()) {
+            if (some.size() >= t) {
+                break;
+            }
+            some.add(p);
+        }
+        if (output(round, message, some.subList(0, t))) {
+            return;
+        }
+        for (PartialSignature p : List.copyOf(r.unchecked.values())) {
+            r.unchecked.remove(p.index());
+            switch (ThresholdBls.verifyPartial(group, message, p)) {
+                case Checked.Valid<PartialSignature> v -> r.valid.put(p.index(), v.value());
+                case Checked.Invalid<PartialSignature> i -> {
+                    r.refused.add(p.index());
+                    events.add(new BeaconEvent.PartialRejected(p.index(), round, i.reason()));
+                }
+            }
+        }
+        if (r.valid.size() >= t) {
+            output(round, message, new ArrayList<>(r.valid.values()).subList(0, t));
+        }
+    }
+
+    private boolean output(long round, byte[] message, List<PartialSignature> partials) {
         Checked<BlsSignature> sig = ThresholdBls.recover(group.threshold(), partials);
-        // Every partial was verified, so this holds; checking costs one verification a round.
-        if (sig instanceof Checked.Valid<BlsSignature>(BlsSignature s)
-                && Bls.verify(group.publicKey(), BeaconRound.message(epoch, round), s)) {
+        if (sig instanceof Checked.Valid<BlsSignature>(BlsSignature s) && Bls.verify(group.publicKey(), message, s)) {
             events.add(new BeaconEvent.Output(epoch, round, s, BeaconRound.output(s)));
             open.remove(round);
             markFinished(round);
+            return true;
         }
+        return false;
     }
 
     /** The round's state, opened now if new; null when finished or too many are open. */

@@ -80,14 +80,24 @@ class BeaconTest {
         observer.handleMessage(0, new BeaconMessage.Partial(EPOCH, 1, 2, forged));
         observer.handleMessage(0, new BeaconMessage.Partial(EPOCH, 1, 3, new byte[96]));
         observer.handleMessage(0, new BeaconMessage.Partial(EPOCH + 1, 1, 4, forged));
-        assertThat(observer.pollEvent()).isEqualTo(new BeaconEvent.PartialRejected(2, 1,
-                "partial signature of member 2 does not verify under its public share"));
+        // Malformed and wrong-epoch partials are refused at once; a well-formed forgery only when
+        // the round has t partials and their combination does not verify.
         assertThat(((BeaconEvent.PartialRejected) observer.pollEvent()).reason()).startsWith("partial of member 3: not a compressed G2 point");
         assertThat(((BeaconEvent.PartialRejected) observer.pollEvent()).reason()).contains("epoch 8");
-        for (int i : List.of(0, 1, 3)) {
+        assertThat(observer.pollEvent()).isNull();
+        for (int i : List.of(0, 3)) { // members 1 and 4: with the forged 2, three partials
             PartialSignature p = ThresholdBls.signPartial(dealt.shares().get(i), BeaconRound.message(EPOCH, 1));
             observer.handleMessage(1, new BeaconMessage.Partial(EPOCH, 1, p.index(), p.signature().toBytes()));
         }
+        assertThat(observer.pollEvent()).isEqualTo(new BeaconEvent.PartialRejected(2, 1,
+                "partial signature of member 2 does not verify under its public share"));
+        assertThat(observer.pollEvent()).as("two valid partials are not enough").isNull();
+        // Member 2 is not heard again in this round, even with a valid partial; member 5's completes it.
+        PartialSignature two = ThresholdBls.signPartial(dealt.shares().get(1), BeaconRound.message(EPOCH, 1));
+        observer.handleMessage(1, new BeaconMessage.Partial(EPOCH, 1, two.index(), two.signature().toBytes()));
+        assertThat(observer.pollEvent()).isNull();
+        PartialSignature five = ThresholdBls.signPartial(dealt.shares().get(4), BeaconRound.message(EPOCH, 1));
+        observer.handleMessage(1, new BeaconMessage.Partial(EPOCH, 1, five.index(), five.signature().toBytes()));
         BeaconEvent.Output out = (BeaconEvent.Output) observer.pollEvent();
         assertThat(out.signature()).isEqualTo(secret.sign(BeaconRound.message(EPOCH, 1)));
         assertThat(observer.pollEvent()).isNull();
