@@ -58,7 +58,8 @@ public final class BeaconBench {
             }
             System.out.printf(Locale.ROOT, "barn bench beacon: %d daemons on loopback, committee of %d, threshold %d, rounds of %d ms%n",
                     members, members, members / 2 + 1, roundMillis);
-            long deadline = lookAt + 3 * phaseMillis + (rounds + 4) * roundMillis + 120_000;
+            // The DKG starts up to two phase boundaries after the draw, then runs three phases.
+            long deadline = lookAt + 5 * phaseMillis + (rounds + 4) * roundMillis + 120_000;
             while (System.currentTimeMillis() < deadline
                     && (stats.size() < members || stats.values().stream().anyMatch(s -> s.outputs() < rounds))) {
                 Thread.sleep(500); // polling interval of the wait
