@@ -43,6 +43,10 @@ public final class BeaconBiasScenario {
             return new Params(committees, seed, adversary, 20_000, 4);
         }
 
+        public Params withRounds(int count) {
+            return new Params(committees, seed, adversary, count, checkedRounds);
+        }
+
         public String replayCommand() {
             return String.format(Locale.ROOT, "bin/barn sim attack --kind beacon --adversary %s%s --seed %d --trials %d",
                     adversary, committees.size() == 1 ? " --nodes " + committees.get(0) : "", seed, rounds);
