@@ -37,7 +37,11 @@ public final class SybilScenario {
     }
 
     /** One setting: what is on, and where the adversary's addresses come from (0 groups: anywhere). */
-    public record Setting(String label, int paths, boolean ipLimits, int groups) {}
+    public record Setting(String label, int paths, boolean ipLimits, int groups, boolean lying) {
+        public Setting(String label, int paths, boolean ipLimits, int groups) {
+            this(label, paths, ipLimits, groups, true);
+        }
+    }
 
     private final Params p;
     private Consumer<String> progress = line -> { };
@@ -58,7 +62,8 @@ public final class SybilScenario {
                 new Setting("3 disjoint paths, no IP limits; Sybils in " + few, 3, false, p.groups()),
                 new Setting("1 path, no IP limits; Sybils in " + few, 1, false, p.groups()),
                 new Setting("3 disjoint paths + IP limits; adversary IPs anywhere", 3, true, 0),
-                new Setting("1 path + IP limits; adversary IPs anywhere", 1, true, 0));
+                new Setting("1 path + IP limits; adversary IPs anywhere", 1, true, 0),
+                new Setting("control: 3 paths + IP limits, adversary answers honestly", 3, true, p.groups(), false));
     }
 
     public AttackTable run() {
@@ -72,7 +77,8 @@ public final class SybilScenario {
         table.note("real Dht cores (routing table, IP-group limits, disjoint-path lookups) on a simulated network without"
                 + " loss or churn; id puzzles are not solved (adversarial ids are random, as puzzle-paid ids are)");
         table.note("the adversary answers every lookup request with the adversarial nodes closest to the target and never"
-                + " returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables");
+                + " returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables; the control row"
+                + " measures the simulated lookups themselves (same network, nobody lies)");
         return table.replay(p.replayCommand());
     }
 
@@ -83,6 +89,7 @@ public final class SybilScenario {
         }
         int adversaryCount = (int) Math.round(p.adversary() * p.nodes());
         AdversaryNet net = new AdversaryNet(config, p.nodes(), adversaryCount, s.groups(), p.seed(), null);
+        net.poisoning(s.lying());
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
         net.joinAll(0, join, n -> false);
         long start = join + 2 * AdversaryNet.MINUTE;
