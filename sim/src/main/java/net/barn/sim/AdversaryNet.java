@@ -220,25 +220,58 @@ final class AdversaryNet {
         return out;
     }
 
+    /** What one lookup found. */
+    record Outcome(boolean foundClosestHonest, boolean reachedHonestReplica) {}
+
+    /** The k nodes closest to {@code target} of all online nodes (its replica set), honest or not. */
+    private Set<NodeId> honestReplicas(Key target) {
+        Set<NodeId> out = new HashSet<>();
+        Set<DhtSimulation.Node> taken = new HashSet<>();
+        XorIndex<DhtSimulation.Node> all = allIndex();
+        for (int i = 0; i < config.k(); i++) {
+            DhtSimulation.Node x = all.closest(target, y -> y.online() && !taken.contains(y));
+            if (x == null) {
+                break;
+            }
+            taken.add(x);
+            if (!isAdversary(x)) {
+                out.add(x.id());
+            }
+        }
+        return out;
+    }
+
+    private XorIndex<DhtSimulation.Node> allIndex;
+
+    private XorIndex<DhtSimulation.Node> allIndex() {
+        if (allIndex == null) {
+            allIndex = new XorIndex<>(sim.nodes(), x -> x.contact().key());
+        }
+        return allIndex;
+    }
+
     /**
-     * Has {@code n} look up the nodes closest to {@code target}; {@code done} gets whether the
-     * result holds the online honest node closest to it (the replica a read must reach).
+     * Has {@code n} look up the nodes closest to {@code target}; {@code done} learns whether
+     * the result holds the online honest node closest to it (where a put must land), and
+     * whether it holds any honest node of the target's replica set (the k nodes closest to it):
+     * records are signed, so one honest replica is enough for a read.
      */
-    void lookup(DhtSimulation.Node n, Key target, Consumer<Boolean> done) {
+    void lookup(DhtSimulation.Node n, Key target, Consumer<Outcome> done) {
         DhtSimulation.Node truth = closestHonest(target, n);
+        Set<NodeId> replicas = honestReplicas(target);
+        replicas.remove(n.id());
         long q = sim.act(n, d -> d.findNode(sim.now(), target));
         waiting.put(q * 1_000_003L + n.index(), r -> {
             boolean ok = false;
+            boolean replica = false;
             if (r instanceof DhtEvent.FindNodeResult f && truth != null) {
                 for (Contact c : f.closest()) {
-                    if (c.id().equals(truth.id())) {
-                        ok = true;
-                        break;
-                    }
+                    ok |= c.id().equals(truth.id());
+                    replica |= replicas.contains(c.id());
                 }
             }
-            sim.traceFact(n.index() + (ok ? " found " : " missed ") + target);
-            done.accept(ok);
+            sim.traceFact(n.index() + (ok ? " found " : " missed ") + target + (replica ? " replica" : ""));
+            done.accept(new Outcome(ok, replica));
         });
     }
 

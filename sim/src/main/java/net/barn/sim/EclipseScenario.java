@@ -193,9 +193,9 @@ public final class EclipseScenario {
                 int vi = v;
                 for (int l = 0; l < p.lookupsPerVictim(); l++) {
                     Key target = Key.random(net.rng);
-                    net.sim.queue().at(at + l * 2 * AdversaryNet.SECOND, () -> net.lookup(victim, target, ok -> {
+                    net.sim.queue().at(at + l * 2 * AdversaryNet.SECOND, () -> net.lookup(victim, target, o -> {
                         perVictim[vi][0]++;
-                        if (ok) {
+                        if (o.foundClosestHonest()) {
                             perVictim[vi][1]++;
                         }
                     }));
