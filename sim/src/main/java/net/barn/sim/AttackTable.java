@@ -140,6 +140,7 @@ public final class AttackTable {
         }
         JFreeChart chart = ChartFactory.createBarChart(title, "", "%", data, PlotOrientation.HORIZONTAL, true, false, false);
         chart.setBackgroundPaint(Color.WHITE);
+        ((org.jfree.chart.plot.CategoryPlot) chart.getPlot()).getDomainAxis().setMaximumCategoryLabelWidthRatio(0.6f);
         ChartUtils.saveChartAsPNG(dir.resolve("attack-" + kind + ".png").toFile(), chart, 1000, 120 + 60 * rows.size());
     }
 }
