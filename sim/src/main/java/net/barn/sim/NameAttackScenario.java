@@ -508,6 +508,9 @@ public final class NameAttackScenario {
                 }
                 // The honest claimant is slow to reveal (20 s), so the attacker's claim reaches the replicas first.
                 honestClaim(claimant, name, 20 * SECOND, () -> {
+                    if (!attacker.online()) {
+                        return; // the attacker left (churn) while the honest commitment was in flight
+                    }
                     // The attacker saw the commitment go by: it commits to the same name now and reveals first.
                     byte[] salt = new byte[NameRecords.SALT_BYTES];
                     rng.nextBytes(salt);
@@ -520,7 +523,9 @@ public final class NameAttackScenario {
                                 attacker));
                         Record claim = NameClaims.firstClaim(name, attacker.identity(), salt, NamePow.solve(commitment, 0, rules),
                                 distinct(sigs), NameClaims.Terms.soleOwner(attacker.identity(), 300 * DAY_MS), nowMillis(), rules);
-                        act(attacker, d -> d.put(sim.now(), claim));
+                        if (attacker.online()) {
+                            act(attacker, d -> d.put(sim.now(), claim));
+                        }
                     });
                 }, put -> {
                     if (put == null) {
