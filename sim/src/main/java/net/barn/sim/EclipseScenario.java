@@ -10,7 +10,7 @@ import net.barn.core.identity.NodeId;
 
 /**
  * Eclipsing chosen victims, behind {@code barn sim attack --kind eclipse}: of the adversary's
- * ids (a share of all), {@code nearPerVictim} per victim are ground to share the victim's
+ * ids (a share of all), up to {@code nearPerVictim} per victim (as many as the share allows) are ground to share the victim's
  * first ⌈log2 N⌉+3 bits, so they are closer to it than any honest node and land in its
  * deepest buckets; the rest are random. All of them poison lookups ({@link AdversaryNet}).
  * The near ones join after the honest network has formed, naming their victim among their
@@ -72,8 +72,9 @@ public final class EclipseScenario {
 
     public AttackTable run() {
         AttackTable table = new AttackTable("eclipse", String.format(Locale.ROOT,
-                "barn sim attack eclipse: %d nodes, %.0f%% adversarial ids (%d per victim ground close to it), seed %d",
-                p.nodes(), 100 * p.adversary(), p.nearPerVictim(), p.seed()));
+                "barn sim attack eclipse: %d nodes, %.0f%% adversarial ids (up to %d per victim ground close to it: %d of %d"
+                        + " in a network of %d victims), seed %d", p.nodes(), 100 * p.adversary(), p.nearPerVictim(),
+                groundIds(Math.min(PER_NETWORK, p.victims())), adversaryCount(), Math.min(PER_NETWORK, p.victims()), p.seed()));
         for (Setting s : settings()) {
             table.add(run(s));
         }
@@ -86,6 +87,15 @@ public final class EclipseScenario {
                 + " with seeds seed, seed+1, ...; no loss or churn; id puzzles not solved (grinding ids near a victim costs"
                 + " the adversary 2^(prefix bits) puzzle attempts per id, not modelled)");
         return table.replay(p.replayCommand());
+    }
+
+    private int adversaryCount() {
+        return (int) Math.round(p.adversary() * p.nodes());
+    }
+
+    /** Adversarial ids ground near the victims of a network of {@code victims}: the rest are random. */
+    private int groundIds(int victims) {
+        return Math.min(adversaryCount(), victims * p.nearPerVictim());
     }
 
     AttackTable.Row run(Setting s) {
@@ -120,9 +130,9 @@ public final class EclipseScenario {
 
     /** Returns eclipsed, lookups, found, tables >= 50% adversarial, sum of shares (millionths), sum of table sizes. */
     private int[] runNetwork(DhtConfig config, Setting s, long seed, int victims) {
-        int adversaryCount = (int) Math.round(p.adversary() * p.nodes());
+        int adversaryCount = adversaryCount();
         int honestCount = p.nodes() - adversaryCount;
-        int near = Math.min(adversaryCount, victims * p.nearPerVictim());
+        int near = groundIds(victims);
         int prefix = 64 - Long.numberOfLeadingZeros(Math.max(1, p.nodes() - 1)) + 3;
         NodeId[] victimIds = new NodeId[victims];
         DhtSimulation.NodePlan ids = new DhtSimulation.NodePlan() {
