@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Runs a deterministic simulation of many nodes; the same seed gives the same run.",
         subcommands = {SimCommand.Dht.class, SimCommand.Namespace.class, SimCommand.Names.class, SimCommand.MazeSim.class,
-                SimCommand.RelaySim.class, SimBeaconCommand.class})
+                SimCommand.RelaySim.class, SimBeaconCommand.class, SimCommand.Attack.class})
 final class SimCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -292,6 +292,119 @@ final class SimCommand implements Runnable {
                 return 3;
             }
             return 0;
+        }
+    }
+
+    @Command(name = "attack", mixinStandardHelpOptions = true,
+            description = {"An attack, with and without each defence against it; prints a table of success rates",
+                    "and the line that replays the run.",
+                    "  sybil     adversarial ids poison lookups (disjoint paths, IP-group limits on/off)",
+                    "  eclipse   ids ground close to chosen victims fill their tables (IP limits, long-lived entries)",
+                    "  hijack    colluding ids take names (the names simulation, plus read defences off)",
+                    "  beacon    committee members withhold partials or abort selectively (threshold BLS)",
+                    "  equivocate  signers show different readers different values; evidence spreads (on/off)",
+                    "Exits 3 if a safety check fails: a name taken with every defence on, or threshold",
+                    "recovery that disagrees with the group signature."})
+    static final class Attack implements Callable<Integer> {
+        enum Kind { sybil, eclipse, hijack, beacon, equivocate }
+
+        @Option(names = "--kind", required = true, description = "One of: ${COMPLETION-CANDIDATES}.")
+        Kind kind;
+
+        @Option(names = "--adversary", defaultValue = "0.2", paramLabel = "FRACTION",
+                description = "Share of ids (or of the beacon committee) the adversary holds (default ${DEFAULT-VALUE}).")
+        double adversary;
+
+        @Option(names = "--nodes", description = "Nodes (beacon: committee size; default: sybil 5000, eclipse 2000,"
+                + " hijack 1000; beacon 16, 32 and 64).")
+        Integer nodes;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--trials", description = "Trials (default: sybil 1000 lookups per setting, eclipse 50 victims,"
+                + " hijack 1000 attacks, beacon 20000 rounds).")
+        Integer trials;
+
+        @Option(names = "--groups", defaultValue = "2",
+                description = "sybil, eclipse: /16 blocks the Sybils' addresses come from (default ${DEFAULT-VALUE}).")
+        int groups;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Where attack-KIND.csv and attack-KIND.png go (default: none).")
+        Path out;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (adversary < 0 || adversary >= 1 || (nodes != null && (nodes < 2 || nodes > 1_000_000))
+                    || (trials != null && trials < 1) || groups < 0) {
+                throw new IllegalArgumentException("need 0 <= adversary < 1, 2 <= nodes <= 1000000, trials >= 1, groups >= 0");
+            }
+            java.util.function.Consumer<String> progress = line -> System.err.println("barn sim: " + line);
+            net.barn.sim.AttackTable table;
+            int exit = 0;
+            switch (kind) {
+                case sybil -> {
+                    net.barn.sim.SybilScenario.Params p = new net.barn.sim.SybilScenario.Params(orDefault(nodes, 5000), seed,
+                            adversary, groups, orDefault(trials, 1000));
+                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p);
+                    s.onProgress(progress);
+                    table = s.run();
+                }
+                case eclipse -> {
+                    net.barn.sim.EclipseScenario.Params d = net.barn.sim.EclipseScenario.Params.defaults(orDefault(nodes, 2000),
+                            seed, adversary);
+                    net.barn.sim.EclipseScenario s = new net.barn.sim.EclipseScenario(new net.barn.sim.EclipseScenario.Params(
+                            d.nodes(), seed, adversary, groups, orDefault(trials, d.victims()), d.nearPerVictim(),
+                            d.lookupsPerVictim()));
+                    s.onProgress(progress);
+                    table = s.run();
+                }
+                case hijack -> {
+                    net.barn.sim.HijackScenario s = new net.barn.sim.HijackScenario(net.barn.sim.HijackScenario.Params.defaults(
+                            orDefault(nodes, 1000), seed, adversary, orDefault(trials, 1000)));
+                    s.onProgress(progress);
+                    table = s.run();
+                    if (!s.violations().isEmpty()) {
+                        s.violations().stream().limit(20).forEach(v -> System.out.println("VIOLATION: " + v));
+                        exit = 3;
+                    }
+                }
+                case beacon -> {
+                    net.barn.sim.BeaconBiasScenario s = new net.barn.sim.BeaconBiasScenario(
+                            net.barn.sim.BeaconBiasScenario.Params.defaults(
+                                    nodes == null ? java.util.List.of(16, 32, 64) : java.util.List.of(nodes), seed, adversary)
+                                    .withRounds(orDefault(trials, 20_000)));
+                    s.onProgress(progress);
+                    table = s.run();
+                    if (s.mismatches() > 0) {
+                        exit = 3;
+                    }
+                }
+                case equivocate -> {
+                    net.barn.sim.EquivocationScenario.Params p = net.barn.sim.EquivocationScenario.Params
+                            .defaults(orDefault(nodes, 2000), seed).withAdversary(adversary);
+                    net.barn.sim.EquivocationScenario.summary(new net.barn.sim.EquivocationScenario(p).run(), System.out);
+                    return 0;
+                }
+                default -> throw new IllegalStateException(kind.name());
+            }
+            table.print(System.out);
+            if (out != null) {
+                table.write(out);
+                System.out.println("wrote attack-" + kind + ".csv, attack-" + kind + ".png to " + out);
+            }
+            if (exit != 0) {
+                System.out.println("FAILED: seed " + seed + "; replay with:");
+                System.out.println("  " + table.replayCommand());
+            }
+            return exit;
+        }
+
+        private static int orDefault(Integer v, int d) {
+            return v == null ? d : v;
         }
     }
 }

@@ -57,18 +57,22 @@ public final class DhtSimulation {
 
         Node(int index, RandomGenerator rng) {
             this.index = index;
+            NodeId id;
             this.rng = rng;
             if (names != null) {
                 this.identity = Identity.generate(new SeededEntropy(rng.nextLong()), names.idPow());
-                this.id = identity.id();
+                id = identity.id();
             } else {
                 this.identity = null;
                 byte[] idBytes = new byte[32];
                 rng.nextBytes(idBytes);
-                this.id = NodeId.of(idBytes);
+                id = NodeId.of(idBytes);
             }
-            this.contact = new Contact(id, new PeerAddress(
-                    (1 + rng.nextInt(223)) + "." + rng.nextInt(256) + "." + rng.nextInt(256) + "." + (1 + rng.nextInt(254)), 7345));
+            PeerAddress drawn = new PeerAddress(
+                    (1 + rng.nextInt(223)) + "." + rng.nextInt(256) + "." + rng.nextInt(256) + "." + (1 + rng.nextInt(254)), 7345);
+            NodeId planned = plan == null ? id : plan.id(index, id);
+            this.id = planned;
+            this.contact = new Contact(planned, plan == null ? drawn : plan.address(index, drawn));
             this.region = LatencyModel.pickRegion(rng);
             this.access = LatencyModel.accessDelay(rng);
         }
@@ -98,7 +102,25 @@ public final class DhtSimulation {
         }
     }
 
+    /**
+     * Lets a scenario choose some nodes' ids and addresses (an adversary grinding ids near a
+     * victim, Sybils crowded into a few address blocks). Each method gets what the node drew
+     * from its own generator, so a plan that returns it unchanged leaves the run as without one.
+     * Ids chosen here are plain ids (no key pair): only for simulations without names.
+     */
+    public interface NodePlan {
+        default NodeId id(int index, NodeId drawn) {
+            return drawn;
+        }
+
+        default PeerAddress address(int index, PeerAddress drawn) {
+            return drawn;
+        }
+    }
+
     private final DhtConfig config;
+    private final NodePlan plan;
+    private final java.util.function.UnaryOperator<net.barn.core.dht.RecordRules> rulesWrapper;
     private final NameRules names;
     private final FaultProfile faults;
     private final RandomGenerator netRng;
@@ -120,7 +142,18 @@ public final class DhtSimulation {
     /** With {@code names} non-null, nodes have real identities and keep the root namespace's rules. */
     public DhtSimulation(DhtConfig config, NameRules names, FaultProfile faults, RandomGenerator.SplittableGenerator root,
             int count) {
+        this(config, names, faults, root, count, null, null);
+    }
+
+    /**
+     * @param plan chooses ids and addresses of some nodes (null: all drawn at random)
+     * @param rulesWrapper wraps every node's record rules, to switch a defence off (null: the rules as they are)
+     */
+    public DhtSimulation(DhtConfig config, NameRules names, FaultProfile faults, RandomGenerator.SplittableGenerator root,
+            int count, NodePlan plan, java.util.function.UnaryOperator<net.barn.core.dht.RecordRules> rulesWrapper) {
         this.config = config;
+        this.plan = plan;
+        this.rulesWrapper = rulesWrapper == null ? r -> r : rulesWrapper;
         this.names = names;
         this.faults = faults;
         this.netRng = root.split();
@@ -173,7 +206,7 @@ public final class DhtSimulation {
         n.incarnation++;
         n.timerAt = Long.MAX_VALUE;
         n.dht = names == null ? new Dht(config, n.contact, n.rng, verifier, queue.now(), EPOCH_OFFSET_NANOS)
-                : new Dht(config, new NameValidator(names, verifier), countersigner(n.identity), n.contact, n.rng, verifier,
+                : new Dht(config, rulesWrapper.apply(new NameValidator(names, verifier)), countersigner(n.identity), n.contact, n.rng, verifier,
                         queue.now(), EPOCH_OFFSET_NANOS);
         for (Record r : n.disk.values()) {
             n.dht.load(queue.now(), r, n.own.containsKey(r.key()));

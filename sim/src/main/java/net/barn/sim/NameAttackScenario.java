@@ -49,19 +49,43 @@ public final class NameAttackScenario {
         FRONT_RUN
     }
 
-    /** What to run. */
-    public record Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes) {
+    /**
+     * What to run.
+     *
+     * @param readAllReplicas the defence that a read of a name hears every replica; off, it ends at the
+     *     first quorum of answers (as reads of other record types do), so early liars can decide it
+     * @param askNeighbours the defence that a replica holding nothing reads the other replicas before it
+     *     takes an old-looking claim; off, it takes any valid claim on the sender's word
+     */
+    public record Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes,
+            boolean readAllReplicas, boolean askNeighbours) {
+        public Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes) {
+            this(nodes, seed, malicious, names, trials, churn, joinMinutes, true, true);
+        }
+
         public static Params defaults(int nodes, long seed) {
             return new Params(nodes, seed, 0.2, 100, 1000, 0.1, Math.max(2, nodes / 2000));
         }
 
         public Params with(double maliciousShare, int nameCount, int trialCount, double churnPerHour) {
-            return new Params(nodes, seed, maliciousShare, nameCount, trialCount, churnPerHour, joinMinutes);
+            return new Params(nodes, seed, maliciousShare, nameCount, trialCount, churnPerHour, joinMinutes, readAllReplicas,
+                    askNeighbours);
+        }
+
+        /** The same run with the read and replica defences switched on or off (simulation only). */
+        public Params withDefences(boolean readAll, boolean askOthers) {
+            return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAll, askOthers);
+        }
+
+        public boolean weakened() {
+            return !readAllReplicas || !askNeighbours;
         }
 
         public String replayCommand(String out) {
             return String.format(Locale.ROOT, "bin/barn sim names --nodes %d --seed %d --malicious %s --names %d --trials %d"
-                    + " --churn %s --out %s", nodes, seed, malicious, names, trials, churn, out);
+                    + " --churn %s --out %s", nodes, seed, malicious, names, trials, churn, out)
+                    + (weakened() ? " (simulation with defences off: read all replicas " + readAllReplicas
+                            + ", replicas ask neighbours " + askNeighbours + ")" : "");
         }
     }
 
@@ -110,7 +134,8 @@ public final class NameAttackScenario {
         this.p = p;
         RandomGenerator.SplittableGenerator root =
                 (RandomGenerator.SplittableGenerator) RandomGeneratorFactory.of("L64X128MixRandom").create(p.seed());
-        this.sim = new DhtSimulation(DhtConfig.DEFAULT, rules, FaultProfile.NONE, root, p.nodes());
+        this.sim = new DhtSimulation(DhtConfig.DEFAULT, rules, FaultProfile.NONE, root, p.nodes(), null,
+                p.weakened() ? r -> weakened(r, p) : null);
         this.rng = root.split();
         this.byKey = new XorIndex<>(sim.nodes(), n -> n.contact().key());
         this.judge = new NameValidator(rules, (k, m, s) -> net.barn.core.crypto.Ed25519.verify(k, m, s));
@@ -135,6 +160,66 @@ public final class NameAttackScenario {
             }
         });
         sim.intercept(this::collude);
+    }
+
+    /** The namespace's rules with the defences {@code p} switches off; the rest as they are. */
+    private static net.barn.core.dht.RecordRules weakened(net.barn.core.dht.RecordRules real, Params p) {
+        return new net.barn.core.dht.RecordRules() {
+            @Override
+            public String problem(Record r, long nowMillis, DhtConfig config, net.barn.core.dht.SignatureVerifier verifier) {
+                return real.problem(r, nowMillis, config, verifier);
+            }
+
+            @Override
+            public String replaces(Record held, Record incoming, long nowMillis, Set<NodeId> neighbourhood) {
+                return real.replaces(held, incoming, nowMillis, neighbourhood);
+            }
+
+            @Override
+            public String admits(Record r, long nowMillis, Set<NodeId> neighbourhood) {
+                return real.admits(r, nowMillis, neighbourhood);
+            }
+
+            @Override
+            public boolean asksNeighbours(Record r, long nowMillis) {
+                return p.askNeighbours() && real.asksNeighbours(r, nowMillis);
+            }
+
+            @Override
+            public Object lineage(Record r) {
+                return real.lineage(r);
+            }
+
+            @Override
+            public String commitProblem(Key key, Record held, long nowMillis) {
+                return real.commitProblem(key, held, nowMillis);
+            }
+
+            @Override
+            public int replicas(int type, int k) {
+                return real.replicas(type, k);
+            }
+
+            @Override
+            public boolean multiValued(int type) {
+                return real.multiValued(type);
+            }
+
+            @Override
+            public String policyProblem(Record r, long nowMillis, Record claim) {
+                return real.policyProblem(r, nowMillis, claim);
+            }
+
+            @Override
+            public boolean readsAllReplicas(int type) {
+                return p.readAllReplicas() && real.readsAllReplicas(type);
+            }
+
+            @Override
+            public int commitType() {
+                return real.commitType();
+            }
+        };
     }
 
     public void onProgress(Consumer<String> sink) {
@@ -423,6 +508,9 @@ public final class NameAttackScenario {
                 }
                 // The honest claimant is slow to reveal (20 s), so the attacker's claim reaches the replicas first.
                 honestClaim(claimant, name, 20 * SECOND, () -> {
+                    if (!attacker.online()) {
+                        return; // the attacker left (churn) while the honest commitment was in flight
+                    }
                     // The attacker saw the commitment go by: it commits to the same name now and reveals first.
                     byte[] salt = new byte[NameRecords.SALT_BYTES];
                     rng.nextBytes(salt);
@@ -435,7 +523,9 @@ public final class NameAttackScenario {
                                 attacker));
                         Record claim = NameClaims.firstClaim(name, attacker.identity(), salt, NamePow.solve(commitment, 0, rules),
                                 distinct(sigs), NameClaims.Terms.soleOwner(attacker.identity(), 300 * DAY_MS), nowMillis(), rules);
-                        act(attacker, d -> d.put(sim.now(), claim));
+                        if (attacker.online()) {
+                            act(attacker, d -> d.put(sim.now(), claim));
+                        }
                     });
                 }, put -> {
                     if (put == null) {
