@@ -386,7 +386,11 @@ final class SimCommand implements Runnable {
                 case equivocate -> {
                     net.barn.sim.EquivocationScenario.Params p = net.barn.sim.EquivocationScenario.Params
                             .defaults(orDefault(nodes, 2000), seed).withAdversary(adversary);
-                    net.barn.sim.EquivocationScenario.summary(new net.barn.sim.EquivocationScenario(p).run(), System.out);
+                    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+                    net.barn.sim.EquivocationScenario.summary(new net.barn.sim.EquivocationScenario(p).run(),
+                            new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+                    spec.commandLine().getOut().print(text.toString(java.nio.charset.StandardCharsets.UTF_8));
+                    spec.commandLine().getOut().flush();
                     return 0;
                 }
                 default -> throw new IllegalStateException(kind.name());
