@@ -81,8 +81,8 @@ final class NodeCommand implements Callable<Integer> {
             description = "How long one relayed circuit lasts (default ${DEFAULT-VALUE}).")
     long relayCircuitMinutes;
 
-    @Option(names = "--beacon-committee", paramLabel = "N", defaultValue = "16",
-            description = "Members of the random beacon's committee this node helps draw; 0: take no part (default ${DEFAULT-VALUE}).")
+    @Option(names = "--beacon-committee", paramLabel = "N", defaultValue = "17",
+            description = "Members of the random beacon's committee this node helps draw, at most (an odd number is kept); 0: take no part (default ${DEFAULT-VALUE}).")
     int beaconCommittee;
 
     @Option(names = "--beacon-round-seconds", paramLabel = "S", defaultValue = "30",

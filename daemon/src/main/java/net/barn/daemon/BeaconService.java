@@ -66,13 +66,14 @@ public final class BeaconService implements AutoCloseable {
     static final int FRAMING = 4 + 12 + 16;
 
     /**
-     * @param committee members wanted (fewer if fewer nodes publish keys)
+     * @param committee members wanted, at most (fewer if fewer nodes publish keys; an even
+     *     number drawn drops its farthest member: {@link Sortition#oddCommittee})
      * @param startDelayMillis how long after start a node looks for the genesis committee
      * @param phaseMillis each DKG phase
      * @param roundMillis wall-clock time per round
      */
     public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
-        public static final Config DEFAULT = new Config(16, 60_000, 10_000, 30_000);
+        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000);
 
         public Config {
             if (committee < 1 || committee > BeaconCodec.MAX_MEMBERS || startDelayMillis < 0 || phaseMillis < 100 || roundMillis < 100) {
@@ -287,7 +288,7 @@ public final class BeaconService implements AutoCloseable {
                         candidates.add(c);
                     }
                 }
-                List<NodeId> drawn = Sortition.committee(target, candidates, config.committee(), 2);
+                List<NodeId> drawn = Sortition.oddCommittee(Sortition.committee(target, candidates, config.committee(), 2));
                 loop.execute(() -> adopt(drawn, seen));
             });
         });

@@ -67,8 +67,8 @@ class BeaconServiceTest {
             dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
         }
         await(() -> dhts.stream().allMatch(d -> stats(d) >= 3), "the root network forms", 20);
-        // A committee of 4 among 6 nodes; each looks for it 3 s after its start.
-        BeaconService.Config config = new BeaconService.Config(4, 3000, 500, 1000);
+        // A committee of 5 among 6 nodes; each looks for it 3 s after its start.
+        BeaconService.Config config = new BeaconService.Config(5, 3000, 500, 1000);
         List<BeaconService> beacons = new ArrayList<>();
         java.nio.file.Files.createDirectories(tmp.resolve("keys"));
         for (int i = 0; i < 6; i++) {
@@ -79,14 +79,14 @@ class BeaconServiceTest {
         for (BeaconService b : beacons) {
             b.onOutput(o -> outputs.computeIfAbsent(o.round(), r -> ConcurrentHashMap.newKeySet()).add(Arrays.toString(o.randomness())));
         }
-        await(() -> beacons.stream().filter(b -> b.status().index() > 0).count() == 4
-                && beacons.stream().allMatch(b -> b.status().members() == 4), "everyone draws the same committee of 4", 30);
-        await(() -> beacons.stream().filter(b -> b.status().outputs() >= 3).count() == 4, "the members sign three rounds", 40);
+        await(() -> beacons.stream().filter(b -> b.status().index() > 0).count() == 5
+                && beacons.stream().allMatch(b -> b.status().members() == 5), "everyone draws the same committee of 5", 30);
+        await(() -> beacons.stream().filter(b -> b.status().outputs() >= 3).count() == 5, "the members sign three rounds", 40);
         // Every member that output a round output the same value for it.
         assertThat(outputs.values()).isNotEmpty().allSatisfy(values -> assertThat(values).hasSize(1));
         Set<Integer> indices = new HashSet<>();
         beacons.stream().filter(b -> b.status().index() > 0).forEach(b -> indices.add(b.status().index()));
-        assertThat(indices).containsExactlyInAnyOrder(1, 2, 3, 4);
+        assertThat(indices).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
         // A node outside the committee asks members for the newest round and checks it against the group key.
         BeaconService outsider = beacons.stream().filter(b -> b.status().index() == 0).findFirst().orElseThrow();
         BeaconService.Verified v = outsider.latest(3).get(20, TimeUnit.SECONDS);

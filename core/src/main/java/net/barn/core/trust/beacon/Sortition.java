@@ -73,6 +73,17 @@ public final class Sortition {
         return n / 2 + 1;
     }
 
+    /**
+     * A beacon committee has an odd number of members: with n = 2m + 1 and t = m + 1, any
+     * f < t adversarial members leave n - f >= t honest ones, so a minority can neither compute
+     * an output alone nor stop one. With an even n no t does both: t = m + 1 of n = 2m lets m
+     * members (fewer than t) stop every round, or see each output first and suppress the ones
+     * they dislike. So an even draw drops its farthest member.
+     */
+    public static List<NodeId> oddCommittee(List<NodeId> drawn) {
+        return drawn.size() % 2 == 1 || drawn.isEmpty() ? drawn : drawn.subList(0, drawn.size() - 1);
+    }
+
     /** The DKG session of a committee: the first 8 bytes of SHA-256("barn-dkg-session-v1" || epoch || ids in order). */
     public static long session(long epoch, List<NodeId> committee) {
         byte[][] parts = new byte[committee.size() + 2][];

@@ -39,6 +39,16 @@ class SortitionTest {
     }
 
     @Test
+    void aCommitteeHasAnOddSizeSoThatNoMinorityCanStopIt() {
+        List<NodeId> sixteen = Sortition.committee(Sortition.committeeTarget(Sortition.GENESIS_SEED, 0), candidates(40, 40, 6), 16, 2);
+        List<NodeId> odd = Sortition.oddCommittee(sixteen);
+        assertThat(odd).hasSize(15).isEqualTo(sixteen.subList(0, 15));
+        int t = Sortition.threshold(odd.size());
+        assertThat(odd.size() - (t - 1)).as("honest members left when t - 1 are adversarial").isGreaterThanOrEqualTo(t);
+        assertThat(Sortition.oddCommittee(odd)).isSameAs(odd);
+    }
+
+    @Test
     void anotherSeedOrEpochDrawsAnotherCommittee() {
         List<Sortition.Candidate> all = candidates(200, 200, 2);
         List<NodeId> a = Sortition.committee(Sortition.committeeTarget(Sortition.GENESIS_SEED, 0), all, 16, 2);
