@@ -297,7 +297,7 @@ public final class Dht {
         long id = nextQueryId++;
         table.touched(target, now);
         Lookup lookup = new Lookup(id, kind, target, type, self.id(), allowed(start), paths, width, config.alpha(),
-                quorum, now, config.lookupTimeoutNanos(), config.stallNanos());
+                quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
         queries.put(id, query);

@@ -17,7 +17,9 @@ package net.barn.core.dht;
  * @param maxFailures failed requests after which a contact leaves the table
  * @param replacementCacheSize candidates kept per bucket for when an entry leaves
  * @param perBucketPer24 IP diversity: entries per /24 (IPv4) or /48 (IPv6) in one bucket
- * @param perTablePer16 IP diversity: entries per /16 (IPv4) or /32 (IPv6) in the whole table
+ * @param perTablePer16 IP diversity: entries per /16 (IPv4) or /32 (IPv6) in the whole table;
+ *     an eighth of it (at least 2) is also what one lookup path works through per /16
+ *     ({@link #lookupPerGroup})
  * @param maxRecords records a node holds at most
  * @param maxValueBytes largest record value accepted
  * @param maxTtlMillis furthest expiry a record may have, from now
@@ -36,6 +38,11 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
         if (k < 2 || k > 64 || alpha < 1 || disjointPaths < 1 || disjointPaths > k || quorum < 1 || quorum > k) {
             throw new IllegalArgumentException("need 2 <= k <= 64, alpha >= 1, 1 <= disjointPaths <= k, 1 <= quorum <= k");
         }
+    }
+
+    /** Candidates of one /16 (IPv6 /32) a lookup path works through at most; unlimited when the table's limit is off. */
+    public int lookupPerGroup() {
+        return perTablePer16 >= 1 << 20 ? Integer.MAX_VALUE : Math.max(2, perTablePer16 / 8);
     }
 
     public DhtConfig withDisjointPaths(int d) {

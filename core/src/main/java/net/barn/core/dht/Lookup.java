@@ -12,9 +12,16 @@ import net.barn.core.identity.NodeId;
  * contacts are dealt out to the paths, and a node answers on at most one path, so a lookup
  * succeeds as long as one path avoids the attacker's nodes. Each path keeps {@code alpha}
  * requests in flight and ends once its k closest live candidates have all answered.
+ *
+ * <p>A path counts at most {@code perGroup} candidates of one IPv4 /16 (IPv6 /32) among the
+ * k it works through ({@link DhtConfig#lookupPerGroup}, 2 by default): the others of that group are neither asked nor waited for. A node
+ * that answers with many contacts near the target from a few address blocks (Sybils) then
+ * cannot fill a path's working set and end it; the path goes on to candidates from other
+ * blocks. Loopback addresses are exempt, as in the routing table.
  */
 final class Lookup {
     enum Kind { NODES, VALUE }
+
 
     enum State { FRESH, WAITING, ANSWERED, FAILED }
 
@@ -58,12 +65,14 @@ final class Lookup {
     /** Requests in the order sent, so the next stall time is at the head (stall time is constant). */
     private final java.util.ArrayDeque<Candidate> sentOrder = new java.util.ArrayDeque<>();
     private int requests;
+    private final int perGroup;
     private int quorumDepth;
     private boolean quorumReached;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
-            int quorum, long nowNanos, long timeoutNanos, long stallNanos) {
+            int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup) {
         this.stallNanos = stallNanos;
+        this.perGroup = perGroup;
         this.id = id;
         this.kind = kind;
         this.target = target;
@@ -125,11 +134,12 @@ final class Lookup {
         for (Path p : paths) {
             int live = 0;
             int inFlight = activeInFlight(p, now);
+            Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
                 if (inFlight >= alpha || live >= k) {
                     break;
                 }
-                if (c.state == State.FAILED || stalled(c, now)) {
+                if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
                     continue;
                 }
                 live++;
@@ -145,6 +155,20 @@ final class Lookup {
             }
         }
         return out;
+    }
+
+    /** Whether a path already works through {@code perGroup} candidates of this one's group (and counts it if not). */
+    private boolean crowded(Candidate c, Map<String, Integer> groups) {
+        if (IpGroups.exempt(c.contact.address())) {
+            return false;
+        }
+        String g = IpGroups.wide(c.contact.address());
+        int n = groups.getOrDefault(g, 0);
+        if (n >= perGroup) {
+            return true;
+        }
+        groups.put(g, n + 1);
+        return false;
     }
 
     private boolean stalled(Candidate c, long now) {
@@ -237,11 +261,12 @@ final class Lookup {
                 return false;
             }
             int live = 0;
+            Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
                 if (live >= k) {
                     break;
                 }
-                if (c.state == State.FAILED || stalled(c, nowNanos)) {
+                if (c.state == State.FAILED || stalled(c, nowNanos) || crowded(c, groups)) {
                     continue;
                 }
                 live++;
