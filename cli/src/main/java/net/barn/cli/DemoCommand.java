@@ -171,6 +171,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         List<DhtService> dhts = rootNetwork(root, running.subList(0, nodes), services);
         namespace(dhts);
+        beacon(dhts);
         chat(root, running.subList(0, nodes), dhts, services);
 
         out.println("Done. To run nodes yourself, in two terminals:");
@@ -268,9 +269,40 @@ final class DemoCommand implements Callable<Integer> {
                 dhts.size() - 1);
     }
 
-    /** Step 9: two people chat in a channel (a maze in the irc namespace); an IRC endpoint is left open. */
+    /** Step 9: the nodes draw a beacon committee, make a group key together and sign rounds nobody could predict. */
+    private void beacon(List<DhtService> dhts) throws Exception {
+        out.println("9. A random beacon. The nodes draw a committee by sortition (an odd number: all three here), make");
+        out.println("   a group key together that none of them knows (a DKG), and sign a round every second: each");
+        out.println("   output is the hash of a threshold signature, unknown until a majority has signed.");
+        int size = dhts.size() % 2 == 1 ? dhts.size() : dhts.size() - 1;
+        var config = new net.barn.daemon.BeaconService.Config(size, 2000, 500, 1000);
+        List<net.barn.daemon.BeaconService> beacons = new ArrayList<>();
+        for (DhtService d : dhts) {
+            beacons.add(d.startBeacon(null, config));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (beacons.stream().filter(b -> b.status().index() > 0).anyMatch(b -> b.status().outputs() < 2)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50); // polling interval of the wait
+        }
+        var first = beacons.get(0).status();
+        out.printf("   committee of %d, threshold %d; %s's DKG took %d ms%n", first.members(), first.threshold(), name(0), first.dkgMillis());
+        for (int i = 0; i < beacons.size(); i++) {
+            var s = beacons.get(i).status();
+            if (s.index() > 0 && s.randomness() != null) {
+                out.printf("   %s, member %d: round %d output %s…%n", name(i), s.index(), s.round(),
+                        java.util.HexFormat.of().formatHex(s.randomness()).substring(0, 16));
+            }
+        }
+        int last = dhts.size() - 1;
+        var v = beacons.get(last).latest(3).get(20, TimeUnit.SECONDS);
+        out.printf("   %s asks members for the newest round and checks it: round %d, %d of %d agree on the group key%n%n",
+                name(last), v.round(), v.agreeing(), v.asked());
+    }
+
+    /** Step 10: two people chat in a channel (a maze in the irc namespace); an IRC endpoint is left open. */
     private void chat(Path root, List<BarnNode> nodesUp, List<DhtService> dhts, List<AutoCloseable> services) throws Exception {
-        out.println("9. Chat with no server. A claims \"irc\"; a channel is a maze in it (a full mesh of its members");
+        out.println("10. Chat with no server. A claims \"irc\"; a channel is a maze in it (a full mesh of its members");
         out.println("   that delivers every message once, in order), a nick is a name in it.");
         dhts.get(0).nameService().claim("irc", new net.barn.daemon.NameService.ClaimTerms(365 * net.barn.daemon.NameService.DAY_MILLIS,
                 List.of(), 1, net.barn.wire.names.NamePolicy.getDefaultInstance())).get(120, TimeUnit.SECONDS);

@@ -44,6 +44,7 @@ class CommandLineTest {
                 .contains("C read it: \"hello from A\"").containsPattern("stored by [12] other node")
                 .contains("A holds \"demo\"").contains("C resolves it: owner").contains("B tries to claim it too: refused:")
                 .contains("A's broadcast reached 2 of 2 other member(s)")
+                .contains("committee of 3, threshold 2").containsPattern("C asks members for the newest round and checks it: round \\d+, 3 of 3 agree")
                 .contains("ben (node C) reads in #lobby: <ann> hello from node A")
                 .contains("ann (node A) reads in #lobby: <ben> yes: ben on node C")
                 .contains("ann (node A) reads in private: <ben> and this one is just for you")
