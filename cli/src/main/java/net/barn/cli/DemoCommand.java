@@ -281,7 +281,7 @@ final class DemoCommand implements Callable<Integer> {
             beacons.add(d.startBeacon(null, config));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (beacons.stream().filter(b -> b.status().index() > 0).anyMatch(b -> b.status().outputs() < 2)
+        while (beacons.stream().filter(b -> b.status().index() > 0 && b.status().outputs() >= 2).count() < size
                 && System.nanoTime() < deadline) {
             Thread.sleep(50); // polling interval of the wait
         }
