@@ -8,13 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.dht.Contact;
-import net.barn.core.dht.DhtConfig;
 import net.barn.core.dht.Record;
 import net.barn.core.dht.RecordTypes;
-import net.barn.core.identity.PowParams;
-import net.barn.core.namespace.NameRules;
-import net.barn.daemon.store.DataDir;
-import net.barn.daemon.store.StateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,24 +20,18 @@ class EvidenceServiceTest {
     Path tmp;
 
     private TestNodes nodes;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final TestRoots roots = new TestRoots();
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
+        roots.close();
         if (nodes != null) {
             nodes.close();
         }
     }
 
     private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
-        StateStore store = StateStore.open(DataDir.open(node.config().dataDir()));
-        open.add(store);
-        DhtService dht = DhtService.start(node, store, DhtConfig.DEFAULT, NameRules.forTests(PowParams.TEST), seeds);
-        open.add(0, dht);
-        return dht;
+        return roots.root(node, seeds);
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
