@@ -22,12 +22,16 @@ import org.slf4j.LoggerFactory;
  * The first valid evidence against a node excludes it here, for 30 days: it leaves the routing
  * table, is never asked or counted in a lookup or quorum, never chosen as a relay nor drawn
  * into a beacon committee; and the evidence goes on to every linked peer but the one it came
- * from. Fake evidence is refused with the reason and counted against its sender.
+ * from. Fake evidence is refused with the reason and counted against its sender. A peer that
+ * links later is sent the newest {@value #SYNC_MAX} proofs this node holds, so that a node that
+ * was away while a proof spread still learns it.
  */
-public final class EvidenceService implements AutoCloseable {
+public final class EvidenceService implements AutoCloseable, NodeListener {
     public static final String SERVICE = "barn/evidence";
     private static final Logger log = LoggerFactory.getLogger(EvidenceService.class);
     private static final long TIMEOUT_MILLIS = 5000;
+    /** Proofs sent to a newly linked peer, at most: the newest. */
+    static final int SYNC_MAX = 64;
 
     private final BarnNode node;
     private final DhtService dht;
@@ -39,6 +43,7 @@ public final class EvidenceService implements AutoCloseable {
         this.node = node;
         this.dht = dht;
         node.bind(SERVICE, this::accept);
+        node.addListener(this);
         node.eventLoopGroup().next().scheduleAtFixedRate(() -> {
             synchronized (book) {
                 book.handleTimeout(System.nanoTime());
@@ -55,6 +60,31 @@ public final class EvidenceService implements AutoCloseable {
     /** The nodes this node excludes now. */
     public Set<NodeId> excluded() {
         return excluded;
+    }
+
+    /** A newly linked peer gets the newest proofs this node holds (it drops what it knows by their hash). */
+    @Override
+    public void linkUp(PeerLink link) {
+        List<byte[]> proofs = new java.util.ArrayList<>();
+        synchronized (book) {
+            List<NodeId> offenders = new java.util.ArrayList<>(book.excluded());
+            for (int i = offenders.size() - 1; i >= 0 && proofs.size() < SYNC_MAX; i--) {
+                book.evidenceAgainst(offenders.get(i)).ifPresent(proofs::add);
+            }
+        }
+        if (proofs.isEmpty() || isExcluded(link.peerId())) {
+            return;
+        }
+        Thread.ofVirtual().name("barn-evidence-sync").start(() -> {
+            for (byte[] bytes : proofs) {
+                try (BlockingStream s = link.openBlocking(SERVICE)) {
+                    StreamRequests.write(s, bytes);
+                } catch (IOException | RuntimeException e) {
+                    log.debug("evidence to {} not sent: {}", link.peerId().shortForm(), e.getMessage());
+                    return;
+                }
+            }
+        });
     }
 
     /** Two records the root network met under one key and sequence: evidence if one publisher signed both. */

@@ -89,5 +89,10 @@ class EvidenceServiceTest {
             await(() -> n.link(liar.id()).isEmpty() && !found(d, liar), "node " + i + " drops the liar");
         }
         assertThat(dhts.get(0).evidence().excluded()).containsExactly(liar.id());
+
+        // A node that joins afterwards never saw the two records: its first links bring it the proof.
+        BarnNode late = nodes.start(99);
+        DhtService lateRoot = root(late, List.of(seed));
+        await(() -> lateRoot.evidence().isExcluded(liar.id()), "the late node learns of the liar from its links");
     }
 }
