@@ -36,11 +36,7 @@ class BeaconServiceTest {
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(50); // polling interval of the wait
-        }
+        TestRoots.await(condition, what, seconds);
     }
 
     @Test
@@ -55,7 +51,7 @@ class BeaconServiceTest {
         for (int i = 0; i < 6; i++) {
             dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
         }
-        await(() -> dhts.stream().allMatch(d -> stats(d) >= 3), "the root network forms", 20);
+        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 3), "the root network forms", 20);
         // A committee of 5 among 6 nodes; each looks for it 3 s after its start.
         BeaconService.Config config = new BeaconService.Config(5, 3000, 500, 1000);
         List<BeaconService> beacons = new ArrayList<>();
@@ -83,11 +79,4 @@ class BeaconServiceTest {
         assertThat(outputs.get(v.round())).containsExactly(Arrays.toString(v.randomness()));
     }
 
-    private static int stats(DhtService d) {
-        try {
-            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 }

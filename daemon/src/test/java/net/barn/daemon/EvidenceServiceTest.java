@@ -35,11 +35,7 @@ class EvidenceServiceTest {
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(20); // polling interval of the wait
-        }
+        TestRoots.await(condition, what, 20);
     }
 
     private static boolean found(DhtService d, BarnNode target) {
@@ -51,13 +47,6 @@ class EvidenceServiceTest {
         }
     }
 
-    private static int table(DhtService d) {
-        try {
-            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 
     @Test
     void aPublisherThatSignsTwoValuesAtOneSequenceIsExcludedByEveryNodeThatLearnsIt() throws Exception {
@@ -71,7 +60,7 @@ class EvidenceServiceTest {
         for (int i = 0; i < 4; i++) {
             dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
         }
-        await(() -> dhts.stream().allMatch(d -> table(d) >= 3), "the root network forms");
+        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 3), "the root network forms");
         BarnNode liar = up.get(3);
         long now = dhts.get(3).nowMillis();
         Record one = RecordTypes.owned(liar.identity(), "status", "here".getBytes(StandardCharsets.UTF_8), now, now + 3_600_000);

@@ -38,11 +38,7 @@ class NamespaceServiceTest {
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(20); // polling interval of the wait
-        }
+        TestRoots.await(condition, what, 20);
     }
 
     @Test
@@ -55,7 +51,8 @@ class NamespaceServiceTest {
         DhtService ownerDht = root(owner, List.of());
         DhtService memberDht = root(member, List.of(seed));
         DhtService outsiderDht = root(outsider, List.of(seed));
-        await(() -> stats(ownerDht) >= 2 && stats(memberDht) >= 1 && stats(outsiderDht) >= 1, "the root network forms");
+        await(() -> TestRoots.tableSize(ownerDht) >= 2 && TestRoots.tableSize(memberDht) >= 1
+                && TestRoots.tableSize(outsiderDht) >= 1, "the root network forms");
         ownerDht.nameService().claim("club", new NameService.ClaimTerms(30 * NameService.DAY_MILLIS, List.of(), 1,
                 NamePolicy.newBuilder().setMembership(NamePolicy.Membership.INVITE_ONLY).build())).get(30, TimeUnit.SECONDS);
         ownerDht.namespaces().join("club", this, null).get(30, TimeUnit.SECONDS); // owners need no invitation
@@ -97,13 +94,6 @@ class NamespaceServiceTest {
                 .doesNotContain(outsider.id());
     }
 
-    private static int stats(DhtService d) {
-        try {
-            return d.stats().get(5, TimeUnit.SECONDS).routingTable();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 
     private static long mazeIgnored(DhtService d) {
         try {
@@ -142,7 +132,8 @@ class NamespaceServiceTest {
         for (int i = 0; i < 4; i++) {
             dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
         }
-        await(() -> dhts.stream().allMatch(d -> stats(d) >= 1) && stats(dhts.get(0)) >= 3, "the root network forms");
+        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 1) && TestRoots.tableSize(dhts.get(0)) >= 3,
+                "the root network forms");
         dhts.get(0).nameService().claim("irc", new NameService.ClaimTerms(30 * NameService.DAY_MILLIS, List.of(), 1,
                 NamePolicy.getDefaultInstance())).get(30, TimeUnit.SECONDS);
         List<java.util.concurrent.ConcurrentLinkedQueue<String>> got = new ArrayList<>();

@@ -21,6 +21,24 @@ final class TestRoots implements AutoCloseable {
         return dht;
     }
 
+    /** Contacts in a node's routing table (0 while it does not answer). */
+    static int tableSize(DhtService d) {
+        try {
+            return d.stats().get(5, java.util.concurrent.TimeUnit.SECONDS).routingTable();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** Polls {@code condition} until it holds; fails naming {@code what} after {@code seconds}. */
+    static void await(java.util.function.BooleanSupplier condition, String what, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20); // polling interval of the wait
+        }
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable c : open) {
