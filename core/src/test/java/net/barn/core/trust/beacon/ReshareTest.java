@@ -67,6 +67,36 @@ class ReshareTest {
     }
 
     @Test
+    void anOldMemberInTheNewCommitteeDealsAndReceivesInOneRun() {
+        // Old members 1..4; the new committee of 3 is old member 2 (as new member 1), old member 4
+        // (as new member 3) and one newcomer (new member 2): one Dkg each, as a daemon runs it.
+        long seed = 36;
+        SortedSet<Integer> dealers = new TreeSet<>(List.of(1, 2, 3, 4));
+        int[] newIndexOfOld = {0, 0, 1, 0, 3};
+        List<DkgConfig> configs = new ArrayList<>();
+        for (int d : dealers) {
+            configs.add(DkgConfig.reshare(seed, oldGroup, dealers, old.node(d).result().share(), 3, 2, newIndexOfOld[d],
+                    DkgCluster.PHASE));
+        }
+        configs.add(DkgConfig.reshare(seed, oldGroup, dealers, null, 3, 2, 2, DkgCluster.PHASE));
+        DkgCluster next = new DkgCluster(configs, seed).run();
+        List<DkgCluster.Node> members = receivers(next);
+        assertThat(members).hasSize(3);
+        for (DkgCluster.Node m : members) {
+            assertThat(m.result().group().publicKey()).isEqualTo(oldGroup.publicKey());
+            assertThat(m.result().qualified()).containsExactly(1, 2, 3, 4);
+        }
+        List<PartialSignature> partials = List.of(
+                ThresholdBls.signPartial(members.get(0).result().share(), MESSAGE),
+                ThresholdBls.signPartial(members.get(2).result().share(), MESSAGE));
+        BlsSignature sig = ThresholdBls.combine(members.getFirst().result().group(), MESSAGE, partials).orElseThrow();
+        assertThat(Bls.verify(oldGroup.publicKey(), MESSAGE, sig)).isTrue();
+        // An old member left out learns the outcome (the same key) but holds no new share.
+        assertThat(next.node(1).result().group().publicKey()).isEqualTo(oldGroup.publicKey());
+        assertThat(next.node(1).result().share()).isNull();
+    }
+
+    @Test
     void dealerResharingAnotherSecretIsRefusedAndTheRestStillHandTheKeyOver() {
         long seed = 33;
         SortedSet<Integer> dealers = new TreeSet<>(List.of(1, 2, 3, 4));
