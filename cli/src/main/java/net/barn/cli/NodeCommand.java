@@ -89,6 +89,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "Seconds per beacon round (default ${DEFAULT-VALUE}).")
     long beaconRoundSeconds;
 
+    @Option(names = "--beacon-epoch-rounds", paramLabel = "R", defaultValue = "0",
+            description = "Rounds per beacon epoch, after which a newly drawn committee takes the key over; 0: one hour's worth (default).")
+    long beaconEpochRounds;
+
     @Option(names = "--beacon-start-seconds", paramLabel = "S", defaultValue = "60", hidden = true,
             description = "How long after start to look for the genesis committee (default ${DEFAULT-VALUE}).")
     long beaconStartSeconds;
@@ -206,8 +210,13 @@ final class NodeCommand implements Callable<Integer> {
         rooting.set(dht);
         apiServer.attach(dht);
         if (beaconCommittee > 0) {
-            dht.startBeacon(data, new net.barn.daemon.BeaconService.Config(beaconCommittee, beaconStartSeconds * 1000,
-                    beaconPhaseMillis, beaconRoundSeconds * 1000));
+            var beacon = new net.barn.daemon.BeaconService.Config(beaconCommittee, beaconStartSeconds * 1000, beaconPhaseMillis,
+                    beaconRoundSeconds * 1000);
+            if (beaconEpochRounds > 0) {
+                beacon = new net.barn.daemon.BeaconService.Config(beaconCommittee, beaconStartSeconds * 1000, beaconPhaseMillis,
+                        beaconRoundSeconds * 1000, beaconEpochRounds);
+            }
+            dht.startBeacon(data, beacon);
         }
         for (PeerAddress a : bare) {
             node.dialAddress(a).thenAccept(link -> dht.addSeeds(List.of(new Contact(link.peerId(), a))))

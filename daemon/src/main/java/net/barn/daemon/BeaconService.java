@@ -2,25 +2,26 @@ package net.barn.daemon;
 
 import io.netty.channel.EventLoop;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import net.barn.core.crypto.Sha256;
 import net.barn.core.dht.Contact;
-import net.barn.core.dht.DhtEvent;
-import net.barn.core.dht.Key;
-import net.barn.core.dht.Record;
 import net.barn.core.dht.RecordTypes;
 import net.barn.core.identity.Invite;
 import net.barn.core.identity.NodeId;
-import net.barn.core.nat.DialBackGuard;
 import net.barn.core.trust.beacon.Beacon;
 import net.barn.core.trust.beacon.BeaconCodec;
 import net.barn.core.trust.beacon.BeaconEvent;
@@ -35,24 +36,30 @@ import net.barn.core.trust.beacon.DkgConfig;
 import net.barn.core.trust.beacon.DkgEvent;
 import net.barn.core.trust.beacon.DkgMessage;
 import net.barn.core.trust.beacon.DkgResult;
+import net.barn.core.trust.beacon.GroupKey;
 import net.barn.core.trust.beacon.Sortition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The random beacon on a node (docs/PROTOCOL.md section 17). Every node publishes its BLS key,
- * bound to its identity, in its owned record {@value #KEY_RECORD}. Epoch 0's committee is the
- * nodes nearest {@link Sortition#committeeTarget} of the genesis seed that publish a valid key
- * (at most 2 per IP group), found with a lookup of that point; its members run the
- * joint-Feldman DKG ({@link Dkg}) over their links, the first to start setting off the others,
- * then sign a round every {@code roundMillis} of wall-clock time
- * (round = unix millis / roundMillis), exchanging partials until t of them give the group
- * signature. Any node asks members for the newest round ({@link #latest}) and checks it against
- * the group key most of them report.
+ * bound to its identity, in its owned record {@value #KEY_RECORD}.
  *
- * <p>Not yet here: later epochs (committees drawn from the previous output, resharing to
- * them), eligibility by uptime, and a sealed deal (a deal travels on the end-to-end link to
- * its receiver, which already encrypts it).
+ * <p>The first committee is drawn from the genesis seed ({@link CommitteeDraw}); its members run
+ * the joint-Feldman DKG ({@link Dkg}) over their links, the first to start setting off the
+ * others, then sign a round every {@code roundMillis} of wall-clock time
+ * (round = unix millis / roundMillis, epoch = round / epochRounds), exchanging partials until t
+ * of them give the group signature.
+ *
+ * <p>Epochs: the output of round {@link #seedRound} of each epoch draws the next epoch's
+ * committee. If it differs from the serving one, the serving members send each member of the
+ * next one a {@link BeaconCodec.Handover} and reshare their shares to it
+ * ({@link DkgConfig#reshare}): the group key stays, the shares change hands, and from the
+ * first round of the next epoch only the next committee signs. A handover that fails leaves the
+ * serving committee in place; the next epoch's seed round tries again.
+ *
+ * <p>Any node asks members for the newest round ({@link #latest}), checks it against the group
+ * key most of them report, and follows a handed-over committee to the one it was handed to.
  */
 public final class BeaconService implements AutoCloseable {
     public static final String SERVICE = "barn/beacon";
@@ -60,8 +67,10 @@ public final class BeaconService implements AutoCloseable {
     public static final String KEY_RECORD = "barn/beacon-key";
     private static final Logger log = LoggerFactory.getLogger(BeaconService.class);
     private static final long TIMEOUT_MILLIS = 5000;
-    /** DKG messages for a session this node has not started yet, kept at most. */
+    /** DKG messages for a run this node has not started yet, kept at most. */
     private static final int EARLY_MAX = 4096;
+    /** Distinct handovers held while waiting for the old threshold to agree. */
+    private static final int HANDOVERS_MAX = 16;
     /** Framing per message on a link (length prefix, mux frame, AEAD tag): counted in the bytes sent. */
     static final int FRAMING = 4 + 12 + 16;
 
@@ -71,26 +80,79 @@ public final class BeaconService implements AutoCloseable {
      * @param startDelayMillis how long after start a node looks for the genesis committee
      * @param phaseMillis each DKG phase
      * @param roundMillis wall-clock time per round
+     * @param epochRounds rounds per epoch; a committee serves at least one epoch
      */
-    public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
-        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000);
+    public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds) {
+        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120);
 
         public Config {
             if (committee < 1 || committee > BeaconCodec.MAX_MEMBERS || startDelayMillis < 0 || phaseMillis < 100 || roundMillis < 100) {
                 throw new IllegalArgumentException("need 1 <= committee <= " + BeaconCodec.MAX_MEMBERS
                         + ", phases and rounds of at least 100 ms");
             }
+            if (epochRounds < 2 * leadRounds(phaseMillis, roundMillis)) {
+                throw new IllegalArgumentException("an epoch of " + epochRounds + " rounds is too short for a handover: at least "
+                        + 2 * leadRounds(phaseMillis, roundMillis) + " with these phases and rounds");
+            }
+        }
+
+        /** One-hour epochs at the default rounds. */
+        public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
+            this(committee, startDelayMillis, phaseMillis, roundMillis,
+                    Math.max(2 * leadRounds(phaseMillis, roundMillis), 3_600_000 / roundMillis));
+        }
+
+        /**
+         * Rounds between the seed round and the next epoch: time to draw the next committee
+         * (lookups) and run the three phases of the resharing, 8 phases in all.
+         */
+        static long leadRounds(long phaseMillis, long roundMillis) {
+            return (8 * phaseMillis + roundMillis - 1) / roundMillis + 1;
+        }
+
+        long leadRounds() {
+            return leadRounds(phaseMillis, roundMillis);
         }
     }
 
     /** What this node's beacon is doing, for status and benchmarks. */
     public record Status(String state, int members, int threshold, int index, long dkgMillis, long outputs, long round,
-            byte[] randomness, long dkgBytesSent, long roundBytesSent) {}
+            byte[] randomness, long dkgBytesSent, long roundBytesSent, long epoch, int handovers) {}
+
+    /** A sharing of the group key this node holds a share of: its committee, index and share, and the epochs it signs. */
+    private static final class Sharing {
+        final List<NodeId> committee;
+        final int index;
+        final DkgResult result;
+        final long fromEpoch;
+        long untilEpoch = Long.MAX_VALUE;
+
+        Sharing(List<NodeId> committee, int index, DkgResult result, long fromEpoch) {
+            this.committee = committee;
+            this.index = index;
+            this.result = result;
+            this.fromEpoch = fromEpoch;
+        }
+
+        boolean signs(long epoch) {
+            return epoch >= fromEpoch && epoch < untilEpoch;
+        }
+    }
+
+    /**
+     * A DKG this node takes part in: a fresh one (dealers = receivers) or a resharing from
+     * {@code dealers} to {@code receivers} whose result serves from {@code epoch}.
+     */
+    private record Run(long session, long epoch, List<NodeId> dealers, List<NodeId> receivers, Dkg dkg, boolean fresh) {}
+
+    /** A DKG message for a run not started or not set up yet, and when it arrived (nanoTime). */
+    private record Early(NodeId from, DkgMessage message, long arrived) {}
 
     private final BarnNode node;
     private final DhtService dht;
     private final EventLoop loop;
     private final Config config;
+    private final CommitteeDraw draw;
     private final SecureRandom entropy = new SecureRandom();
     private final BlsSecretKey key;
     private final BeaconKey bound;
@@ -98,28 +160,43 @@ public final class BeaconService implements AutoCloseable {
     private long nextKeyPublish;
     private boolean forming;
     private volatile String state = "waiting to look for the genesis committee";
-    /** The committee, in index order (index = position + 1), once formed. */
+
+    /** The committee as this node sees it: the one serving, or the one this node handed the key to. */
     private List<NodeId> committee;
     private final Map<NodeId, Contact> contacts = new HashMap<>();
-    private int index;
-    private long session;
-    private long dkgStartWall;
-    /** When this node looks the committee up again (wall clock): it may have changed, or the DKG failed. */
+    /** The group key, once known. It stays the same across handovers. */
+    private GroupKey group;
+    /** This node's share in the serving committee, and in the next one once a handover to it is done. */
+    private Sharing mine;
+    private Sharing next;
+    /** The committee this node, as an old member, handed the key to. */
+    private List<NodeId> successor;
+    /** This node's view of the committee came from following a handover: the genesis draw no longer applies. */
+    private boolean followed;
+    /** Handovers this node saw complete; after the first, the genesis committee is never drawn again. */
+    private int handovers;
+    private Run run;
+    private boolean runStarted;
+    private long runStartWall;
+    /** Epochs whose handover this node has begun, so one output does not start two. */
+    private long handoverBegun = -1;
+    /** Handovers received: for each encoding's hash, the old members that sent it. */
+    private final Map<String, Set<NodeId>> handoverVotes = new HashMap<>();
+    /** When this node looks the genesis committee up again (wall clock): it may have changed, or the DKG failed. */
     private long recheckAt;
     private long dkgStartedAt;
     private long dkgDoneAt;
-    /** DKG runs again for want of output, at most {@link #MAX_RERUNS} times (then the next epoch's committee takes over). */
+    /** The genesis DKG runs again for want of output, at most {@link #MAX_RERUNS} times. */
     private int reruns;
     private static final int MAX_RERUNS = 3;
     private long outputsAtDkg;
-    private Dkg dkg;
-    private DkgResult result;
     private long dkgMillis;
-    private Beacon beacon;
+    private final TreeMap<Long, Beacon> beacons = new TreeMap<>();
     private long lastRoundStarted;
-    private final ArrayDeque<DkgMessage> early = new ArrayDeque<>();
+    private final ArrayDeque<Early> early = new ArrayDeque<>();
     private volatile long outputs;
     private volatile long latestRound;
+    private volatile long latestEpoch;
     private volatile BlsSignature latestSignature;
     private volatile byte[] latestRandomness;
     private final AtomicLong dkgBytes = new AtomicLong();
@@ -134,8 +211,14 @@ public final class BeaconService implements AutoCloseable {
         this.config = config;
         this.key = key;
         this.bound = BeaconKey.create(node.identity(), key);
+        this.draw = new CommitteeDraw(node, dht, config.committee());
         node.bind(SERVICE, this::accept);
         loop.scheduleAtFixedRate(this::tick, 200, Math.min(1000, config.roundMillis() / 4), TimeUnit.MILLISECONDS);
+    }
+
+    /** The round whose output draws the committee of {@code epoch}: {@code epoch * epochRounds - leadRounds}. */
+    public static long seedRound(Config config, long epoch) {
+        return epoch * config.epochRounds() - config.leadRounds();
     }
 
     /** Called on the node's loop with every round output this node computes. */
@@ -145,11 +228,23 @@ public final class BeaconService implements AutoCloseable {
 
     public Status status() {
         try {
-            return loop.submit(() -> new Status(state, committee == null ? 0 : committee.size(),
-                    result == null ? 0 : result.group().threshold(), index, dkgMillis, outputs, latestRound,
-                    latestRandomness, dkgBytes.get(), roundBytes.get())).get(5, TimeUnit.SECONDS);
+            return loop.submit(() -> {
+                Sharing s = mine;
+                return new Status(state, committee == null ? 0 : committee.size(), group == null ? 0 : group.threshold(),
+                        s == null ? 0 : s.index, dkgMillis, outputs, latestRound, latestRandomness, dkgBytes.get(), roundBytes.get(),
+                        epochOf(latestRound), handovers);
+            }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
-            return new Status("unavailable: " + e, 0, 0, 0, 0, 0, 0, null, 0, 0);
+            return new Status("unavailable: " + e, 0, 0, 0, 0, 0, 0, null, 0, 0, 0, 0);
+        }
+    }
+
+    /** The committee this node sees serving (or handed to), in index order; empty before any. */
+    public List<NodeId> committee() {
+        try {
+            return loop.submit(() -> committee == null ? List.<NodeId>of() : List.copyOf(committee)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("beacon state unavailable", e);
         }
     }
 
@@ -162,9 +257,10 @@ public final class BeaconService implements AutoCloseable {
         if (s.members() == 0) {
             return s.state();
         }
+        String handed = s.handovers() > 0 ? ", " + s.handovers() + " handovers seen" : "";
         if (s.index() > 0) {
-            return s.state() + (s.round() > 0 ? "; round " + s.round() + " output " + hex(s.randomness()) + " (" + s.outputs()
-                    + " rounds signed)" : "");
+            return s.state() + (s.round() > 0 ? "; epoch " + s.epoch() + " round " + s.round() + " output " + hex(s.randomness()) + " ("
+                    + s.outputs() + " rounds signed" + handed + ")" : "");
         }
         long now = System.currentTimeMillis();
         Verified v = verified;
@@ -177,8 +273,9 @@ public final class BeaconService implements AutoCloseable {
                 return s.state() + "; no verified output yet (" + e.getMessage() + ")";
             }
         }
-        return v == null ? s.state() : s.state() + "; round " + v.round() + " output " + hex(v.randomness()) + ", verified under group key "
-                + v.groupKeyHex().substring(0, 16) + "… (" + v.agreeing() + " of " + v.asked() + " members asked agree on it)";
+        return v == null ? s.state() : s.state() + "; epoch " + v.epoch() + " round " + v.round() + " output " + hex(v.randomness())
+                + ", verified under group key " + v.groupKeyHex().substring(0, 16) + "… (" + v.agreeing() + " of " + v.asked()
+                + " members asked agree on it)";
     }
 
     private static String hex(byte[] b) {
@@ -202,6 +299,10 @@ public final class BeaconService implements AutoCloseable {
                 java.util.Arrays.copyOfRange(v, 80, 176), java.util.Arrays.copyOfRange(v, 176, 240));
     }
 
+    private long epochOf(long round) {
+        return round / config.epochRounds();
+    }
+
     // ---------------------------------------------------------------- on the loop
 
     private void tick() {
@@ -220,248 +321,373 @@ public final class BeaconService implements AutoCloseable {
 
     private void step() {
         long wall = System.currentTimeMillis();
-        if (wall >= nextKeyPublish) {
-            // Early copies may reach few replicas while the root network is still forming: publish
-            // again after 5 s, 30 s and 2 min, then every 30 min.
-            long age = wall - startedAt;
-            nextKeyPublish = wall + (age < 5_000 ? 5_000 : age < 30_000 ? 25_000 : age < 120_000 ? 90_000 : TimeUnit.MINUTES.toMillis(30));
-            long now = dht.sequenceNow();
-            dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
-                    .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
+        publishKey(wall);
+        drawGenesis(wall);
+        if (run != null && !runStarted && wall >= runStartWall) {
+            startRun(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(wall - runStartWall));
         }
-        boolean settled = dkg == null || dkg.isDone();
-        if (!forming && ((committee == null && wall - startedAt >= config.startDelayMillis())
-                || (committee != null && settled && wall >= recheckAt))) {
-            forming = true;
-            state = "looking for the genesis committee";
-            formCommittee().whenComplete((ok, e) -> loop.execute(() -> {
-                forming = false;
-                if (e != null) {
-                    state = "could not form the genesis committee: " + e.getMessage();
-                    log.info("beacon: {}", state);
-                }
-            }));
-        }
-        if (dkg == null && committee != null && index > 0 && result == null && wall >= dkgStartWall) {
-            startDkg();
-        }
-        if (beacon != null && outputsAtDkg == outputs && wall - dkgDoneAt > 6 * config.roundMillis() && reruns < MAX_RERUNS) {
+        if (mine != null && handovers == 0 && outputsAtDkg == outputs && wall - dkgDoneAt > 6 * config.roundMillis()
+                && reruns < MAX_RERUNS) {
             reruns++;
             // Signing for six rounds and no output: the members did not all end the DKG with one
             // group key (a dealer's messages reached some of them after the deal phase). Run it again.
             log.info("beacon: no output for six rounds since the DKG; running it again");
-            result = null;
-            beacon = null;
-            dkg = null;
+            mine = null;
+            group = null;
+            run = null;
+            beacons.clear();
             recheckAt = wall;
             state = "no output since the DKG: running it again";
         }
-        if (beacon != null) {
-            long round = wall / config.roundMillis();
-            if (round > lastRoundStarted) {
-                lastRoundStarted = round;
-                beacon.startRound(System.nanoTime(), round);
-            }
-            beacon.handleTimeout(System.nanoTime());
-            drainBeacon();
-        }
+        sign(wall);
     }
 
-    /** Looks up the genesis target, keeps the nodes with a valid published key, and draws the committee. */
-    private CompletableFuture<Void> formCommittee() {
-        Key target = Sortition.committeeTarget(Sortition.GENESIS_SEED, 0);
-        return nearest(target).thenCompose(found -> {
-            List<CompletableFuture<Sortition.Candidate>> checks = new ArrayList<>();
-            Map<NodeId, Contact> seen = new HashMap<>();
-            for (Contact c : found) {
-                if (!c.id().equals(node.id()) && !seen.containsKey(c.id())) {
-                    seen.put(c.id(), c);
-                    checks.add(candidate(c));
-                }
-            }
-            return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenAccept(v -> {
-                List<Sortition.Candidate> candidates = new ArrayList<>();
-                candidates.add(new Sortition.Candidate(node.id(), "self"));
-                for (CompletableFuture<Sortition.Candidate> f : checks) {
-                    Sortition.Candidate c = f.join();
-                    if (c != null) {
-                        candidates.add(c);
-                    }
-                }
-                List<NodeId> drawn = Sortition.oddCommittee(Sortition.committee(target, candidates, config.committee(), 2));
-                loop.execute(() -> adopt(drawn, seen));
-            });
-        });
+    private void publishKey(long wall) {
+        if (wall < nextKeyPublish) {
+            return;
+        }
+        // Early copies may reach few replicas while the root network is still forming: publish
+        // again after 5 s, 30 s and 2 min, then every 30 min.
+        long age = wall - startedAt;
+        nextKeyPublish = wall + (age < 5_000 ? 5_000 : age < 30_000 ? 25_000 : age < 120_000 ? 90_000 : TimeUnit.MINUTES.toMillis(30));
+        long now = dht.sequenceNow();
+        dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
+                .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
     }
 
     /**
-     * Nodes near {@code target}: one lookup finds the k nearest; a committee larger than k
-     * takes further lookups around the farthest of those found, until it has twice the
-     * committee or the lookups bring no one new.
+     * Until the first handover, the genesis committee is drawn after the start delay and drawn
+     * again after its DKG (the network near the genesis target may have grown meanwhile).
      */
-    private CompletableFuture<List<Contact>> nearest(Key target) {
-        return dht.findNode(target).thenCompose(first -> widen(target, new ArrayList<>(first.closest()), 0));
-    }
-
-    private CompletableFuture<List<Contact>> widen(Key target, List<Contact> found, int rounds) {
-        if (found.size() >= 2 * config.committee() || rounds >= 8 || found.isEmpty()) {
-            return CompletableFuture.completedFuture(found);
+    private void drawGenesis(long wall) {
+        boolean settled = run == null || (runStarted && run.dkg().isDone());
+        if (forming || handovers > 0 || followed || next != null || !((committee == null && wall - startedAt >= config.startDelayMillis())
+                || (committee != null && settled && wall >= recheckAt))) {
+            return;
         }
-        Contact farthest = found.stream().max((a, b) -> target.compareDistance(Key.of(a.id()), Key.of(b.id()))).orElseThrow();
-        return dht.findNode(Key.of(farthest.id())).thenCompose(more -> {
-            int before = found.size();
-            java.util.Set<NodeId> have = new java.util.HashSet<>();
-            found.forEach(c -> have.add(c.id()));
-            for (Contact c : more.closest()) {
-                if (have.add(c.id())) {
-                    found.add(c);
-                }
+        forming = true;
+        state = "looking for the genesis committee";
+        draw.draw(Sortition.GENESIS_SEED, 0).whenComplete((drawn, e) -> loop.execute(() -> {
+            forming = false;
+            if (e != null) {
+                state = "could not form the genesis committee: " + e.getMessage();
+                log.info("beacon: {}", state);
+            } else if (handovers == 0) {
+                adoptGenesis(drawn);
             }
-            return found.size() == before ? CompletableFuture.completedFuture(found) : widen(target, found, rounds + 1);
-        });
+        }));
     }
 
-    /** A found node as a candidate if it publishes a valid beacon key, else null. */
-    private CompletableFuture<Sortition.Candidate> candidate(Contact c) {
-        return dht.get(RecordTypes.ownedKey(c.id(), KEY_RECORD.getBytes(java.nio.charset.StandardCharsets.UTF_8)), RecordTypes.OWNED)
-                .handle((g, e) -> {
-                    Record r = e == null ? g.record() : null;
-                    if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(c.id()))) {
-                        return null;
-                    }
-                    Checked<BeaconKey> k = decodeKey(r.value());
-                    if (!k.isValid() || !k.orElseThrow().nodeId().equals(c.id())) {
-                        log.debug("beacon: {} publishes no valid key: {}", c.id().shortForm(), k.reason());
-                        return null;
-                    }
-                    InetSocketAddress a = new InetSocketAddress(c.address().host(), c.address().port());
-                    String group = a.getAddress() == null || a.getAddress().isLoopbackAddress() ? c.id().toString()
-                            : DialBackGuard.group(a.getAddress().getAddress());
-                    return new Sortition.Candidate(c.id(), group);
-                });
-    }
-
-    private void adopt(List<NodeId> drawn, Map<NodeId, Contact> seen) {
+    private void adoptGenesis(CommitteeDraw.Drawn drawn) {
         long recheck = Math.max(30_000, 6 * config.phaseMillis());
-        if (drawn.equals(committee) && result != null) {
+        if (drawn.committee().equals(committee) && (mine != null || (run != null && !run.dkg().isDone()))) {
             recheckAt = System.currentTimeMillis() + recheck; // the committee stands
             return;
         }
-        if (committee != null) {
+        if (committee != null && (mine != null || run != null)) {
             // Nodes that joined later, or a DKG that failed: the committee as drawn now runs a new
             // DKG. Until a network stops growing near the target, the genesis committee may change
             // a few times; every member that sees the same nodes draws the same committee.
-            log.info("beacon: the committee {}; drawing it again", result == null ? "did not finish its DKG" : "changed");
-            dkg = null;
-            result = null;
-            beacon = null;
+            log.info("beacon: the committee {}; drawing it again", mine == null ? "did not finish its DKG" : "changed");
+            mine = null;
+            group = null;
+            run = null;
+            beacons.clear();
             early.clear();
         }
-        committee = drawn;
-        contacts.putAll(seen);
-        index = drawn.indexOf(node.id()) + 1;
-        session = Sortition.session(0, drawn);
+        committee = drawn.committee();
+        contacts.putAll(drawn.contacts());
+        int index = committee.indexOf(node.id()) + 1;
+        long session = Sortition.session(0, committee);
         // Members form the committee at slightly different moments: each starts the DKG at the next
         // boundary of two phases or as soon as another member's first DKG message arrives,
         // whichever is first, so the phases of all run within a network delay of each other.
         long align = 2 * config.phaseMillis();
-        dkgStartWall = (System.currentTimeMillis() / align + 2) * align;
-        recheckAt = dkgStartWall + 3 * config.phaseMillis() + recheck;
-        state = index > 0 ? "member " + index + " of a committee of " + drawn.size() + ", DKG at " + dkgStartWall
-                : "not in the genesis committee of " + drawn.size();
+        long startWall = (System.currentTimeMillis() / align + 2) * align;
+        recheckAt = startWall + 3 * config.phaseMillis() + recheck;
+        if (index > 0) {
+            int n = committee.size();
+            prepare(new Run(session, -1, committee, committee, new Dkg(DkgConfig.fresh(session, n, Sortition.threshold(n), index,
+                    TimeUnit.MILLISECONDS.toNanos(config.phaseMillis())), entropy), true), startWall);
+            state = "member " + index + " of a committee of " + n + ", DKG at " + startWall;
+        } else {
+            state = "not in the genesis committee of " + committee.size();
+        }
         log.info("beacon: {}", state);
     }
 
-    private void startDkg() {
-        dkgStartedAt = System.currentTimeMillis();
-        int n = committee.size();
-        dkg = new Dkg(DkgConfig.fresh(session, n, Sortition.threshold(n), index, TimeUnit.MILLISECONDS.toNanos(config.phaseMillis())),
-                entropy);
-        dkg.start(System.nanoTime());
-        state = "running the DKG as member " + index + " of " + n;
-        while (!early.isEmpty()) {
-            DkgMessage m = early.poll();
-            if (m.session() == session) {
-                dkg.handleMessage(System.nanoTime(), m);
+    /**
+     * Sets up a DKG run to start at {@code startWall} or at the first message of its session,
+     * whichever is first. A run set up late starts as of that first message's arrival (or of
+     * {@code startWall}), so that its phases end when those of the members that started on time
+     * do, and a late member's messages are late for all of them alike.
+     */
+    private void prepare(Run r, long startWall) {
+        run = r;
+        runStarted = false;
+        runStartWall = startWall;
+        long first = early.stream().filter(x -> x.message().session() == r.session()).mapToLong(Early::arrived).min()
+                .orElse(Long.MAX_VALUE);
+        long wall = System.currentTimeMillis();
+        if (wall >= startWall) {
+            first = Math.min(first, System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(wall - startWall));
+        }
+        if (first != Long.MAX_VALUE) {
+            startRun(first);
+        }
+    }
+
+    private void startRun(long startNanos) {
+        runStarted = true;
+        dkgStartedAt = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        run.dkg().start(startNanos);
+        DkgConfig c = run.dkg().config();
+        state = (run.fresh() ? "running the DKG as member " + c.selfReceiver() : "resharing to the committee of epoch " + run.epoch()
+                + (c.selfDealer() > 0 ? " as old member " + c.selfDealer() : "") + (c.selfReceiver() > 0 ? " as new member "
+                + c.selfReceiver() : "")) + " of " + run.receivers().size();
+        Iterator<Early> it = early.iterator();
+        List<Early> mineNow = new ArrayList<>();
+        while (it.hasNext()) {
+            Early e = it.next();
+            if (e.message().session() == run.session()) {
+                mineNow.add(e);
+                it.remove();
             }
+        }
+        for (Early e : mineNow) {
+            deliverDkg(e.from(), e.message());
         }
         drainDkg();
     }
 
     private void drainDkg() {
-        for (DkgMessage m = dkg.pollTransmit(); m != null; m = dkg.pollTransmit()) {
+        Run r = run;
+        for (DkgMessage m = r.dkg().pollTransmit(); m != null; m = r.dkg().pollTransmit()) {
             byte[] wire = BeaconCodec.encode(m);
             if (m instanceof DkgMessage.Deal d) {
-                send(committee.get(d.to() - 1), wire, dkgBytes);
+                send(r.receivers().get(d.to() - 1), wire, dkgBytes);
             } else {
-                broadcast(wire, dkgBytes);
+                for (NodeId to : union(r.dealers(), r.receivers())) {
+                    if (!to.equals(node.id())) {
+                        send(to, wire, dkgBytes);
+                    }
+                }
             }
         }
-        for (DkgEvent e = dkg.pollEvent(); e != null; e = dkg.pollEvent()) {
+        for (DkgEvent e = r.dkg().pollEvent(); e != null; e = r.dkg().pollEvent()) {
             switch (e) {
-                case DkgEvent.Completed c -> {
-                    result = c.result();
-                    dkgDoneAt = System.currentTimeMillis();
-                    outputsAtDkg = outputs;
-                    dkgMillis = dkgDoneAt - dkgStartedAt;
-                    beacon = new Beacon(0, result.group(), result.share(), TimeUnit.MILLISECONDS.toNanos(4 * config.roundMillis()));
-                    lastRoundStarted = System.currentTimeMillis() / config.roundMillis();
-                    state = "member " + index + " of " + committee.size() + ", threshold " + result.group().threshold()
-                            + ", signing rounds";
-                    log.info("beacon: DKG done in {} ms; group key {}; qualified {}", dkgMillis,
-                            result.group().publicKey().toHex().substring(0, 16), result.qualified());
-                }
+                case DkgEvent.Completed c -> completed(r, c.result());
                 case DkgEvent.Failed f -> {
-                    state = "DKG failed: " + f.reason();
+                    state = (r.fresh() ? "DKG failed: " : "handover to epoch " + r.epoch() + " failed (the serving committee stays): ")
+                            + f.reason();
                     log.warn("beacon: {}", state);
                 }
                 case DkgEvent.Disqualified q -> log.info("beacon: dealer {} disqualified: {}", q.dealer(), q.reason());
-                case DkgEvent.Rejected r -> log.info("beacon: refused a DKG message of {}: {}", r.from(), r.reason());
+                case DkgEvent.Rejected x -> log.info("beacon: refused a DKG message of {}: {}", x.from(), x.reason());
                 case DkgEvent.Complained c -> log.info("beacon: complained of dealer {}: {}", c.dealer(), c.reason());
             }
         }
-        long t = dkg.pollTimeout();
-        if (t != Long.MAX_VALUE && !dkg.isDone()) {
+        long t = r.dkg().pollTimeout();
+        if (t != Long.MAX_VALUE && !r.dkg().isDone()) {
             loop.schedule(() -> {
-                if (dkg != null && !dkg.isDone()) {
-                    dkg.handleTimeout(System.nanoTime());
+                if (run == r && !r.dkg().isDone()) {
+                    r.dkg().handleTimeout(System.nanoTime());
                     drainDkg();
                 }
             }, Math.max(0, t - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }
 
-    private void drainBeacon() {
-        for (BeaconMessage m = beacon.pollTransmit(); m != null; m = beacon.pollTransmit()) {
-            broadcast(BeaconCodec.encode(m), roundBytes);
+    private static List<NodeId> union(List<NodeId> a, List<NodeId> b) {
+        LinkedHashSet<NodeId> all = new LinkedHashSet<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    private void completed(Run r, DkgResult result) {
+        dkgDoneAt = System.currentTimeMillis();
+        dkgMillis = dkgDoneAt - dkgStartedAt;
+        group = result.group();
+        int receiver = r.dkg().config().selfReceiver();
+        if (r.fresh()) {
+            outputsAtDkg = outputs;
+            lastRoundStarted = dkgDoneAt / config.roundMillis();
+            mine = new Sharing(r.receivers(), receiver, result, epochOf(lastRoundStarted));
+            state = "member " + receiver + " of " + r.receivers().size() + ", threshold " + group.threshold() + ", signing rounds";
+            log.info("beacon: DKG done in {} ms; group key {}; qualified {}", dkgMillis, group.publicKey().toHex().substring(0, 16),
+                    result.qualified());
+            return;
         }
-        for (BeaconEvent e = beacon.pollEvent(); e != null; e = beacon.pollEvent()) {
-            switch (e) {
-                case BeaconEvent.Output o -> {
-                    outputs++;
-                    if (o.round() > latestRound) {
-                        latestRound = o.round();
-                        latestSignature = o.signature();
-                        latestRandomness = o.randomness();
+        handovers++;
+        if (mine != null && mine.committee.equals(r.dealers())) {
+            mine.untilEpoch = r.epoch(); // this committee signs to the end of its epoch, then the next one does
+            successor = r.receivers();
+        }
+        if (receiver > 0) {
+            next = new Sharing(r.receivers(), receiver, result, r.epoch());
+        }
+        state = "handed the key to the committee of epoch " + r.epoch() + " (" + r.receivers().size() + " members, threshold "
+                + group.threshold() + ")" + (receiver > 0 ? "; this node is member " + receiver : "");
+        log.info("beacon: {} in {} ms; qualified old members {}", state, dkgMillis, result.qualified());
+        if (mine == null || !mine.committee.equals(r.dealers())) {
+            committee = r.receivers(); // a newcomer, or an old member that missed the seed: its view moves on now
+        }
+    }
+
+    /** Signs the rounds of the current epoch with the sharing that serves it, moving to the next sharing at its epoch. */
+    private void sign(long wall) {
+        long round = wall / config.roundMillis();
+        long epoch = epochOf(round);
+        if (next != null && epoch >= next.fromEpoch) {
+            mine = next;
+            next = null;
+            committee = mine.committee;
+            outputsAtDkg = outputs;
+            state = "member " + mine.index + " of " + committee.size() + " from epoch " + mine.fromEpoch + ", threshold "
+                    + group.threshold() + ", signing rounds";
+            log.info("beacon: {}", state);
+        } else if (mine != null && epoch >= mine.untilEpoch) {
+            // Handed over and not in the next committee: the old share is dropped, so that taking
+            // over a member later gains nothing for the epochs after this one.
+            committee = successor != null ? successor : committee;
+            mine = null;
+            state = "handed the key on; the committee of epoch " + epoch + " has " + committee.size() + " members";
+            log.info("beacon: {}", state);
+        }
+        beacons.headMap(epoch - 1).clear();
+        if (mine != null && mine.signs(epoch) && round > lastRoundStarted) {
+            lastRoundStarted = round;
+            Beacon b = beacon(epoch);
+            if (b != null) {
+                b.startRound(System.nanoTime(), round);
+            }
+        }
+        for (Beacon b : List.copyOf(beacons.values())) {
+            b.handleTimeout(System.nanoTime());
+        }
+        drainBeacons();
+    }
+
+    /** The sharing that signs {@code epoch}: the serving one, or the next once its epoch comes. */
+    private Sharing sharingFor(long epoch) {
+        if (next != null && epoch >= next.fromEpoch) {
+            return next;
+        }
+        return mine != null && mine.signs(epoch) ? mine : null;
+    }
+
+    private Beacon beacon(long epoch) {
+        Beacon b = beacons.get(epoch);
+        Sharing s = sharingFor(epoch);
+        if (b == null && s != null) {
+            b = new Beacon(epoch, s.result.group(), s.result.share(), TimeUnit.MILLISECONDS.toNanos(4 * config.roundMillis()));
+            beacons.put(epoch, b);
+        }
+        return b;
+    }
+
+    private void drainBeacons() {
+        for (Map.Entry<Long, Beacon> entry : List.copyOf(beacons.entrySet())) {
+            Beacon b = entry.getValue();
+            Sharing s = sharingFor(entry.getKey());
+            for (BeaconMessage m = b.pollTransmit(); m != null; m = b.pollTransmit()) {
+                if (s != null) {
+                    byte[] wire = BeaconCodec.encode(m);
+                    for (NodeId to : s.committee) {
+                        if (!to.equals(node.id())) {
+                            send(to, wire, roundBytes);
+                        }
                     }
-                    onOutput.accept(o);
                 }
-                case BeaconEvent.Missed m -> log.info("beacon: round {} missed ({} valid partials)", m.round(), m.validPartials());
-                case BeaconEvent.PartialRejected r -> log.info("beacon: refused member {}'s partial of round {}: {}", r.from(),
-                        r.round(), r.reason());
+            }
+            for (BeaconEvent e = b.pollEvent(); e != null; e = b.pollEvent()) {
+                switch (e) {
+                    case BeaconEvent.Output o -> output(o);
+                    case BeaconEvent.Missed m -> log.info("beacon: round {} missed ({} valid partials)", m.round(), m.validPartials());
+                    case BeaconEvent.PartialRejected r -> log.info("beacon: refused member {}'s partial of round {}: {}", r.from(),
+                            r.round(), r.reason());
+                }
             }
         }
     }
 
-    private void broadcast(byte[] wire, AtomicLong counter) {
-        for (NodeId m : committee) {
-            if (!m.equals(node.id())) {
-                send(m, wire, counter);
-            }
+    private void output(BeaconEvent.Output o) {
+        outputs++;
+        if (o.round() > latestRound) {
+            latestRound = o.round();
+            latestEpoch = o.epoch();
+            latestSignature = o.signature();
+            latestRandomness = o.randomness();
+        }
+        onOutput.accept(o);
+        long nextEpoch = o.epoch() + 1;
+        if (o.round() == seedRound(config, nextEpoch) && mine != null && mine.signs(o.epoch()) && mine.untilEpoch == Long.MAX_VALUE
+                && handoverBegun < nextEpoch) {
+            handoverBegun = nextEpoch;
+            beginHandover(nextEpoch, o);
         }
     }
 
-    /** Sends one message on a stream of its own, off the loop; a member out of reach is the DKG's and the round's to handle. */
+    /** The seed round's output is in: draw the next committee and, if it changed, hand the key to it. */
+    private void beginHandover(long epoch, BeaconEvent.Output seed) {
+        Sharing from = mine;
+        state = "drawing the committee of epoch " + epoch;
+        draw.draw(seed.randomness(), epoch).whenComplete((drawn, e) -> loop.execute(() -> {
+            if (e != null || mine != from) {
+                log.info("beacon: no draw for epoch {}: {}", epoch, e == null ? "the sharing changed meanwhile" : e.getMessage());
+                return;
+            }
+            contacts.putAll(drawn.contacts());
+            if (Set.copyOf(drawn.committee()).equals(Set.copyOf(from.committee))) {
+                // The same members drawn in another order: they keep their shares and indices.
+                state = "the committee stands for epoch " + epoch;
+                log.info("beacon: {}", state);
+                return;
+            }
+            BeaconCodec.Handover h = new BeaconCodec.Handover(epoch, seed.round(), seed.signature(), group.commitment(),
+                    from.committee, drawn.committee());
+            byte[] wire = BeaconCodec.encode(h);
+            for (NodeId to : drawn.committee()) {
+                if (!to.equals(node.id())) {
+                    send(to, wire, dkgBytes);
+                }
+            }
+            reshare(h, from, handoverStart(h.seedRound()));
+        }));
+    }
+
+    /**
+     * When every party to a handover starts its resharing: two phases after the seed round ends
+     * (time to draw the committee), the same for all, so their phases line up without a message.
+     */
+    private long handoverStart(long seedRound) {
+        return (seedRound + 1) * config.roundMillis() + 2 * config.phaseMillis();
+    }
+
+    /** Sets up this node's part in the resharing of {@code h}: dealer if it holds {@code from}, receiver if drawn. */
+    private void reshare(BeaconCodec.Handover h, Sharing from, long startWall) {
+        long session = Sortition.session(h.epoch(), h.newCommittee());
+        if (run != null && run.session() == session) {
+            return;
+        }
+        int nOld = h.oldCommittee().size();
+        int nNew = h.newCommittee().size();
+        TreeSet<Integer> dealers = new TreeSet<>();
+        for (int i = 1; i <= nOld; i++) {
+            dealers.add(i);
+        }
+        int receiver = h.newCommittee().indexOf(node.id()) + 1;
+        DkgConfig c = DkgConfig.reshare(session, new GroupKey(h.commitment()), dealers, from == null ? null : from.result.share(),
+                nNew, Sortition.threshold(nNew), receiver, TimeUnit.MILLISECONDS.toNanos(config.phaseMillis()));
+        if (group == null) {
+            group = new GroupKey(h.commitment());
+        }
+        prepare(new Run(session, h.epoch(), h.oldCommittee(), h.newCommittee(), new Dkg(c, entropy), false), startWall);
+        log.info("beacon: taking part in the handover to epoch {} ({} old members, {} new)", h.epoch(), nOld, nNew);
+    }
+
+    // ---------------------------------------------------------------- from the network
+
     private void send(NodeId to, byte[] wire, AtomicLong counter) {
         counter.addAndGet(wire.length + FRAMING);
         Contact c = contacts.get(to);
@@ -479,8 +705,6 @@ public final class BeaconService implements AutoCloseable {
             return null;
         });
     }
-
-    // ---------------------------------------------------------------- from the network
 
     private void accept(BarnStream stream) {
         BlockingStream s = BlockingStream.attach(stream);
@@ -505,6 +729,7 @@ public final class BeaconService implements AutoCloseable {
                 }
                 case BeaconCodec.Dkg d -> loop.execute(() -> onDkg(link.peerId(), d.message()));
                 case BeaconCodec.Round r -> loop.execute(() -> onRound(link.peerId(), r.message()));
+                case BeaconCodec.Handover h -> loop.execute(() -> onHandover(link.peerId(), h));
                 case BeaconCodec.Latest l -> { } // answers come back on the asker's own stream
             }
         } catch (Exception e) {
@@ -512,52 +737,115 @@ public final class BeaconService implements AutoCloseable {
         }
     }
 
-    /** This member's newest round, encoded; null before its DKG is done (the stream is closed unanswered). */
+    /** This node's newest round and the committee it sees, encoded; null before it knows a group key (the stream is closed unanswered). */
     private byte[] latestAnswer() {
-        if (result == null) {
+        if (group == null || committee == null) {
             return null;
         }
-        return BeaconCodec.encode(new BeaconCodec.Latest(0, latestRound, latestSignature, result.group().publicKey(), committee.size(),
-                result.group().threshold()));
-    }
-
-    /** The committee index of a peer, or 0. */
-    private int indexOf(NodeId peer) {
-        return committee == null ? 0 : committee.indexOf(peer) + 1;
+        return BeaconCodec.encode(new BeaconCodec.Latest(latestEpoch, latestRound, latestSignature, group.publicKey(), committee.size(),
+                Sortition.threshold(committee.size()), committee));
     }
 
     private void onDkg(NodeId from, DkgMessage m) {
-        int sender = indexOf(from);
-        int claimed = switch (m) {
-            case DkgMessage.Commitments c -> c.dealer();
-            case DkgMessage.Deal d -> d.dealer();
-            case DkgMessage.Complaint c -> c.accuser();
-            case DkgMessage.Justification j -> j.dealer();
-        };
-        if (sender == 0 || sender != claimed) {
-            log.info("beacon: refused a DKG message from {}: it speaks for member {} but is member {}", from.shortForm(), claimed, sender);
-            return;
-        }
-        if (dkg == null) {
-            if (result == null && (committee == null || m.session() == session) && early.size() < EARLY_MAX) {
-                early.add(m); // it started a moment before this node did
-            }
-            if (committee != null && index > 0 && result == null && m.session() == session) {
-                startDkg(); // the first member to start sets everyone's phases going
+        if (run == null || m.session() != run.session()) {
+            if (early.size() < EARLY_MAX) {
+                early.add(new Early(from, m, System.nanoTime())); // a run this node has not set up yet (a handover still on its way)
             }
             return;
         }
-        dkg.handleMessage(System.nanoTime(), m);
+        if (!runStarted) {
+            early.add(new Early(from, m, System.nanoTime()));
+            startRun(System.nanoTime()); // the first member to start sets everyone's phases going
+            return;
+        }
+        deliverDkg(from, m);
         drainDkg();
     }
 
-    private void onRound(NodeId from, BeaconMessage m) {
-        int sender = indexOf(from);
-        if (beacon == null || !(m instanceof BeaconMessage.Partial p) || p.index() != sender) {
+    /** Hands a message of the current run to its DKG if its sender holds the index it speaks for. */
+    private void deliverDkg(NodeId from, DkgMessage m) {
+        int claimed;
+        int actual;
+        switch (m) {
+            case DkgMessage.Commitments c -> {
+                claimed = c.dealer();
+                actual = run.dealers().indexOf(from) + 1;
+            }
+            case DkgMessage.Deal d -> {
+                claimed = d.dealer();
+                actual = run.dealers().indexOf(from) + 1;
+            }
+            case DkgMessage.Complaint c -> {
+                claimed = c.accuser();
+                actual = run.receivers().indexOf(from) + 1;
+            }
+            case DkgMessage.Justification j -> {
+                claimed = j.dealer();
+                actual = run.dealers().indexOf(from) + 1;
+            }
+        }
+        if (actual == 0 || actual != claimed) {
+            log.info("beacon: refused a DKG message from {}: it speaks for member {} but is member {}", from.shortForm(), claimed, actual);
             return;
         }
-        beacon.handleMessage(System.nanoTime(), m);
-        drainBeacon();
+        run.dkg().handleMessage(System.nanoTime(), m);
+    }
+
+    private void onRound(NodeId from, BeaconMessage m) {
+        if (!(m instanceof BeaconMessage.Partial p)) {
+            return;
+        }
+        long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+        Sharing s = sharingFor(p.epoch());
+        if (s == null || p.epoch() < epoch - 1 || p.epoch() > epoch + 1 || p.index() != s.committee.indexOf(from) + 1) {
+            return;
+        }
+        Beacon b = beacon(p.epoch());
+        if (b != null) {
+            b.handleMessage(System.nanoTime(), m);
+            drainBeacons();
+        }
+    }
+
+    /**
+     * A member of the serving committee says this node is in the next one. It joins the
+     * resharing once the old threshold of old members sent the same handover, whose seed round
+     * verifies under its group key (and that key is the one this node knows, if it knows one).
+     */
+    private void onHandover(NodeId from, BeaconCodec.Handover h) {
+        long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+        String refused = null;
+        GroupKey g = new GroupKey(h.commitment());
+        if (h.epoch() <= epoch) {
+            refused = "a handover to epoch " + h.epoch() + ", which has begun";
+        } else if (h.epoch() > epoch + 1) {
+            refused = "a handover to epoch " + h.epoch() + ", more than one ahead of " + epoch;
+        } else if (h.seedRound() != seedRound(config, h.epoch())) {
+            refused = "seed round " + h.seedRound() + ", the rule gives " + seedRound(config, h.epoch());
+        } else if (!h.oldCommittee().contains(from)) {
+            refused = "a handover from " + from.shortForm() + ", not an old member";
+        } else if (!h.newCommittee().contains(node.id())) {
+            refused = "a handover to a committee without this node";
+        } else if (group != null && !group.publicKey().equals(g.publicKey())) {
+            refused = "a handover of group key " + g.publicKey().toHex().substring(0, 16) + ", not the known one";
+        } else if (!BeaconRound.verify(g.publicKey(), epochOf(h.seedRound()), h.seedRound(), h.seedSignature().toBytes()).isValid()) {
+            refused = "a seed signature that does not verify under the group key";
+        }
+        if (refused != null) {
+            log.info("beacon: refused a handover from {}: {}", from.shortForm(), refused);
+            return;
+        }
+        String id = java.util.HexFormat.of().formatHex(Sha256.hash(BeaconCodec.encode(h)));
+        if (!handoverVotes.containsKey(id) && handoverVotes.size() >= HANDOVERS_MAX) {
+            handoverVotes.clear(); // a flood of different handovers: start counting again
+        }
+        Set<NodeId> senders = handoverVotes.computeIfAbsent(id, x -> new java.util.HashSet<>());
+        senders.add(from);
+        if (senders.size() >= g.threshold()) {
+            handoverVotes.remove(id);
+            Sharing dealing = mine != null && mine.committee.equals(h.oldCommittee()) && mine.untilEpoch == Long.MAX_VALUE ? mine : null;
+            reshare(h, dealing, handoverStart(h.seedRound()));
+        }
     }
 
     // ---------------------------------------------------------------- as a reader
@@ -568,54 +856,86 @@ public final class BeaconService implements AutoCloseable {
     /**
      * Asks up to {@code ask} members of the committee (this node's own view of it) for their
      * newest round, takes the group key most answers report, and returns the newest round whose
-     * signature verifies under it.
+     * signature verifies under it. If most answers name another committee (the key was handed
+     * on), this node's view moves to it and it asks that committee once more.
      */
     public CompletableFuture<Verified> latest(int ask) {
         return CompletableFuture.supplyAsync(() -> {
-            List<NodeId> members;
-            try {
-                members = loop.submit(() -> committee == null ? List.<NodeId>of() : List.copyOf(committee)).get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("beacon state unavailable", e);
-            }
+            List<NodeId> members = committee();
             if (members.isEmpty()) {
                 throw new IllegalStateException("this node knows no beacon committee yet");
             }
-            List<BeaconCodec.Latest> answers = new ArrayList<>();
-            int asked = 0;
-            for (NodeId m : members) {
-                if (asked >= ask) {
-                    break;
-                }
-                asked++;
-                try {
-                    PeerLink l = m.equals(node.id()) ? null : node.link(m).orElseGet(() -> dht.linkTo(m).join());
-                    byte[] bytes = l == null ? loop.submit(this::latestAnswer).get(5, TimeUnit.SECONDS)
-                            : StreamRequests.ask(l, SERVICE, BeaconCodec.encodeQuery(), BeaconCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
-                    if (bytes != null && BeaconCodec.decode(bytes) instanceof Checked.Valid<BeaconCodec.Message> v
-                            && v.value() instanceof BeaconCodec.Latest l2) {
-                        answers.add(l2);
+            Answers first = ask(members, ask);
+            List<NodeId> moved = first.committee();
+            if (moved != null && !moved.equals(members) && !moved.isEmpty()) {
+                loop.execute(() -> {
+                    if (mine == null && next == null && run == null) {
+                        committee = moved;
+                        followed = true;
                     }
-                } catch (Exception e) {
-                    log.debug("beacon: member {} gave no answer: {}", m.shortForm(), e.getMessage());
+                });
+                Answers second = ask(moved, ask);
+                if (second.best() != null && (first.best() == null || second.best().round() >= first.best().round())) {
+                    return second.verified();
                 }
             }
-            Map<String, Integer> votes = new HashMap<>();
-            answers.forEach(a -> votes.merge(a.groupKey().toHex(), 1, Integer::sum));
-            String groupHex = votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                    .orElseThrow(() -> new IllegalStateException("no member answered"));
-            BeaconCodec.Latest best = null;
-            for (BeaconCodec.Latest a : answers) {
-                if (a.groupKey().toHex().equals(groupHex) && a.signature() != null && (best == null || a.round() > best.round())
-                        && BeaconRound.verify(a.groupKey(), a.epoch(), a.round(), a.signature().toBytes()).isValid()) {
-                    best = a;
-                }
+            return first.verified();
+        }, r -> Thread.ofVirtual().name("barn-beacon-latest").start(r));
+    }
+
+    private record Answers(List<BeaconCodec.Latest> all, String groupHex, BeaconCodec.Latest best, int asked) {
+        /** The committee most answers under the majority key name, or null. */
+        List<NodeId> committee() {
+            Map<List<NodeId>, Integer> votes = new HashMap<>();
+            all.stream().filter(a -> a.groupKey().toHex().equals(groupHex)).forEach(a -> votes.merge(a.committee(), 1, Integer::sum));
+            return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        }
+
+        Verified verified() {
+            if (groupHex == null) {
+                throw new IllegalStateException("no member answered");
             }
             if (best == null) {
                 throw new IllegalStateException("no member has a verified round yet");
             }
-            return new Verified(best.epoch(), best.round(), BeaconRound.output(best.signature()), groupHex, votes.get(groupHex), asked);
-        }, r -> Thread.ofVirtual().name("barn-beacon-latest").start(r));
+            int agreeing = (int) all.stream().filter(a -> a.groupKey().toHex().equals(groupHex)).count();
+            return new Verified(best.epoch(), best.round(), BeaconRound.output(best.signature()), groupHex, agreeing, asked);
+        }
+    }
+
+    private Answers ask(List<NodeId> members, int ask) {
+        List<BeaconCodec.Latest> answers = new ArrayList<>();
+        int asked = 0;
+        for (NodeId m : members) {
+            if (asked >= ask) {
+                break;
+            }
+            asked++;
+            try {
+                PeerLink l = m.equals(node.id()) ? null : node.link(m).orElseGet(() -> dht.linkTo(m).join());
+                byte[] bytes = l == null ? loop.submit(this::latestAnswer).get(5, TimeUnit.SECONDS)
+                        : StreamRequests.ask(l, SERVICE, BeaconCodec.encodeQuery(), BeaconCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
+                if (bytes != null && BeaconCodec.decode(bytes) instanceof Checked.Valid<BeaconCodec.Message> v
+                        && v.value() instanceof BeaconCodec.Latest l2) {
+                    answers.add(l2);
+                }
+            } catch (Exception e) {
+                log.debug("beacon: member {} gave no answer: {}", m.shortForm(), e.getMessage());
+            }
+        }
+        Map<String, Integer> votes = new HashMap<>();
+        answers.forEach(a -> votes.merge(a.groupKey().toHex(), 1, Integer::sum));
+        String groupHex = votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        BeaconCodec.Latest best = null;
+        for (BeaconCodec.Latest a : answers) {
+            // The epoch is the round's (a member cannot pass a round off as another epoch's).
+            if (a.groupKey().toHex().equals(groupHex) && a.signature() != null && a.epoch() == epochOf(a.round())
+                    && (best == null || a.round() > best.round())
+                    && BeaconRound.verify(a.groupKey(), a.epoch(), a.round(), a.signature().toBytes()).isValid()) {
+                best = a;
+            }
+        }
+        return new Answers(answers, groupHex, best, asked);
     }
 
     @Override

@@ -79,4 +79,81 @@ class BeaconServiceTest {
         assertThat(outputs.get(v.round())).containsExactly(Arrays.toString(v.randomness()));
     }
 
+    @Test
+    void theNextEpochsCommitteeTakesOverTheGroupKeyAndOutsidersFollowIt() throws Exception {
+        nodes = new TestNodes(tmp);
+        List<BarnNode> up = new ArrayList<>();
+        List<DhtService> dhts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            up.add(nodes.start(90 + i));
+        }
+        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
+        for (int i = 0; i < 9; i++) {
+            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
+        }
+        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
+        // Committees of 3 among 9 nodes, 15 s epochs of 500 ms rounds: a seed round 14 rounds before
+        // each epoch's end draws the next committee, which differs from the last most of the time.
+        BeaconService.Config config = new BeaconService.Config(3, 3000, 800, 500, 30);
+        List<BeaconService> beacons = new ArrayList<>();
+        for (DhtService d : dhts) {
+            beacons.add(d.startBeacon(null, config));
+        }
+        ConcurrentHashMap<Long, Set<String>> outputs = new ConcurrentHashMap<>();
+        ConcurrentHashMap<Long, Set<Integer>> signers = new ConcurrentHashMap<>();
+        for (int i = 0; i < beacons.size(); i++) {
+            int who = i;
+            beacons.get(i).onOutput(o -> {
+                outputs.computeIfAbsent(o.round(), r -> ConcurrentHashMap.newKeySet()).add(Arrays.toString(o.randomness()));
+                signers.computeIfAbsent(o.epoch(), r -> ConcurrentHashMap.newKeySet()).add(who);
+            });
+        }
+        await(() -> beacons.stream().filter(b -> b.status().index() > 0).count() == 3
+                && beacons.stream().allMatch(b -> b.status().outputs() >= 1 || b.status().index() == 0)
+                && beacons.stream().filter(b -> b.status().outputs() >= 1).count() == 3, "the genesis committee signs", 40);
+        Set<Integer> genesis = new HashSet<>();
+        for (int i = 0; i < beacons.size(); i++) {
+            if (beacons.get(i).status().index() > 0) {
+                genesis.add(i);
+            }
+        }
+        BeaconService outsider = null;
+        for (int i = 0; i < beacons.size() && outsider == null; i++) {
+            if (!genesis.contains(i)) {
+                outsider = beacons.get(i);
+            }
+        }
+        BeaconService.Verified before = outsider.latest(3).get(20, TimeUnit.SECONDS);
+        // A node outside the genesis committee comes to sign rounds: the key was handed to it.
+        await(() -> {
+            for (int i = 0; i < beacons.size(); i++) {
+                BeaconService.Status st = beacons.get(i).status();
+                if (!genesis.contains(i) && st.index() > 0 && st.handovers() >= 1 && st.outputs() >= 2) {
+                    return true;
+                }
+            }
+            return false;
+        }, "a committee drawn from a later seed signs", 60);
+        long handedAt = beacons.stream().mapToLong(b -> b.status().epoch()).max().orElseThrow();
+        // Every node that output a round output the same value for it, before and after the handover.
+        assertThat(outputs.values()).isNotEmpty().allSatisfy(values -> assertThat(values).hasSize(1));
+        // At most one committee of 3 signs each epoch (a member in two committees counts once).
+        assertThat(signers.values()).allSatisfy(who -> assertThat(who.size()).isLessThanOrEqualTo(3));
+        // The outsider's view follows the handovers, and the newest round verifies under the same group key.
+        BeaconService o = outsider;
+        await(() -> {
+            try {
+                BeaconService.Verified v = o.latest(3).get(20, TimeUnit.SECONDS);
+                return v.epoch() >= handedAt && v.round() > before.round();
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the outsider verifies a round of the new committee's epoch", 30);
+        BeaconService.Verified after = outsider.latest(3).get(20, TimeUnit.SECONDS);
+        assertThat(after.groupKeyHex()).isEqualTo(before.groupKeyHex());
+        assertThat(outputs.get(after.round())).containsExactly(Arrays.toString(after.randomness()));
+        // Old members that were not drawn again hold no share any more.
+        long serving = beacons.stream().filter(b -> b.status().index() > 0).count();
+        assertThat(serving).isEqualTo(3);
+    }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.List;
+import net.barn.core.identity.NodeId;
 import net.barn.wire.beacon.BeaconEnvelope;
 
 /**
@@ -13,8 +14,8 @@ import net.barn.wire.beacon.BeaconEnvelope;
  * {@link Dkg} and {@link Beacon}, which refuse with their own reasons.
  */
 public final class BeaconCodec {
-    /** An envelope is at most this long: 64 commitments of 48 bytes and framing fit. */
-    public static final int MAX_MESSAGE = 8192;
+    /** An envelope is at most this long: a handover between two committees of 128 fits. */
+    public static final int MAX_MESSAGE = 16384;
     /** Committees are at most this large (and thresholds at most this). */
     public static final int MAX_MEMBERS = 128;
 
@@ -28,9 +29,29 @@ public final class BeaconCodec {
     /** "What is the newest output you know?" */
     public record LatestQuery() implements Message {}
 
-    /** A member's newest output: round 0 and a null signature when it has none yet. */
-    public record Latest(long epoch, long round, BlsSignature signature, BlsPublicKey groupKey, int members, int threshold)
-            implements Message {}
+    /**
+     * A member's newest output: round 0 and a null signature when it has none yet.
+     * {@code committee} is the committee it serves in, or the one it handed the key to.
+     */
+    public record Latest(long epoch, long round, BlsSignature signature, BlsPublicKey groupKey, int members, int threshold,
+            List<NodeId> committee) implements Message {
+        public Latest {
+            committee = List.copyOf(committee);
+        }
+    }
+
+    /**
+     * What a member of the next committee needs to join the resharing that hands it the key
+     * (docs/PROTOCOL.md section 17.9): the epoch it serves from, the round whose output drew it
+     * and that round's group signature, the group's commitment, and both committees in index order.
+     */
+    public record Handover(long epoch, long seedRound, BlsSignature seedSignature, FeldmanCommitment commitment,
+            List<NodeId> oldCommittee, List<NodeId> newCommittee) implements Message {
+        public Handover {
+            oldCommittee = List.copyOf(oldCommittee);
+            newCommittee = List.copyOf(newCommittee);
+        }
+    }
 
     public static byte[] encodeQuery() {
         return BeaconEnvelope.newBuilder().setLatestQuery(net.barn.wire.beacon.LatestQuery.getDefaultInstance()).build().toByteArray();
@@ -39,10 +60,20 @@ public final class BeaconCodec {
     public static byte[] encode(Latest l) {
         net.barn.wire.beacon.Latest.Builder b = net.barn.wire.beacon.Latest.newBuilder().setEpoch(l.epoch()).setRound(l.round())
                 .setGroupKey(ByteString.copyFrom(l.groupKey().toBytes())).setMembers(l.members()).setThreshold(l.threshold());
+        l.committee().forEach(id -> b.addCommittee(ByteString.copyFrom(id.toBytes())));
         if (l.signature() != null) {
             b.setSignature(ByteString.copyFrom(l.signature().toBytes()));
         }
         return BeaconEnvelope.newBuilder().setLatest(b).build().toByteArray();
+    }
+
+    public static byte[] encode(Handover h) {
+        net.barn.wire.beacon.Handover.Builder b = net.barn.wire.beacon.Handover.newBuilder().setEpoch(h.epoch())
+                .setSeedRound(h.seedRound()).setSeedSignature(ByteString.copyFrom(h.seedSignature().toBytes()));
+        h.commitment().encoded().forEach(p -> b.addCommitment(ByteString.copyFrom(p)));
+        h.oldCommittee().forEach(id -> b.addOldCommittee(ByteString.copyFrom(id.toBytes())));
+        h.newCommittee().forEach(id -> b.addNewCommittee(ByteString.copyFrom(id.toBytes())));
+        return BeaconEnvelope.newBuilder().setHandover(b).build().toByteArray();
     }
 
     private BeaconCodec() {}
@@ -154,10 +185,75 @@ public final class BeaconCodec {
                 } else if (!l.getSignature().isEmpty()) {
                     yield Checked.invalid("a signature without a round");
                 }
-                yield Checked.valid(new Latest(l.getEpoch(), l.getRound(), sig, group.orElseThrow(), l.getMembers(), l.getThreshold()));
+                Checked<List<NodeId>> committee = committee("committee", l.getCommitteeList());
+                if (!committee.isValid()) {
+                    yield Checked.invalid(committee.reason());
+                }
+                yield Checked.valid(new Latest(l.getEpoch(), l.getRound(), sig, group.orElseThrow(), l.getMembers(), l.getThreshold(),
+                        committee.orElseThrow()));
             }
+            case HANDOVER -> decodeHandover(e.getHandover());
             case KIND_NOT_SET -> Checked.invalid("an empty BeaconEnvelope");
         };
+    }
+
+    private static Checked<Message> decodeHandover(net.barn.wire.beacon.Handover h) {
+        if (h.getEpoch() < 1 || h.getSeedRound() < 1) {
+            return Checked.invalid("a handover names epoch " + Long.toUnsignedString(h.getEpoch()) + " and seed round "
+                    + Long.toUnsignedString(h.getSeedRound()) + "; both start at 1");
+        }
+        Checked<BlsSignature> seed = BlsSignature.decode(h.getSeedSignature().toByteArray());
+        if (!seed.isValid()) {
+            return Checked.invalid("seed signature: " + seed.reason());
+        }
+        if (h.getCommitmentCount() < 1 || h.getCommitmentCount() > MAX_MEMBERS) {
+            return Checked.invalid("a commitment of 1.." + MAX_MEMBERS + " points, got " + h.getCommitmentCount());
+        }
+        List<byte[]> points = new ArrayList<>();
+        for (ByteString p : h.getCommitmentList()) {
+            points.add(p.toByteArray());
+        }
+        Checked<FeldmanCommitment> commitment = FeldmanCommitment.decode(points);
+        if (!commitment.isValid()) {
+            return Checked.invalid("commitment: " + commitment.reason());
+        }
+        Checked<List<NodeId>> old = committee("old committee", h.getOldCommitteeList());
+        if (!old.isValid()) {
+            return Checked.invalid(old.reason());
+        }
+        Checked<List<NodeId>> next = committee("new committee", h.getNewCommitteeList());
+        if (!next.isValid()) {
+            return Checked.invalid(next.reason());
+        }
+        if (old.orElseThrow().isEmpty() || next.orElseThrow().isEmpty()) {
+            return Checked.invalid("a handover names both committees");
+        }
+        if (commitment.orElseThrow().threshold() > old.orElseThrow().size()) {
+            return Checked.invalid("a threshold of " + commitment.orElseThrow().threshold() + " in an old committee of "
+                    + old.orElseThrow().size());
+        }
+        return Checked.valid(new Handover(h.getEpoch(), h.getSeedRound(), seed.orElseThrow(), commitment.orElseThrow(),
+                old.orElseThrow(), next.orElseThrow()));
+    }
+
+    /** At most {@link #MAX_MEMBERS} distinct 32-byte node ids. */
+    private static Checked<List<NodeId>> committee(String what, List<ByteString> ids) {
+        if (ids.size() > MAX_MEMBERS) {
+            return Checked.invalid("a " + what + " of " + ids.size() + " members, limit " + MAX_MEMBERS);
+        }
+        List<NodeId> out = new ArrayList<>();
+        java.util.Set<NodeId> seen = new java.util.HashSet<>();
+        for (ByteString b : ids) {
+            if (b.size() != NodeId.LENGTH) {
+                return Checked.invalid("a " + what + " member id of " + b.size() + " bytes, not " + NodeId.LENGTH);
+            }
+            NodeId id = NodeId.of(b.toByteArray());
+            if (!seen.add(id)) {
+                return Checked.invalid("a " + what + " naming " + id.shortForm() + " twice");
+            }
+            out.add(id);
+        }
+        return Checked.valid(out);
     }
 
     private static String index(String what, int i) {

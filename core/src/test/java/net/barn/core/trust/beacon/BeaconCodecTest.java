@@ -34,7 +34,7 @@ class BeaconCodecTest {
     void malformedMessagesAreRefusedWithAReason() {
         assertThat(BeaconCodec.decode(new byte[0]).reason()).contains("empty");
         assertThat(BeaconCodec.decode(new byte[] {(byte) 0xff, 1}).reason()).contains("not a BeaconEnvelope");
-        assertThat(BeaconCodec.decode(new byte[9000]).reason()).contains("limit 8192");
+        assertThat(BeaconCodec.decode(new byte[17000]).reason()).contains("limit 16384");
         assertThat(BeaconCodec.decode(BeaconCodec.encode(new DkgMessage.Deal(1, 1, 2, new byte[31]))).reason()).contains("share of 31 bytes");
         assertThat(BeaconCodec.decode(BeaconCodec.encode(new DkgMessage.Complaint(1, 0, 2))).reason()).contains("accuser index 0");
         assertThat(BeaconCodec.decode(BeaconCodec.encode(new DkgMessage.Complaint(1, 2, 500))).reason()).contains("dealer index 500");
@@ -47,5 +47,59 @@ class BeaconCodecTest {
         assertThat(BeaconCodec.decode(BeaconEnvelope.newBuilder().setPartial(net.barn.wire.beacon.Partial.newBuilder().setRound(1)
                 .setIndex(-1).setSignature(ByteString.copyFrom(new byte[96]))).build().toByteArray()).reason())
                 .contains("member index 4294967295");
+    }
+
+    private static List<net.barn.core.identity.NodeId> ids(int from, int count) {
+        List<net.barn.core.identity.NodeId> out = new java.util.ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            byte[] b = new byte[32];
+            b[0] = (byte) i;
+            out.add(net.barn.core.identity.NodeId.of(b));
+        }
+        return out;
+    }
+
+    @Test
+    void aHandoverSurvivesARoundTripAndALatestNamesItsCommittee() {
+        DkgCluster group = DkgCluster.fresh(3, 2, 41).run();
+        GroupKey key = group.node(1).result().group();
+        BlsSignature seed = Bls.sign(Bls.generate(new net.barn.core.crypto.SeededEntropy(5)), new byte[] {1});
+        BeaconCodec.Handover h = new BeaconCodec.Handover(4, 350, seed, key.commitment(), ids(1, 3), ids(10, 5));
+        BeaconCodec.Handover back = (BeaconCodec.Handover) BeaconCodec.decode(BeaconCodec.encode(h)).orElseThrow();
+        assertThat(back.epoch()).isEqualTo(4);
+        assertThat(back.seedRound()).isEqualTo(350);
+        assertThat(back.seedSignature()).isEqualTo(seed);
+        assertThat(new GroupKey(back.commitment()).publicKey()).isEqualTo(key.publicKey());
+        assertThat(back.oldCommittee()).isEqualTo(ids(1, 3));
+        assertThat(back.newCommittee()).isEqualTo(ids(10, 5));
+        BeaconCodec.Latest l = (BeaconCodec.Latest) BeaconCodec.decode(BeaconCodec.encode(
+                new BeaconCodec.Latest(3, 0, null, key.publicKey(), 5, 3, ids(10, 5)))).orElseThrow();
+        assertThat(l.committee()).isEqualTo(ids(10, 5));
+    }
+
+    @Test
+    void aMalformedHandoverIsRefusedWithAReason() {
+        DkgCluster group = DkgCluster.fresh(3, 2, 42).run();
+        GroupKey key = group.node(1).result().group();
+        BlsSignature seed = Bls.sign(Bls.generate(new net.barn.core.crypto.SeededEntropy(6)), new byte[] {1});
+        java.util.function.Function<BeaconCodec.Handover, String> reason = h -> BeaconCodec.decode(BeaconCodec.encode(h)).reason();
+        assertThat(reason.apply(new BeaconCodec.Handover(0, 350, seed, key.commitment(), ids(1, 3), ids(10, 3))))
+                .contains("both start at 1");
+        assertThat(reason.apply(new BeaconCodec.Handover(4, 350, seed, key.commitment(), ids(1, 1), ids(10, 3))))
+                .contains("a threshold of 2 in an old committee of 1");
+        assertThat(reason.apply(new BeaconCodec.Handover(4, 350, seed, key.commitment(), ids(1, 3), List.of())))
+                .contains("names both committees");
+        List<net.barn.core.identity.NodeId> twice = new java.util.ArrayList<>(ids(10, 2));
+        twice.add(twice.getFirst());
+        assertThat(reason.apply(new BeaconCodec.Handover(4, 350, seed, key.commitment(), ids(1, 3), twice))).contains("twice");
+        byte[] shortId = BeaconEnvelope.newBuilder().setLatest(net.barn.wire.beacon.Latest.newBuilder()
+                .setGroupKey(ByteString.copyFrom(key.publicKey().toBytes())).setMembers(1).setThreshold(1)
+                .addCommittee(ByteString.copyFrom(new byte[31]))).build().toByteArray();
+        assertThat(BeaconCodec.decode(shortId).reason()).contains("member id of 31 bytes");
+        byte[] badPoint = BeaconEnvelope.newBuilder().setHandover(net.barn.wire.beacon.Handover.newBuilder().setEpoch(1)
+                .setSeedRound(1).setSeedSignature(ByteString.copyFrom(seed.toBytes())).addCommitment(ByteString.copyFrom(new byte[48]))
+                .addOldCommittee(ByteString.copyFrom(new byte[32])).addNewCommittee(ByteString.copyFrom(new byte[32])))
+                .build().toByteArray();
+        assertThat(BeaconCodec.decode(badPoint).reason()).startsWith("commitment: ");
     }
 }

@@ -1,0 +1,112 @@
+package net.barn.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import net.barn.core.dht.Contact;
+import net.barn.core.dht.Key;
+import net.barn.core.dht.Record;
+import net.barn.core.dht.RecordTypes;
+import net.barn.core.identity.NodeId;
+import net.barn.core.nat.DialBackGuard;
+import net.barn.core.trust.beacon.BeaconKey;
+import net.barn.core.trust.beacon.Checked;
+import net.barn.core.trust.beacon.Sortition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Draws a beacon committee as every node can (docs/PROTOCOL.md section 17.5): the nodes nearest
+ * {@link Sortition#committeeTarget} of a seed and epoch that publish a valid beacon key, at most
+ * 2 per IP group, not excluded by evidence, odd in number. One lookup finds the k nearest; a
+ * committee larger than k takes further lookups around the farthest found.
+ */
+final class CommitteeDraw {
+    private static final Logger log = LoggerFactory.getLogger(CommitteeDraw.class);
+
+    /** The committee in index order and how to reach its members. */
+    record Drawn(List<NodeId> committee, Map<NodeId, Contact> contacts) {}
+
+    private final BarnNode node;
+    private final DhtService dht;
+    private final int size;
+
+    CommitteeDraw(BarnNode node, DhtService dht, int size) {
+        this.node = node;
+        this.dht = dht;
+        this.size = size;
+    }
+
+    CompletableFuture<Drawn> draw(byte[] seed, long epoch) {
+        Key target = Sortition.committeeTarget(seed, epoch);
+        return nearest(target).thenCompose(found -> {
+            List<CompletableFuture<Sortition.Candidate>> checks = new ArrayList<>();
+            Map<NodeId, Contact> seen = new HashMap<>();
+            for (Contact c : found) {
+                if (!c.id().equals(node.id()) && !seen.containsKey(c.id())) {
+                    seen.put(c.id(), c);
+                    checks.add(candidate(c));
+                }
+            }
+            return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<Sortition.Candidate> candidates = new ArrayList<>();
+                candidates.add(new Sortition.Candidate(node.id(), "self"));
+                for (CompletableFuture<Sortition.Candidate> f : checks) {
+                    Sortition.Candidate c = f.join();
+                    if (c != null) {
+                        candidates.add(c);
+                    }
+                }
+                return new Drawn(Sortition.oddCommittee(Sortition.committee(target, candidates, size, 2)), seen);
+            });
+        });
+    }
+
+    private CompletableFuture<List<Contact>> nearest(Key target) {
+        return dht.findNode(target).thenCompose(first -> widen(target, new ArrayList<>(first.closest()), 0));
+    }
+
+    private CompletableFuture<List<Contact>> widen(Key target, List<Contact> found, int rounds) {
+        if (found.size() >= 2 * size || rounds >= 8 || found.isEmpty()) {
+            return CompletableFuture.completedFuture(found);
+        }
+        Contact farthest = found.stream().max((a, b) -> target.compareDistance(Key.of(a.id()), Key.of(b.id()))).orElseThrow();
+        return dht.findNode(Key.of(farthest.id())).thenCompose(more -> {
+            int before = found.size();
+            Set<NodeId> have = new HashSet<>();
+            found.forEach(c -> have.add(c.id()));
+            for (Contact c : more.closest()) {
+                if (have.add(c.id())) {
+                    found.add(c);
+                }
+            }
+            return found.size() == before ? CompletableFuture.completedFuture(found) : widen(target, found, rounds + 1);
+        });
+    }
+
+    /** A found node as a candidate if it publishes a valid beacon key and is not excluded, else null. */
+    private CompletableFuture<Sortition.Candidate> candidate(Contact c) {
+        return dht.get(RecordTypes.ownedKey(c.id(), BeaconService.KEY_RECORD.getBytes(StandardCharsets.UTF_8)), RecordTypes.OWNED)
+                .handle((g, e) -> {
+                    Record r = e == null ? g.record() : null;
+                    if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(c.id()))) {
+                        return null;
+                    }
+                    Checked<BeaconKey> k = BeaconService.decodeKey(r.value());
+                    if (!k.isValid() || !k.orElseThrow().nodeId().equals(c.id())) {
+                        log.debug("beacon: {} publishes no valid key: {}", c.id().shortForm(), k.reason());
+                        return null;
+                    }
+                    InetSocketAddress a = new InetSocketAddress(c.address().host(), c.address().port());
+                    String group = a.getAddress() == null || a.getAddress().isLoopbackAddress() ? c.id().toString()
+                            : DialBackGuard.group(a.getAddress().getAddress());
+                    return new Sortition.Candidate(c.id(), group);
+                });
+    }
+}
