@@ -27,6 +27,11 @@ import net.barn.core.trust.beacon.DkgResult;
  * their partials. Messages are the real encoded bytes ({@link BeaconCodec}), delivered after
  * the model's one-way delay; members start each round at their own clock (skewed up to 50 ms).
  *
+ * <p>Then the committee hands its key to a second committee of {@code n} other members (the
+ * worst case: no member stays): each old member sends each new one the handover notice and
+ * deals its share in the resharing DKG ({@link DkgConfig#reshare}); the new members must end
+ * with the same group key and sign a round under it.
+ *
  * <p>Virtual time covers the network only, so a run is a pure function of its seed. The CPU
  * each member spends (its real handle calls, timed) is reported beside it: in a committee
  * each member is its own machine, so a round takes the network latency plus one member's CPU.
@@ -64,7 +69,11 @@ public final class BeaconScenario {
      */
     public record Result(Params params, boolean dkgAgreed, long dkgNanos, double dkgBytesSentPerMember, double dkgCpuPerMemberNanos,
             int outputs, int missed, boolean outputsAgreed, long[] roundLatency, double roundBytesSentPerMember,
-            double roundCpuPerMemberNanos, List<String> violations) {}
+            double roundCpuPerMemberNanos, Handover handover, List<String> violations) {}
+
+    /** The handover to a disjoint committee: bytes and CPU per old and per new member. */
+    public record Handover(boolean agreed, boolean signs, long nanos, double oldBytesPerMember, double oldCpuNanos,
+            double newBytesPerMember, double newCpuNanos) {}
 
     private final Params p;
     private final RandomGenerator rng;
@@ -78,14 +87,14 @@ public final class BeaconScenario {
     public BeaconScenario(Params p) {
         this.p = p;
         this.rng = RandomGeneratorFactory.of("L64X128MixRandom").create(p.seed());
-        region = new int[p.members() + 1];
-        access = new long[p.members() + 1];
-        for (int i = 1; i <= p.members(); i++) {
+        region = new int[2 * p.members() + 1];
+        access = new long[2 * p.members() + 1];
+        for (int i = 1; i <= 2 * p.members(); i++) {
             region[i] = LatencyModel.pickRegion(rng);
             access[i] = LatencyModel.accessDelay(rng);
         }
-        sentBytes = new long[p.members() + 1];
-        cpu = new long[p.members() + 1];
+        sentBytes = new long[2 * p.members() + 1];
+        cpu = new long[2 * p.members() + 1];
     }
 
     private long delay(int from, int to) {
@@ -155,6 +164,7 @@ public final class BeaconScenario {
             }
             case BeaconCodec.LatestQuery q -> { } // members in this scenario are not asked
             case BeaconCodec.Latest l -> { }
+            case BeaconCodec.Handover h -> { } // counted as sent; the resharing configuration is the scenario's
         }
     }
 
@@ -192,6 +202,9 @@ public final class BeaconScenario {
                 case BeaconEvent.Output o -> {
                     outputs++;
                     latencies.add(queue.now() - (roundsStart + (o.round() - 1) * p.roundIntervalNanos()));
+                    if (firstSignature == null) {
+                        firstSignature = o.signature();
+                    }
                     byte[] seen = firstOutput.putIfAbsent(o.round(), o.randomness());
                     if (seen != null && !Arrays.equals(seen, o.randomness())) {
                         violations.add("member " + i + " output a different value for round " + o.round());
@@ -231,7 +244,7 @@ public final class BeaconScenario {
         }
         if (!agreed) {
             violations.add("the members did not agree on one group key");
-            return new Result(p, false, dkgDone, avg(dkgSent), avg(dkgCpu), 0, 0, false, new long[0], 0, 0, List.copyOf(violations));
+            return new Result(p, false, dkgDone, avg(dkgSent), avg(dkgCpu), 0, 0, false, new long[0], 0, 0, null, List.copyOf(violations));
         }
         // Rounds: the withholding members are the last ones (which ones does not matter: any t suffice).
         for (int i = n - p.withholding() + 1; i <= n; i++) {
@@ -262,8 +275,144 @@ public final class BeaconScenario {
         }
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         boolean outputsAgreed = violations.stream().noneMatch(v -> v.contains("different value"));
+        Handover h = handover();
         return new Result(p, true, dkgDone, avg(dkgSent), avg(dkgCpu), outputs, missed, outputsAgreed, lat, avg(roundSent),
-                avg(roundCpu), List.copyOf(violations));
+                avg(roundCpu), h, List.copyOf(violations));
+    }
+
+    // ---------------------------------------------------------------- the handover
+
+    /** Members 1..n (dealers) and n+1..2n (receivers 1..n) of the resharing. */
+    private Dkg[] resharing;
+    private final DkgResult[] handed = new DkgResult[2 * BeaconCodec.MAX_MEMBERS + 1];
+    private long handoverDone;
+
+    private Handover handover() {
+        int n = p.members();
+        long[] sentBefore = sentBytes.clone();
+        long[] cpuBefore = cpu.clone();
+        long start = queue.now() + SECOND;
+        handoverDone = start;
+        net.barn.core.trust.beacon.GroupKey group = results[1].group();
+        java.util.TreeSet<Integer> dealers = new java.util.TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            dealers.add(i);
+        }
+        long session = rng.nextLong();
+        int threshold = n / 2 + 1;
+        resharing = new Dkg[2 * n + 1];
+        for (int i = 1; i <= 2 * n; i++) {
+            DkgConfig c = i <= n
+                    ? DkgConfig.reshare(session, group, dealers, results[i].share(), n, threshold, 0, p.phaseNanos())
+                    : DkgConfig.reshare(session, group, dealers, null, n, threshold, i - n, p.phaseNanos());
+            resharing[i] = new Dkg(c, new SeededEntropy(rng.nextLong()));
+        }
+        // The notice each old member sends each new one: seed round, signature, commitment, both committees.
+        net.barn.core.trust.beacon.BlsSignature seedSignature = firstSignature != null ? firstSignature
+                : net.barn.core.trust.beacon.ThresholdBls.signPartial(results[1].share(), new byte[1]).signature(); // same size
+        byte[] notice = BeaconCodec.encode(new BeaconCodec.Handover(2, 1, seedSignature, group.commitment(), ids(1, n), ids(n + 1, n)));
+        for (int i = 1; i <= n; i++) {
+            for (int j = n + 1; j <= 2 * n; j++) {
+                sentBytes[i] += notice.length + FRAMING;
+            }
+        }
+        for (int i = 1; i <= 2 * n; i++) {
+            int member = i;
+            queue.at(start, () -> {
+                timed(member, () -> resharing[member].start(queue.now()));
+                drainResharing(member);
+            });
+        }
+        queue.runUntil(start + 10 * p.phaseNanos());
+        boolean agreed = true;
+        for (int i = n + 1; i <= 2 * n && agreed; i++) {
+            agreed = handed[i] != null && handed[i].group().publicKey().equals(group.publicKey());
+        }
+        boolean signs = false;
+        if (agreed) {
+            byte[] message = net.barn.core.trust.beacon.BeaconRound.message(2, 1);
+            List<net.barn.core.trust.beacon.PartialSignature> partials = new ArrayList<>();
+            for (int i = 2 * n; i > 2 * n - threshold; i--) {
+                partials.add(net.barn.core.trust.beacon.ThresholdBls.signPartial(handed[i].share(), message));
+            }
+            signs = net.barn.core.trust.beacon.ThresholdBls.combine(handed[n + 1].group(), message, partials)
+                    instanceof net.barn.core.trust.beacon.Checked.Valid<net.barn.core.trust.beacon.BlsSignature> v
+                    && net.barn.core.trust.beacon.Bls.verify(group.publicKey(), message, v.value());
+        } else {
+            violations.add("the new committee did not take over the group key");
+        }
+        double[] oldSide = perSide(sentBefore, cpuBefore, 1, n);
+        double[] newSide = perSide(sentBefore, cpuBefore, n + 1, 2 * n);
+        return new Handover(agreed, signs, handoverDone - start, oldSide[0], oldSide[1], newSide[0], newSide[1]);
+    }
+
+    private net.barn.core.trust.beacon.BlsSignature firstSignature;
+
+    private static List<net.barn.core.identity.NodeId> ids(int from, int count) {
+        List<net.barn.core.identity.NodeId> out = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            byte[] b = net.barn.core.crypto.Sha256.hash(new byte[] {(byte) (i >> 8), (byte) i});
+            out.add(net.barn.core.identity.NodeId.of(b));
+        }
+        return out;
+    }
+
+    private double[] perSide(long[] sentBefore, long[] cpuBefore, int from, int to) {
+        double bytes = 0;
+        double time = 0;
+        for (int i = from; i <= to; i++) {
+            bytes += sentBytes[i] - sentBefore[i];
+            time += cpu[i] - cpuBefore[i];
+        }
+        int count = to - from + 1;
+        return new double[] {bytes / count, time / count};
+    }
+
+    private void drainResharing(int i) {
+        Dkg d = resharing[i];
+        int n = p.members();
+        for (DkgMessage m = d.pollTransmit(); m != null; m = d.pollTransmit()) {
+            byte[] wire = BeaconCodec.encode(m);
+            if (m instanceof DkgMessage.Deal deal) {
+                sendResharing(i, n + deal.to(), wire);
+            } else {
+                for (int j = 1; j <= 2 * n; j++) {
+                    if (j != i) {
+                        sendResharing(i, j, wire);
+                    }
+                }
+            }
+        }
+        for (DkgEvent e = d.pollEvent(); e != null; e = d.pollEvent()) {
+            switch (e) {
+                case DkgEvent.Completed c -> {
+                    handed[i] = c.result();
+                    handoverDone = Math.max(handoverDone, queue.now());
+                }
+                case DkgEvent.Failed f -> violations.add("handover member " + i + ": failed: " + f.reason());
+                case DkgEvent.Disqualified q -> violations.add("handover member " + i + " disqualified dealer " + q.dealer() + ": " + q.reason());
+                case DkgEvent.Rejected r -> violations.add("handover member " + i + " rejected " + r.from() + ": " + r.reason());
+                case DkgEvent.Complained c -> violations.add("handover member " + i + " complained of " + c.dealer() + ": " + c.reason());
+            }
+        }
+        long t = d.pollTimeout();
+        if (t != Long.MAX_VALUE) {
+            queue.at(t, () -> {
+                if (!resharing[i].isDone() && queue.now() >= resharing[i].pollTimeout()) {
+                    timed(i, () -> resharing[i].handleTimeout(queue.now()));
+                    drainResharing(i);
+                }
+            });
+        }
+    }
+
+    private void sendResharing(int from, int to, byte[] wire) {
+        sentBytes[from] += wire.length + FRAMING;
+        queue.after(delay(from, to), () -> {
+            DkgMessage m = ((BeaconCodec.Dkg) BeaconCodec.decode(wire).orElseThrow()).message();
+            timed(to, () -> resharing[to].handleMessage(queue.now(), m));
+            drainResharing(to);
+        });
     }
 
     private double avg(long[] perMember) {
@@ -293,6 +442,13 @@ public final class BeaconScenario {
                 r.roundLatency().length == 0 ? 0 : r.roundLatency()[r.roundLatency().length - 1] / 1e6);
         out.printf(Locale.ROOT, "per member per round: sent %.1f KiB, CPU %.1f ms (verifying partials and combining)%n",
                 r.roundBytesSentPerMember() / 1024, r.roundCpuPerMemberNanos() / 1e6);
+        Handover h = r.handover();
+        if (h != null) {
+            out.printf(Locale.ROOT, "handover to %d new members: %s at %.2f s (three phases)%s; per old member sent %.1f KiB, CPU %.0f ms; "
+                    + "per new member sent %.1f KiB, CPU %.0f ms%n", p.members(), h.agreed() ? "group key kept by all" : "NOT TAKEN OVER",
+                    h.nanos() / 1e9, h.signs() ? ", and a threshold of them signs under it" : "", h.oldBytesPerMember() / 1024,
+                    h.oldCpuNanos() / 1e6, h.newBytesPerMember() / 1024, h.newCpuNanos() / 1e6);
+        }
         r.violations().stream().limit(10).forEach(v -> out.println("VIOLATION: " + v));
         out.println("replay: " + p.replayCommand());
     }

@@ -24,6 +24,18 @@ class BeaconSimulationTest {
     }
 
     @Test
+    void theCommitteeHandsItsKeyToADisjointCommitteeThatSignsUnderIt() {
+        BeaconScenario.Result r = run(5, 0, 4);
+        assertThat(r.violations()).isEmpty();
+        BeaconScenario.Handover h = r.handover();
+        assertThat(h.agreed()).isTrue();
+        assertThat(h.signs()).isTrue();
+        // Three phases of 2 s, and both sides send something: old members deal, new ones receive and stay quiet.
+        assertThat(h.nanos()).isBetween(6_000_000_000L, 7_000_000_000L);
+        assertThat(h.oldBytesPerMember()).isGreaterThan(h.newBytesPerMember());
+    }
+
+    @Test
     void aWithholdingGroupOfAtLeastTheThresholdSeesTheOutputsAndDeniesThemToEveryoneElse() {
         // t = 3 of 5: the three withholding members still hear the two honest partials, and have
         // their own: they learn every output, the two honest members none (the scheme's limit).
@@ -39,5 +51,7 @@ class BeaconSimulationTest {
         assertThat(a.roundLatency()).isEqualTo(b.roundLatency());
         assertThat(a.dkgBytesSentPerMember()).isEqualTo(b.dkgBytesSentPerMember());
         assertThat(a.roundBytesSentPerMember()).isEqualTo(b.roundBytesSentPerMember());
+        assertThat(a.handover().nanos()).isEqualTo(b.handover().nanos());
+        assertThat(a.handover().oldBytesPerMember()).isEqualTo(b.handover().oldBytesPerMember());
     }
 }
