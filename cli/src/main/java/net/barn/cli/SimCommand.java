@@ -333,6 +333,10 @@ final class SimCommand implements Runnable {
         @Option(names = "--out", paramLabel = "DIR", description = "Where attack-KIND.csv and attack-KIND.png go (default: none).")
         Path out;
 
+        @Option(names = "--reputation", defaultValue = "off", paramLabel = "on|off",
+                description = "sybil: honest nodes keep a local reputation and order lookups by it (default ${DEFAULT-VALUE}).")
+        String reputation;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -349,7 +353,7 @@ final class SimCommand implements Runnable {
                 case sybil -> {
                     net.barn.sim.SybilScenario.Params p = new net.barn.sim.SybilScenario.Params(orDefault(nodes, 5000), seed,
                             adversary, groups, orDefault(trials, 1000));
-                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p);
+                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on(reputation));
                     s.onProgress(progress);
                     table = s.run();
                 }
@@ -405,6 +409,14 @@ final class SimCommand implements Runnable {
                 System.out.println("  " + table.replayCommand());
             }
             return exit;
+        }
+
+        private static boolean on(String v) {
+            return switch (v) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("--reputation takes on or off, not " + v);
+            };
         }
 
         private static int orDefault(Integer v, int d) {

@@ -65,6 +65,13 @@ public final class BarnNode implements AutoCloseable {
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
     private final RelayService relay;
+    /**
+     * This node's own scores of its peers (docs/TRUST-MODEL.md, local reputation): fed by the
+     * root network's answers and timeouts, by relays' reservations and circuits, and by link
+     * uptime; never sent to anyone.
+     */
+    private final net.barn.core.trust.reputation.Reputation reputation =
+            new net.barn.core.trust.reputation.Reputation(net.barn.core.trust.reputation.Reputation.Config.DEFAULT);
     private final CircuitLinks circuits;
     private final Channel server;
     private final InetSocketAddress boundAddress;
@@ -125,6 +132,7 @@ public final class BarnNode implements AutoCloseable {
         this.reachability = ReachabilityService.start(this);
         this.relay = new RelayService(this, net.barn.core.relay.RelayConfig.DEFAULT);
         new PunchService(this);
+        group.next().scheduleAtFixedRate(this::noteUptime, UPTIME_SECONDS, UPTIME_SECONDS, TimeUnit.SECONDS);
         if (config.idleLinkNanos() > 0) {
             long period = Math.max(1_000_000_000L, config.idleLinkNanos() / 4);
             group.next().scheduleAtFixedRate(this::closeIdleLinks, period, period, TimeUnit.NANOSECONDS);
@@ -403,6 +411,22 @@ public final class BarnNode implements AutoCloseable {
         }
     }
 
+    /** How often each linked peer's uptime is noted in the reputation. */
+    private static final long UPTIME_SECONDS = 60;
+
+    /** Notes every linked peer as up (a link that drops with an error notes its peer as down, in {@link #linkClosed}). */
+    private void noteUptime() {
+        long now = System.nanoTime();
+        for (PeerLink l : links()) {
+            reputation.handleUptime(now, l.peerId(), true);
+        }
+    }
+
+    /** This node's own scores of its peers; they never leave the node. */
+    public net.barn.core.trust.reputation.Reputation reputation() {
+        return reputation;
+    }
+
     /** Closes links that have carried no stream for the idle time: links are made on demand. */
     private void closeIdleLinks() {
         long idle = config.idleLinkNanos();
@@ -536,6 +560,9 @@ public final class BarnNode implements AutoCloseable {
         }
         log.info("link down: {} {}: {} ({})", link.peerId().shortForm(), byPeer ? "closed by peer" : "closed",
                 code, reason);
+        if (code != ErrorCode.NO_ERROR && !closing) {
+            reputation.handleUptime(System.nanoTime(), link.peerId(), false); // lost, not closed in good order
+        }
         for (NodeListener l : listeners) {
             l.linkDown(link, code, reason, byPeer);
         }

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * Runs the root network's core ({@link Dht}) in the daemon: every request travels on its own
  * stream to the service {@value #SERVICE} over an authenticated link, dialed on demand;
  * records and known peers go to the {@link StateStore}. The core lives on one event loop;
- * disk writes happen on a thread of their own.
+ * disk writes happen on a thread of their own. The core feeds the node's
+ * {@linkplain BarnNode#reputation reputation} with every answer and timeout, and orders its
+ * lookups and quorum reads by it.
  */
 public final class DhtService implements AutoCloseable {
     public static final String SERVICE = "barn/dht";
@@ -144,6 +146,7 @@ public final class DhtService implements AutoCloseable {
         s.evidence = new EvidenceService(node, s);
         s.onLoop(() -> {
             s.dht.excludeWith(s.evidence::isExcluded);
+            s.dht.reputeWith(node.reputation()); // fed by answers and timeouts; orders lookups and reads
             return null;
         });
         node.relay().excludeWith(s.evidence::isExcluded);
@@ -213,7 +216,19 @@ public final class DhtService implements AutoCloseable {
         if (open.isPresent()) {
             return CompletableFuture.completedFuture(open.get());
         }
-        return relaysOf(target).thenCompose(relays -> viaNext(target, relays, 0, null));
+        return relaysOf(target).thenCompose(relays -> viaNext(target, byScore(relays), 0, null));
+    }
+
+    /** {@code relays}, the best-scored in this node's reputation first (a relay that failed our circuits last). */
+    private List<net.barn.core.relay.RelayCodec.Via> byScore(List<net.barn.core.relay.RelayCodec.Via> relays) {
+        List<net.barn.core.relay.RelayCodec.Via> out = new ArrayList<>(relays);
+        var reputation = node.reputation();
+        Map<NodeId, Double> scores = new HashMap<>();
+        for (var v : out) {
+            scores.put(v.relay(), reputation.score(v.relay()));
+        }
+        out.sort(java.util.Comparator.comparingDouble((net.barn.core.relay.RelayCodec.Via v) -> -scores.get(v.relay())));
+        return out;
     }
 
     private CompletableFuture<PeerLink> viaNext(NodeId target, List<net.barn.core.relay.RelayCodec.Via> relays, int i, Throwable last) {

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * answered load and round trip, renewed at half their life and replaced when a link to a relay
  * goes or the relay refuses. Circuits through those reservations come next; the reservation
  * already tells the relay which nodes to expect and the client where it can be reached.
+ *
+ * <p>What relays do for this node feeds its {@linkplain BarnNode#reputation reputation}: a
+ * reservation granted or a circuit carried counts good; a reservation request or circuit that
+ * fails, and a held relay whose link drops, count bad (a refusal with a reason does not). The
+ * chooser then prefers the better-scored of similarly loaded relays, and a relay that keeps
+ * failing sinks.
  */
 public final class RelayService implements AutoCloseable {
     public static final String SERVICE = "barn/relay";
@@ -67,7 +73,8 @@ public final class RelayService implements AutoCloseable {
         this.node = node;
         this.loop = node.eventLoopGroup().next();
         this.server = new RelayServer(config);
-        this.chooser = new RelayChooser(RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong()));
+        this.chooser = new RelayChooser(RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong()),
+                id -> false, node.reputation()::score);
         node.bind(SERVICE, this::accept);
         loop.scheduleAtFixedRate(this::tick, 2, 5, TimeUnit.SECONDS);
     }
@@ -91,7 +98,7 @@ public final class RelayService implements AutoCloseable {
     /** Never chooses a relay {@code excluded} names (a node this node holds evidence against). */
     public void excludeWith(java.util.function.Predicate<NodeId> excluded) {
         chooser = new RelayChooser(RandomGeneratorFactory.of("L64X128MixRandom").create(new java.security.SecureRandom().nextLong()),
-                excluded);
+                excluded, node.reputation()::score);
     }
 
     /** The relays this node holds reservations on now. */
@@ -129,7 +136,13 @@ public final class RelayService implements AutoCloseable {
         announce(now);
         Set<NodeId> linked = new HashSet<>();
         node.links().forEach(l -> linked.add(l.peerId()));
-        held.values().removeIf(h -> !linked.contains(h.relay())); // the link to it went: so did our way in
+        held.values().removeIf(h -> {
+            if (linked.contains(h.relay())) {
+                return false;
+            }
+            node.reputation().handleRelay(now, h.relay(), false); // the link to it went: so did our way in
+            return true;
+        });
         refusedUntil.values().removeIf(t -> now >= t);
         List<Held> renew = held.values().stream().filter(h -> now >= h.renewAtNanos()).toList();
         if ((held.size() < WANT || !renew.isEmpty()) && !working) {
@@ -330,6 +343,7 @@ public final class RelayService implements AutoCloseable {
                     RelayCodec.MAX_MESSAGE, TIMEOUT_MILLIS));
             switch (m) {
                 case RelayCodec.Granted g -> loop.execute(() -> {
+                    node.reputation().handleRelay(System.nanoTime(), l.peerId(), true);
                     boolean fresh = !held.containsKey(l.peerId());
                     held.put(l.peerId(), new Held(l.peerId(), System.nanoTime() + TimeUnit.SECONDS.toNanos(g.seconds()) / 2));
                     heldNow = List.copyOf(held.keySet());
@@ -349,6 +363,7 @@ public final class RelayService implements AutoCloseable {
             return m instanceof RelayCodec.Granted;
         } catch (IOException | ProtocolException | RuntimeException e) {
             log.debug("reservation on {} failed: {}", l.peerId().shortForm(), e.getMessage());
+            node.reputation().handleRelay(System.nanoTime(), l.peerId(), false);
             return false;
         }
     }
@@ -515,6 +530,7 @@ public final class RelayService implements AutoCloseable {
                 StreamRequests.write(s, RelayCodec.encode(new RelayCodec.ConnectRequest(target)));
                 RelayCodec.Message m = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
                 if (!(m instanceof RelayCodec.Connected)) {
+                    node.reputation().handleRelay(System.nanoTime(), relay, false);
                     s.close();
                     result.completeExceptionally(new LinkException(net.barn.core.ErrorCode.REFUSED, "relay " + relay.shortForm()
                             + " refused the circuit: " + (m instanceof RelayCodec.Refused r ? r.reason() : "unexpected answer")));
@@ -522,6 +538,7 @@ public final class RelayService implements AutoCloseable {
                 }
                 s.setReadTimeout(0);
                 node.circuits().open(s, target, true, relay).whenComplete((l, e) -> {
+                    node.reputation().handleRelay(System.nanoTime(), relay, e == null);
                     if (e != null) {
                         result.completeExceptionally(e);
                     } else {
@@ -529,6 +546,7 @@ public final class RelayService implements AutoCloseable {
                     }
                 });
             } catch (Exception e) {
+                node.reputation().handleRelay(System.nanoTime(), relay, false);
                 if (s != null) {
                     try {
                         s.close();

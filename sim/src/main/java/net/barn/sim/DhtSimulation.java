@@ -46,6 +46,8 @@ public final class DhtSimulation {
         /** The node's key pair, in a simulation with names (countersigning needs real keys); else null. */
         final Identity identity;
         Dht dht;
+        /** The node's own scores of its peers, when the simulation keeps them (fresh at each start, as in the daemon). */
+        net.barn.core.trust.reputation.Reputation reputation;
         boolean online;
         int incarnation;
         long timerAt = Long.MAX_VALUE;
@@ -198,6 +200,13 @@ public final class DhtSimulation {
         return queue.now();
     }
 
+    private boolean reputation;
+
+    /** Whether nodes started from now on keep a local reputation of their peers and order lookups by it. */
+    public void useReputation(boolean on) {
+        reputation = on;
+    }
+
     // ---------------------------------------------------------------- life cycle
 
     /** Starts (or restarts) a node: a fresh core loaded with what it had on disk, then bootstrap. */
@@ -208,6 +217,10 @@ public final class DhtSimulation {
         n.dht = names == null ? new Dht(config, n.contact, n.rng, verifier, queue.now(), EPOCH_OFFSET_NANOS)
                 : new Dht(config, rulesWrapper.apply(new NameValidator(names, verifier)), countersigner(n.identity), n.contact, n.rng, verifier,
                         queue.now(), EPOCH_OFFSET_NANOS);
+        if (reputation) {
+            n.reputation = new net.barn.core.trust.reputation.Reputation(net.barn.core.trust.reputation.Reputation.Config.DEFAULT);
+            n.dht.reputeWith(n.reputation);
+        }
         for (Record r : n.disk.values()) {
             n.dht.load(queue.now(), r, n.own.containsKey(r.key()));
         }

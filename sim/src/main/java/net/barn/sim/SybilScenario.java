@@ -45,6 +45,7 @@ public final class SybilScenario {
 
     private final Params p;
     private Consumer<String> progress = line -> { };
+    private boolean reputation;
 
     public SybilScenario(Params p) {
         this.p = p;
@@ -52,6 +53,12 @@ public final class SybilScenario {
 
     public void onProgress(Consumer<String> sink) {
         progress = sink;
+    }
+
+    /** Whether honest nodes keep a local reputation of their peers and order their lookups by it. */
+    public SybilScenario withReputation(boolean on) {
+        reputation = on;
+        return this;
     }
 
     public List<Setting> settings() {
@@ -68,7 +75,8 @@ public final class SybilScenario {
 
     public AttackTable run() {
         AttackTable table = new AttackTable("sybil", String.format(Locale.ROOT,
-                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d", p.nodes(), 100 * p.adversary(), p.seed()));
+                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s", p.nodes(), 100 * p.adversary(), p.seed(),
+                reputation ? ", local reputation on" : ""));
         for (Setting s : settings()) {
             table.add(run(s));
         }
@@ -81,7 +89,11 @@ public final class SybilScenario {
         table.note("the adversary answers every lookup request with the adversarial nodes closest to the target and never"
                 + " returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables; the control row"
                 + " measures the simulated lookups themselves (same network, nobody lies)");
-        return table.replay(p.replayCommand());
+        if (reputation) {
+            table.note("local reputation on: each node scores its peers by their answers and timeouts and asks the"
+                    + " better-scored of equally near candidates first, a poor one last");
+        }
+        return table.replay(p.replayCommand() + (reputation ? " --reputation on" : ""));
     }
 
     AttackTable.Row run(Setting s) {
@@ -92,6 +104,7 @@ public final class SybilScenario {
         int adversaryCount = (int) Math.round(p.adversary() * p.nodes());
         AdversaryNet net = new AdversaryNet(config, p.nodes(), adversaryCount, s.groups(), p.seed(), null);
         net.poisoning(s.lying());
+        net.sim.useReputation(reputation);
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
         net.joinAll(0, join, n -> false);
         long start = join + 2 * AdversaryNet.MINUTE;

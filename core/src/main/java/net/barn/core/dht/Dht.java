@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import net.barn.core.identity.NodeId;
+import net.barn.core.trust.reputation.Reputation;
 
 /**
  * The root network, as a sans-IO state machine: a Kademlia node with S/Kademlia disjoint
@@ -37,9 +38,11 @@ public final class Dht {
         final Purpose purpose;
         final long query;
         final long deadline;
+        final long sentAt;
         boolean done;
 
-        Pending(long messageId, Contact to, Purpose purpose, long query, long deadline) {
+        Pending(long messageId, Contact to, Purpose purpose, long query, long sentAt, long deadline) {
+            this.sentAt = sentAt;
             this.messageId = messageId;
             this.to = to;
             this.purpose = purpose;
@@ -161,6 +164,8 @@ public final class Dht {
     private boolean rejoining;
     /** Nodes proven misbehaving: not routed through, not asked, their answers not counted. */
     private Predicate<NodeId> excluded = id -> false;
+    /** This node's own scores of its peers, fed by the answers it gets; null: none kept. */
+    private Reputation reputation;
 
     // Counters for status and the simulator.
     private long messagesSent;
@@ -297,7 +302,8 @@ public final class Dht {
         long id = nextQueryId++;
         table.touched(target, now);
         Lookup lookup = new Lookup(id, kind, target, type, self.id(), allowed(start), paths, width, config.alpha(),
-                quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup());
+                quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
+                reputation == null ? null : reputation::score);
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
         queries.put(id, query);
@@ -798,6 +804,9 @@ public final class Dht {
         p.done = true;
         table.answered(from, now);
         offer(now, p.to, RoutingTable.Source.ANSWERED_US);
+        if (reputation != null && !excluded.test(from)) {
+            judge(now, p, m);
+        }
         switch (p.purpose) {
             case QUERY -> {
                 Query q = queries.get(p.query);
@@ -842,6 +851,48 @@ public final class Dht {
             }
             case COMMIT -> commitAnswered(now, p.query, from, m);
             case LIVENESS, REPAIR -> { }
+        }
+    }
+
+    /**
+     * Feeds the reputation with an answer: a correct one (of the kind asked, on time) counts by
+     * its latency; the wrong kind of answer counts as wrong; a record that fails validation for
+     * the key and type asked, or a countersignature that does not verify, as invalid.
+     */
+    private void judge(long now, Pending p, DhtMessage m) {
+        NodeId from = p.to.id();
+        long latency = now - p.sentAt;
+        boolean invalid = false;
+        boolean fitting;
+        switch (m) {
+            case DhtMessage.Value v -> {
+                fitting = p.purpose == Purpose.QUERY;
+                Query q = queries.get(p.query);
+                if (fitting && q != null) {
+                    boolean many = rules.multiValued(q.lookup.recordType);
+                    for (Record r : many ? v.records() : v.record() == null ? List.<Record>of() : List.of(v.record())) {
+                        invalid |= r.type() != q.lookup.recordType || !r.key().equals(q.lookup.target)
+                                || rules.problem(r, nowMillis(now), config, verifier) != null;
+                    }
+                }
+            }
+            case DhtMessage.Countersigned c -> {
+                fitting = p.purpose == Purpose.COMMIT;
+                Query q = queries.get(p.query);
+                if (fitting && q != null && c.accepted()) {
+                    invalid = !NodeId.ofPublicKey(c.signerKey()).equals(from) || !verifier.verify(c.signerKey(),
+                            Countersigning.signedBytes(q.lookup.target, q.commitment, c.atMillis()), c.signature());
+                }
+            }
+            case DhtMessage.Nodes n -> fitting = p.purpose == Purpose.QUERY;
+            case DhtMessage.Stored st -> fitting = p.purpose == Purpose.STORE || p.purpose == Purpose.REPAIR;
+            case DhtMessage.Pong pong -> fitting = p.purpose == Purpose.LIVENESS || p.purpose == Purpose.BOOTSTRAP_PING;
+            default -> fitting = false;
+        }
+        if (invalid) {
+            reputation.handleInvalid(now, from);
+        } else {
+            reputation.handleAnswer(now, from, fitting, latency);
         }
     }
 
@@ -933,7 +984,7 @@ public final class Dht {
         // all of a name's replicas check it at once: such stores get three times the usual wait.
         long timeout = m instanceof DhtMessage.Store st && rules.readsAllReplicas(st.record().type())
                 ? 3 * config.rpcTimeoutNanos() : config.rpcTimeoutNanos();
-        Pending p = new Pending(m.id(), to, purpose, query, now + timeout);
+        Pending p = new Pending(m.id(), to, purpose, query, now, now + timeout);
         pending.put(m.id(), p);
         deadlines.add(p);
         send(to, m);
@@ -950,6 +1001,9 @@ public final class Dht {
             Pending p = deadlines.poll();
             if (p.done || pending.remove(p.messageId) == null) {
                 continue;
+            }
+            if (reputation != null) {
+                reputation.handleTimeout(now, p.to.id());
             }
             if (table.failed(p.to.id())) {
                 events.add(new DhtEvent.PeerRemoved(p.to.id()));
@@ -1125,6 +1179,17 @@ public final class Dht {
         for (NodeId gone : table.excludeWith(excluded)) {
             events.add(new DhtEvent.PeerRemoved(gone));
         }
+    }
+
+    /**
+     * Keeps this node's own scores of its peers in {@code reputation}: every answer to a request
+     * of this node (by latency; a wrong or invalid one costs more) and every request timed out
+     * feeds it, and lookups, reads and the routing table use it ({@link Lookup},
+     * {@link RoutingTable#preferWith}). Scores stay here: no message carries them.
+     */
+    public void reputeWith(Reputation reputation) {
+        this.reputation = reputation;
+        table.preferWith(reputation == null ? null : reputation::score);
     }
 
     private List<Contact> allowed(List<Contact> contacts) {

@@ -1,10 +1,13 @@
 package net.barn.core.dht;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import net.barn.core.identity.NodeId;
+import net.barn.core.trust.reputation.Reputation;
 
 /**
  * One iterative lookup: for the contacts closest to a target (FIND_NODE) or for a record
@@ -18,6 +21,13 @@ import net.barn.core.identity.NodeId;
  * that answers with many contacts near the target from a few address blocks (Sybils) then
  * cannot fill a path's working set and end it; the path goes on to candidates from other
  * blocks. Loopback addresses are exempt, as in the routing table.
+ *
+ * <p>With a local reputation ({@link Reputation}), a path asks, among the fresh candidates
+ * of its working set, those in the nearest distance class first (the same shared-prefix length
+ * with the target) and within a class the better-scored first; a {@linkplain Reputation#POOR
+ * poor} candidate is asked only once no path has anything else to ask or wait for. The working
+ * set, and so when a lookup ends, stays the k nearest by XOR distance: reputation only changes
+ * the order, and lets a read that reaches its quorum end without ever asking a poor peer.
  */
 final class Lookup {
     enum Kind { NODES, VALUE }
@@ -68,9 +78,17 @@ final class Lookup {
     private final int perGroup;
     private int quorumDepth;
     private boolean quorumReached;
+    /** This node's score of a peer (0..1), or null to ask in distance order only. */
+    private final ToDoubleFunction<NodeId> score;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup) {
+        this(id, kind, target, recordType, self, start, d, k, alpha, quorum, nowNanos, timeoutNanos, stallNanos, perGroup, null);
+    }
+
+    Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
+            int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score) {
+        this.score = score;
         this.stallNanos = stallNanos;
         this.perGroup = perGroup;
         this.id = id;
@@ -127,16 +145,42 @@ final class Lookup {
     /**
      * Requests to send now: the closest fresh candidates of each path, up to alpha in flight.
      * A request unanswered for the stall time stops counting against alpha, so one dead or
-     * slow node delays its path by the stall time, not by the full request timeout.
+     * slow node delays its path by the stall time, not by the full request timeout. With a
+     * reputation, the order among fresh candidates is the one the class comment gives.
      */
     List<Candidate> next(long now) {
         List<Candidate> out = new ArrayList<>();
+        if (score == null) {
+            for (Path p : paths) {
+                int live = 0;
+                int inFlight = activeInFlight(p, now);
+                Map<String, Integer> groups = new HashMap<>();
+                for (Candidate c : p.sorted) {
+                    if (inFlight >= alpha || live >= k) {
+                        break;
+                    }
+                    if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
+                        continue;
+                    }
+                    live++;
+                    if (c.state == State.FRESH) {
+                        send(c, p, now, out);
+                        inFlight++;
+                    }
+                }
+            }
+            return out;
+        }
+        boolean busy = false;
+        List<List<Candidate>> poor = new ArrayList<>();
         for (Path p : paths) {
-            int live = 0;
             int inFlight = activeInFlight(p, now);
+            busy |= inFlight > 0;
+            List<Candidate> fresh = new ArrayList<>();
+            int live = 0;
             Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
-                if (inFlight >= alpha || live >= k) {
+                if (live >= k) {
                     break;
                 }
                 if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
@@ -144,17 +188,49 @@ final class Lookup {
                 }
                 live++;
                 if (c.state == State.FRESH) {
-                    c.state = State.WAITING;
-                    c.sentAt = now;
-                    sentOrder.add(c);
-                    p.inFlight++;
-                    inFlight++;
-                    requests++;
-                    out.add(c);
+                    fresh.add(c);
+                }
+            }
+            Map<Candidate, Double> scores = new HashMap<>();
+            for (Candidate c : fresh) {
+                scores.put(c, score.applyAsDouble(c.contact.id()));
+            }
+            // Nearest distance class first (a longer prefix shared with the target), better-scored first within one;
+            // the sort is stable, so equal scores keep XOR order.
+            fresh.sort(Comparator.comparingInt((Candidate c) -> -target.commonPrefixLength(c.contact.key()))
+                    .thenComparingDouble(c -> -scores.get(c)));
+            List<Candidate> held = new ArrayList<>();
+            for (Candidate c : fresh) {
+                if (scores.get(c) < Reputation.POOR) {
+                    held.add(c);
+                } else {
+                    busy = true;
+                    if (inFlight < alpha) {
+                        send(c, p, now, out);
+                        inFlight++;
+                    }
+                }
+            }
+            poor.add(held);
+        }
+        if (!busy) { // nothing else to ask or wait for: now the poor candidates
+            for (int i = 0; i < paths.length; i++) {
+                List<Candidate> held = poor.get(i);
+                for (int j = 0; j < Math.min(alpha, held.size()); j++) {
+                    send(held.get(j), paths[i], now, out);
                 }
             }
         }
         return out;
+    }
+
+    private void send(Candidate c, Path p, long now, List<Candidate> out) {
+        c.state = State.WAITING;
+        c.sentAt = now;
+        sentOrder.add(c);
+        p.inFlight++;
+        requests++;
+        out.add(c);
     }
 
     /** Whether a path already works through {@code perGroup} candidates of this one's group (and counts it if not). */

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import net.barn.core.identity.NodeId;
 
 /**
@@ -24,6 +25,11 @@ import net.barn.core.identity.NodeId;
  *   <li>at most a few entries per /24 in a bucket and per /16 in the table;
  *   <li>never a node the injected exclusion predicate names (proven misbehaving).
  * </ul>
+ *
+ * <p>With a local reputation ({@link #preferWith}), the entry a full bucket checks is its
+ * worst-scored one among those due a check, not merely the least recently seen: a newcomer can
+ * take the place of a poorly-serving entry that fails the check, never of a well-serving one
+ * that answers it.
  */
 public final class RoutingTable {
     /** How a contact came to be offered. */
@@ -77,6 +83,7 @@ public final class RoutingTable {
     private boolean acceptingInbound;
     private int deepestBucket = -1;
     private Predicate<NodeId> excluded = id -> false;
+    private ToDoubleFunction<NodeId> score;
 
     public RoutingTable(Key self, DhtConfig config, long nowNanos) {
         this.self = self;
@@ -102,6 +109,11 @@ public final class RoutingTable {
         List<NodeId> gone = byId.keySet().stream().filter(excluded).sorted().toList();
         gone.forEach(this::remove);
         return gone;
+    }
+
+    /** This node's score of each peer (0..1), to choose which entry of a full bucket to check; null: the least recently seen. */
+    public void preferWith(ToDoubleFunction<NodeId> score) {
+        this.score = score;
     }
 
     private int index(Key k) {
@@ -161,13 +173,29 @@ public final class RoutingTable {
         }
         cache(b, new Entry(c, now));
         if (source == Source.ANSWERED_US) {
-            Entry head = b.entries.get(0);
-            if (!head.livenessCheckPending && now - head.lastSeen >= config.livenessIntervalNanos()) {
-                head.livenessCheckPending = true;
-                return new Offer.CheckLiveness(head.contact);
+            Entry check = score == null ? b.entries.get(0) : worstDue(b, now);
+            if (check != null && !check.livenessCheckPending && now - check.lastSeen >= config.livenessIntervalNanos()) {
+                check.livenessCheckPending = true;
+                return new Offer.CheckLiveness(check.contact);
             }
         }
         return new Offer.Cached();
+    }
+
+    /** The worst-scored entry due a liveness check (least recently seen on a tie), or null. */
+    private Entry worstDue(Bucket b, long now) {
+        Entry worst = null;
+        double lowest = Double.MAX_VALUE;
+        for (Entry e : b.entries) { // least recently seen first
+            if (!e.livenessCheckPending && now - e.lastSeen >= config.livenessIntervalNanos()) {
+                double s = score.applyAsDouble(e.contact.id());
+                if (s < lowest) {
+                    worst = e;
+                    lowest = s;
+                }
+            }
+        }
+        return worst;
     }
 
     private String diversityProblem(Bucket b, Contact c) {

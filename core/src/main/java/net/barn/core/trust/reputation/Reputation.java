@@ -19,7 +19,16 @@ import net.barn.core.identity.NodeId;
  * (good + 1) / (good + bad + 2), in [0, 1], 0.5 for a peer never seen. Both weights halve every
  * {@link Config#halfLifeNanos}, so old behaviour fades and a punished peer drifts back towards
  * neutral. At most {@link Config#maxPeers} are kept; past that the peer with the least
- * weight (the one we know least about) is forgotten. Sans-IO: time is passed in.
+ * weight (the one we know least about) is forgotten. Sans-IO: time is passed in. Its methods
+ * are synchronized, so that the parts of a node that observe peers on different threads can
+ * share one.
+ *
+ * <p>What the scores are used for: a lookup asks a better-scored candidate before an
+ * equally near worse-scored one, and a {@linkplain #POOR poor} one only when nothing else is
+ * left to ask; a full routing-table bucket checks its worst-scored old entry first; a node
+ * behind NAT prefers the better-scored of relays with similar load. None of this changes
+ * which nodes are closest to a key, only the order they are asked in and, among relays, which
+ * is picked.
  */
 public final class Reputation {
     /**
@@ -35,6 +44,12 @@ public final class Reputation {
             }
         }
     }
+
+    /**
+     * Below this score a peer is poor: asked only when no better-scored peer is left to ask,
+     * picked as a relay only when no other will do. About two more bad observations than good.
+     */
+    public static final double POOR = 0.35;
 
     /** Weights of each kind of observation: lying and invalid data cost far more than slowness. */
     static final double WRONG_ANSWER = 4;
@@ -62,7 +77,7 @@ public final class Reputation {
     }
 
     /** {@code peer} answered a request: correctly or not, in {@code latencyNanos}. */
-    public void handleAnswer(long nowNanos, NodeId peer, boolean correct, long latencyNanos) {
+    public synchronized void handleAnswer(long nowNanos, NodeId peer, boolean correct, long latencyNanos) {
         if (correct) {
             // A correct answer is mostly good; slowness takes away up to half of it.
             double fast = Math.min(1.0, (double) config.latencyTargetNanos() / Math.max(1, latencyNanos));
@@ -73,22 +88,22 @@ public final class Reputation {
     }
 
     /** A request to {@code peer} got no answer in time. */
-    public void handleTimeout(long nowNanos, NodeId peer) {
+    public synchronized void handleTimeout(long nowNanos, NodeId peer) {
         add(nowNanos, peer, 0, TIMEOUT);
     }
 
     /** A periodic check found {@code peer} reachable or not. */
-    public void handleUptime(long nowNanos, NodeId peer, boolean up) {
+    public synchronized void handleUptime(long nowNanos, NodeId peer, boolean up) {
         add(nowNanos, peer, up ? UPTIME : 0, up ? 0 : UPTIME);
     }
 
     /** {@code peer}, as our relay, carried a circuit (or failed to). */
-    public void handleRelay(long nowNanos, NodeId peer, boolean ok) {
+    public synchronized void handleRelay(long nowNanos, NodeId peer, boolean ok) {
         add(nowNanos, peer, ok ? RELAY : 0, ok ? 0 : RELAY);
     }
 
     /** {@code peer} sent something that failed validation (a forged record, a bad signature). */
-    public void handleInvalid(long nowNanos, NodeId peer) {
+    public synchronized void handleInvalid(long nowNanos, NodeId peer) {
         add(nowNanos, peer, 0, INVALID);
     }
 
@@ -135,7 +150,7 @@ public final class Reputation {
     }
 
     /** The peer's score at {@code nowNanos}: 0.5 when unknown, towards 1 for good service, towards 0 for bad. */
-    public double score(long nowNanos, NodeId peer) {
+    public synchronized double score(long nowNanos, NodeId peer) {
         Peer p = peers.get(peer);
         if (p == null) {
             return 0.5;
@@ -145,12 +160,12 @@ public final class Reputation {
     }
 
     /** The peer's score as of the latest observation this node made of anyone. */
-    public double score(NodeId peer) {
+    public synchronized double score(NodeId peer) {
         return score(latest, peer);
     }
 
     /** {@code candidates}, best score first; equal scores keep their order (a caller's nearest-first, say). */
-    public List<NodeId> rank(List<NodeId> candidates) {
+    public synchronized List<NodeId> rank(List<NodeId> candidates) {
         List<NodeId> out = new ArrayList<>(candidates);
         Map<NodeId, Double> s = new HashMap<>();
         for (NodeId id : out) {
@@ -161,7 +176,7 @@ public final class Reputation {
     }
 
     /** Peers with a score held. */
-    public int size() {
+    public synchronized int size() {
         return peers.size();
     }
 }
