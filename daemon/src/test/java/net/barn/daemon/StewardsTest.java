@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A namespace's members agree on its stewards, who vote a flooding member out; nobody else's votes count. */
+/** A namespace's members agree on its stewards each epoch, who vote a flooding member out; nobody else's votes count. */
 class StewardsTest {
     private static final int MEMBERS = 6;
     private static final int LIMIT = 2;
@@ -61,7 +61,7 @@ class StewardsTest {
     }
 
     @Test
-    void stewardsAgreeVoteOutAFloodingMemberWhoseBroadcastsThenReachNobodyAndANonStewardsVoteIsRefused() throws Exception {
+    void membersAgreeOnStewardsWhoVoteOutAFloodingMemberWhoseBroadcastsThenReachNobodyAndRotateWithTheEpoch() throws Exception {
         nodes = new TestNodes(tmp);
         List<BarnNode> up = new ArrayList<>();
         List<DhtService> dhts = new ArrayList<>();
@@ -140,5 +140,17 @@ class StewardsTest {
             await(() -> inbox.contains("still here"), "member " + i + " hears the honest member");
             assertThat(inbox).doesNotContain("after exclusion");
         }
+
+        // The next epoch draws the stewards again from its seed, the same on every member; the exclusion outlives it.
+        byte[] nextSeed = net.barn.core.crypto.Sha256.hash(text("epoch 1"));
+        for (DhtService d : dhts) {
+            d.namespaces().epochSeeds(() -> new EpochSeeds.Epoch(1, nextSeed));
+        }
+        List<NodeId> all = up.stream().map(BarnNode::id).toList();
+        List<NodeId> drawn = net.barn.core.trust.beacon.Sortition.stewards(nextSeed, "chess", all, 5);
+        await(() -> dhts.stream().allMatch(d -> state(d).epoch() == 1 && stewards(d).equals(drawn)),
+                "every member draws epoch 1's stewards");
+        assertThat(drawn).isNotEqualTo(stewards);
+        assertThat(state(dhts.get(honest)).excluded()).containsExactly(flooderId);
     }
 }
