@@ -61,7 +61,7 @@ class StewardsTest {
     }
 
     @Test
-    void membersAgreeOnStewardsWhoVoteOutAFloodingMemberWhoseBroadcastsThenReachNobodyAndRotateWithTheEpoch() throws Exception {
+    void membersAgreeOnStewardsWhoRefuseANonStewardsVoteVoteOutAFloodingMemberAndRotateWithTheEpoch() throws Exception {
         nodes = new TestNodes(tmp);
         List<BarnNode> up = new ArrayList<>();
         List<DhtService> dhts = new ArrayList<>();
