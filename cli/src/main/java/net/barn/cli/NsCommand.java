@@ -450,7 +450,7 @@ final class NsCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "The namespaces the node is in, with its overlay neighbours.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The namespaces the node is in, with its overlay neighbours and stewards.")
     static final class ListCmd extends NetworkCall {
         @Override
         public Integer call() throws Exception {
@@ -459,6 +459,8 @@ final class NsCommand implements Runnable {
                 for (Barn.NamespaceState st : barn.nsList()) {
                     out.printf("%s: %d neighbours (%s), %d in reserve; %d broadcasts delivered, %d sent%n", st.namespace(),
                             st.neighbours().size(), String.join(", ", st.neighbours()), st.passive(), st.delivered(), st.sent());
+                    out.printf("  epoch %d stewards: %s%s%n", st.epoch(), String.join(", ", st.stewards()),
+                            st.excluded().isEmpty() ? "" : "; excluded: " + String.join(", ", st.excluded()));
                 }
                 out.flush();
                 return 0;

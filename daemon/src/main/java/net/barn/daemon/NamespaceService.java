@@ -21,6 +21,9 @@ import net.barn.core.overlay.OverlayCodec;
 import net.barn.core.overlay.OverlayConfig;
 import net.barn.core.overlay.OverlayEvent;
 import net.barn.core.overlay.OverlayMessage;
+import net.barn.core.trust.evidence.EvidenceCodec;
+import net.barn.core.trust.evidence.StewardCouncil;
+import net.barn.core.trust.evidence.StewardVote;
 import net.barn.wire.names.Invitation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * stream per neighbour to the service {@value #SERVICE}. Broadcasts are handed to whoever
  * listens: the local sessions of the applications in that namespace. All overlay state
  * lives on one event loop.
+ *
+ * <p>Each namespace has stewards (section 12.9): every member draws them from the members
+ * the root network lists, under the epoch's seed ({@link EpochSeeds}), and counts the votes
+ * they broadcast; a member that stewards see flooding the namespace is voted out and, once two
+ * thirds of them agree, every member refuses its messages and keeps it out of its views for an
+ * hour. A steward voting both ways is handed to the {@link EvidenceService}.
  */
 public final class NamespaceService extends HeldGroups<NamespaceService.Membership, NamespaceService.Delivery, NamespaceService.State>
         implements AutoCloseable {
@@ -43,10 +52,19 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     /** A broadcast delivered in a namespace. */
     public record Delivery(String namespace, NodeId origin, byte[] payload, int hops) {}
 
-    /** A namespace as this node is in it. */
-    /** @param ignored overlay messages dropped because their sender is not a listed member of an invite-only namespace */
+    /**
+     * A namespace as this node is in it.
+     *
+     * @param ignored overlay messages dropped: from peers an invite-only namespace does not list,
+     *     from members the stewards excluded, or not for this overlay
+     * @param epoch the steward epoch; -1 before the directory was first read
+     * @param stewards this epoch's stewards, lowest ticket first
+     * @param excluded members the stewards excluded, whose messages this node refuses
+     * @param votesRefused steward votes refused (non-stewards, wrong epoch, bad signatures)
+     * @param lastRefusal why the last vote was refused
+     */
     public record State(String namespace, List<NodeId> neighbours, int passive, long delivered, long sent, boolean member,
-            long ignored) {}
+            long ignored, long epoch, List<NodeId> stewards, List<NodeId> excluded, long votesRefused, String lastRefusal) {}
 
     private final BarnNode node;
     private final DhtService dht;
@@ -54,6 +72,11 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     private final GroupStreams<OverlayMessage> streams;
     private final SecureRandom random = new SecureRandom();
     private final java.util.random.RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong());
+    private volatile EpochSeeds seeds = EpochSeeds.genesis();
+    private volatile StewardCouncil.Config councilConfig = StewardCouncil.Config.DEFAULT;
+    /** How often a member checks the epoch, and reads the directory again to redraw the stewards. */
+    private volatile long tickMillis = 5_000;
+    private volatile long directoryMillis = 60_000;
 
     /** One namespace: its overlay, who wants it, where its members are. */
     final class Membership extends HeldGroups.Group<Delivery> {
@@ -68,6 +91,14 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         boolean lookingUp;
         /** Invite-only namespaces: members the directory lists, and messages from others until it is read again. */
         final Strangers<OverlayMessage> strangers = new Strangers<>();
+        /** The stewards, and the members they are drawn from (the last directory read). */
+        final StewardCouncil council;
+        java.util.Set<NodeId> directory = java.util.Set.of();
+        long directoryReadAt;
+        io.netty.util.concurrent.ScheduledFuture<?> tick;
+        /** This node's own broadcasts in the current minute, held to the policy's limit. */
+        long windowStart = Long.MIN_VALUE;
+        int windowCount;
 
         boolean closed() {
             return claim != null && claim.policy().getMembership() == net.barn.wire.names.NamePolicy.Membership.INVITE_ONLY;
@@ -77,6 +108,10 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
             this.namespace = namespace;
             this.overlay = new NamespaceOverlay(OverlayConfig.DEFAULT, namespace, node.id(),
                     RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong()));
+            this.council = new StewardCouncil(councilConfig, namespace, node.identity(),
+                    net.barn.core.dht.SignatureVerifier.ED25519);
+            overlay.shun(council::isExcluded);
+            overlay.filterGossip((from, g) -> admit(this, g));
         }
     }
 
@@ -158,7 +193,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                     fresh.holders.add(holder);
                     fresh.invitation = invitation;
                     fresh.claim = claim;
+                    fresh.council.limit(claim.policy().getBroadcastsPerMinute());
                     scheduleRepublish(fresh);
+                    scheduleStewards(fresh);
                     findContacts(fresh, claim);
                     log.info("joined namespace {} (listed on {} replicas)", ns, p.stored());
                     return CompletableFuture.completedFuture(state(fresh));
@@ -177,6 +214,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         m.overlay.leave(System.nanoTime());
         drain(m);
         m.stopTimers();
+        if (m.tick != null) {
+            m.tick.cancel(false);
+        }
         // Tell the root network too, so joiners do not pick a node that left.
         dht.put(MemberRecords.member(node.identity(), m.namespace, address(), m.invitation, true, dht.sequenceNow(),
                 MemberRecords.REPUBLISH_MILLIS), false);
@@ -185,10 +225,28 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
 
     /** Broadcasts {@code payload} to every member of {@code raw}; this node must be a member. */
     public CompletableFuture<Void> broadcast(String raw, byte[] payload) {
+        return broadcast(raw, payload, true);
+    }
+
+    /**
+     * Broadcasts; {@code withinLimit} false skips this node's own rate limit (a misbehaving
+     * member, for tests of the stewards).
+     */
+    CompletableFuture<Void> broadcast(String raw, byte[] payload, boolean withinLimit) {
         return onGroup(raw, m -> {
             if (payload.length > OverlayConfig.DEFAULT.maxPayloadBytes()) {
                 throw new NameService.NameException("broadcasts are at most " + OverlayConfig.DEFAULT.maxPayloadBytes() + " bytes");
             }
+            long now = System.nanoTime();
+            if (m.windowStart == Long.MIN_VALUE || now - m.windowStart >= councilConfig.windowNanos()) {
+                m.windowStart = now;
+                m.windowCount = 0;
+            }
+            if (withinLimit && m.windowCount >= m.council.limit()) {
+                throw new NameService.NameException("namespace " + m.namespace + " allows " + m.council.limit()
+                        + " broadcasts a minute from one member; try again within a minute");
+            }
+            m.windowCount++;
             m.overlay.broadcast(System.nanoTime(), payload);
             m.sent++;
             drain(m);
@@ -204,7 +262,8 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     @Override
     State state(Membership m) {
         return new State(m.namespace, m.overlay.activeView(), m.overlay.passiveView().size(), m.delivered, m.sent,
-                m.overlay.isMember(), m.strangers.ignored());
+                m.overlay.isMember(), m.strangers.ignored() + m.overlay.ignored(), m.council.epoch(), m.council.stewards(),
+                m.council.excluded(), m.council.refusedVotes(), m.council.lastRefusal());
     }
 
     private String address() {
@@ -243,8 +302,11 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
             if (err != null || memberships.get(m.namespace) != m) {
                 return;
             }
-            String[] dropped = m.strangers.admit(MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis()),
-                    (peer, message) -> m.overlay.handleMessage(System.nanoTime(), peer, message));
+            java.util.Set<NodeId> listed = MemberRecords.admitted(g.records(), claim, dht.names(), dht.nowMillis());
+            String[] dropped = m.strangers.admit(listed, (peer, message) -> m.overlay.handleMessage(System.nanoTime(), peer, message));
+            m.directory = java.util.Set.copyOf(listed);
+            m.directoryReadAt = System.nanoTime();
+            updateStewards(m);
             drain(m);
             if (dropped.length > 0) {
                 log.info("namespace {} is invite-only: ignored overlay messages from {}, not listed members", m.namespace,
@@ -257,6 +319,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                     dht.nowMillis(), rng, CONTACTS);
             List<NodeId> contacts = new ArrayList<>();
             for (MemberRecords.Contact c : found) {
+                if (m.council.isExcluded(c.id())) {
+                    continue;
+                }
                 m.addresses.put(c.id(), c.address());
                 contacts.add(c.id());
             }
@@ -270,14 +335,38 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
     // ---------------------------------------------------------------- the overlay's outputs, on the loop
 
     private void drain(Membership m) {
-        NamespaceOverlay.Transmit t;
-        while ((t = m.overlay.pollTransmit()) != null) {
-            send(m, t.to(), t.message());
+        boolean more = true;
+        while (more) {
+            NamespaceOverlay.Transmit t;
+            while ((t = m.overlay.pollTransmit()) != null) {
+                send(m, t.to(), t.message());
+            }
+            more = drainEvents(m) | drainCouncil(m);
         }
+        long at = m.overlay.pollTimeout();
+        wakeAt(m.namespace, m, at, () -> {
+            m.overlay.handleTimeout(System.nanoTime());
+            drain(m);
+        });
+    }
+
+    /** The overlay's events; true if any came (they may have queued more output). */
+    private boolean drainEvents(Membership m) {
+        boolean any = false;
         OverlayEvent e;
         while ((e = m.overlay.pollEvent()) != null) {
+            any = true;
             switch (e) {
+                case OverlayEvent.Delivered d when d.kind() == OverlayMessage.Gossip.STEWARD_VOTE -> {
+                    // Counted when it passed the filter; not for applications.
+                }
                 case OverlayEvent.Delivered d -> {
+                    StewardVote mine = m.council.observe(System.nanoTime(), d.origin());
+                    if (mine != null) {
+                        log.warn("{}: steward vote to exclude {}: {}", m.namespace, d.origin().shortForm(), mine.reason());
+                        m.overlay.broadcast(System.nanoTime(), OverlayMessage.Gossip.STEWARD_VOTE,
+                                EvidenceCodec.encodeStatement(mine.statement()));
+                    }
                     m.delivered++;
                     Delivery delivery = new Delivery(m.namespace, d.origin(), d.payload(), d.hops());
                     for (Consumer<Delivery> l : m.listeners) {
@@ -294,11 +383,103 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                 }
             }
         }
-        long at = m.overlay.pollTimeout();
-        wakeAt(m.namespace, m, at, () -> {
-            m.overlay.handleTimeout(System.nanoTime());
+        return any;
+    }
+
+    // ---------------------------------------------------------------- stewards, on the loop
+
+    /** Checks the epoch every tick, and reads the directory again when it is older than the refresh interval. */
+    private void scheduleStewards(Membership m) {
+        m.tick = loop.scheduleAtFixedRate(() -> {
+            if (memberships.get(m.namespace) != m) {
+                return;
+            }
+            if (System.nanoTime() - m.directoryReadAt >= TimeUnit.MILLISECONDS.toNanos(directoryMillis)) {
+                readDirectory(m, m.claim, false);
+            }
+            m.council.expire(System.nanoTime());
+            updateStewards(m);
             drain(m);
+        }, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void updateStewards(Membership m) {
+        if (m.directory.isEmpty()) {
+            return;
+        }
+        EpochSeeds.Epoch e = seeds.current();
+        m.council.update(System.nanoTime(), e.number(), e.seed(), m.directory);
+    }
+
+    /**
+     * The overlay's filter: a new broadcast from an excluded origin is dropped; a steward vote
+     * is counted, or refused (and not relayed) with the reason.
+     */
+    private String admit(Membership m, OverlayMessage.Gossip g) {
+        if (m.council.isExcluded(g.origin())) {
+            return "origin " + g.origin().shortForm() + " is excluded by the stewards";
+        }
+        if (g.kind() != OverlayMessage.Gossip.STEWARD_VOTE) {
+            return null;
+        }
+        var statement = EvidenceCodec.decodeStatement(g.payload());
+        String why = statement.isValid() ? null : "steward vote from " + g.origin().shortForm() + ": " + statement.reason();
+        if (why == null && m.council.handleVote(System.nanoTime(), statement.orElseThrow())
+                instanceof StewardCouncil.Outcome.Refused r) {
+            why = "steward vote refused: " + r.reason();
+        }
+        if (why != null) {
+            log.info("{}: {}", m.namespace, why);
+        }
+        return why;
+    }
+
+    /** The council's events; true if any came. */
+    private boolean drainCouncil(Membership m) {
+        boolean any = false;
+        StewardCouncil.Event e;
+        while ((e = m.council.pollEvent()) != null) {
+            any = true;
+            switch (e) {
+                case StewardCouncil.Event.Rotated r -> log.info("{}: epoch {} stewards {}", m.namespace, r.epoch(),
+                        r.stewards().stream().map(NodeId::shortForm).toList());
+                case StewardCouncil.Event.Excluded x -> {
+                    log.warn("{}: {} of {} stewards excluded {} ({})", m.namespace, x.votes(), x.stewards(),
+                            x.accused().shortForm(), x.reason());
+                    m.overlay.evict(System.nanoTime(), x.accused());
+                }
+                case StewardCouncil.Event.Released r -> log.info("{}: exclusion of {} ended", m.namespace, r.accused().shortForm());
+                case StewardCouncil.Event.Equivocated q -> {
+                    log.warn("{}: steward {} voted both ways", m.namespace, q.evidence().offender().shortForm());
+                    EvidenceService evidence = dht.evidence();
+                    if (evidence != null) {
+                        evidence.local(q.evidence());
+                    }
+                }
+            }
+        }
+        return any;
+    }
+
+    /** Broadcasts a gossip of any kind as it is (tests: a vote from a member that is no steward). */
+    CompletableFuture<Void> broadcastKind(String raw, int kind, byte[] payload) {
+        return onGroup(raw, m -> {
+            m.overlay.broadcast(System.nanoTime(), kind, payload);
+            drain(m);
+            return null;
         });
+    }
+
+    /** Where the steward epochs come from: one line wires a beacon in. */
+    public void epochSeeds(EpochSeeds seeds) {
+        this.seeds = seeds;
+    }
+
+    /** Steward limits and timing for namespaces joined from now on (tests shorten them). */
+    void stewardship(StewardCouncil.Config config, long tickMillis, long directoryMillis) {
+        this.councilConfig = config;
+        this.tickMillis = tickMillis;
+        this.directoryMillis = directoryMillis;
     }
 
     private void send(Membership m, NodeId to, OverlayMessage message) {
@@ -324,6 +505,9 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
 
     @Override
     void quit(Membership m) {
+        if (m.tick != null) {
+            m.tick.cancel(false);
+        }
         m.overlay.leave(System.nanoTime());
         drain(m);
     }

@@ -285,11 +285,15 @@ public final class Barn implements AutoCloseable {
                 .setName(name).setLeaseDays(leaseDays).build());
     }
 
-    /** A namespace network as the node is in it. */
-    public record NamespaceState(String namespace, List<String> neighbours, int passive, long delivered, long sent) {
+    /**
+     * A namespace network as the node is in it, with the steward epoch, its stewards, and the
+     * members they excluded.
+     */
+    public record NamespaceState(String namespace, List<String> neighbours, int passive, long delivered, long sent, long epoch,
+            List<String> stewards, List<String> excluded) {
         static NamespaceState of(net.barn.wire.local.NsState s) {
             return new NamespaceState(s.getNamespace(), List.copyOf(s.getNeighboursList()), s.getPassive(), s.getDelivered(),
-                    s.getSent());
+                    s.getSent(), s.getEpoch(), List.copyOf(s.getStewardsList()), List.copyOf(s.getExcludedList()));
         }
     }
 

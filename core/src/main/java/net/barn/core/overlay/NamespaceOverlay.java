@@ -108,6 +108,18 @@ public final class NamespaceOverlay {
     private long grafts;
     private long ignored;
     private long outputDropped;
+    private long filtered;
+    private GossipFilter gossipFilter = (from, g) -> null;
+    private java.util.function.Predicate<NodeId> shunned = p -> false;
+
+    /**
+     * Judges a broadcast the first time it arrives, before it is delivered or relayed: null
+     * lets it through, a reason drops it (it is remembered as seen, so not asked for again).
+     */
+    @FunctionalInterface
+    public interface GossipFilter {
+        String refuse(NodeId from, OverlayMessage.Gossip gossip);
+    }
 
     public NamespaceOverlay(OverlayConfig config, String namespace, NodeId self, RandomGenerator rng) {
         if (!OverlayCodec.validNamespace(namespace)) {
@@ -182,6 +194,11 @@ public final class NamespaceOverlay {
      * The origin does not deliver its own message.
      */
     public MessageId broadcast(long now, byte[] payload) {
+        return broadcast(now, OverlayMessage.Gossip.APPLICATION, payload);
+    }
+
+    /** Broadcasts {@code payload} of gossip kind {@code kind} (see {@link OverlayMessage.Gossip}). */
+    public MessageId broadcast(long now, int kind, byte[] payload) {
         if (payload.length > config.maxPayloadBytes()) {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes, limit " + config.maxPayloadBytes());
         }
@@ -190,7 +207,7 @@ public final class NamespaceOverlay {
         }
         lastNow = now;
         MessageId id = MessageId.random(rng);
-        OverlayMessage.Gossip g = new OverlayMessage.Gossip(namespace, id, self, 1, payload.clone());
+        OverlayMessage.Gossip g = new OverlayMessage.Gossip(namespace, id, self, 1, payload.clone(), kind);
         remember(now, g, null);
         if (active.isEmpty()) {
             // Nobody to tell yet: hold it for the first neighbour rather than lose it.
@@ -210,7 +227,7 @@ public final class NamespaceOverlay {
     /** A message from {@code from}, already decoded and validated by {@link OverlayCodec}. */
     public void handleMessage(long now, NodeId from, OverlayMessage m) {
         lastNow = now;
-        if (from.equals(self) || !m.namespace().equals(namespace)) {
+        if (from.equals(self) || !m.namespace().equals(namespace) || shunned.test(from)) {
             ignored++;
             return;
         }
@@ -248,6 +265,30 @@ public final class NamespaceOverlay {
                     send(from, new OverlayMessage.Disconnect(namespace, false));
                 }
             }
+        }
+    }
+
+    /** Sets the filter every new broadcast passes (by default, all pass). */
+    public void filterGossip(GossipFilter filter) {
+        this.gossipFilter = filter;
+    }
+
+    /**
+     * Sets which peers this member will not hear from or hold in its views (excluded from the
+     * namespace); the driver keeps the set bounded. Call {@link #evict} when a peer joins it.
+     */
+    public void shun(java.util.function.Predicate<NodeId> shunned) {
+        this.shunned = shunned;
+    }
+
+    /** Drops {@code peer} from both views now (it was excluded), telling it, and replaces it. */
+    public void evict(long now, NodeId peer) {
+        lastNow = now;
+        if (member && active.containsKey(peer)) {
+            send(peer, new OverlayMessage.Disconnect(namespace, false));
+        }
+        if (member) {
+            failed(now, peer);
         }
     }
 
@@ -369,7 +410,7 @@ public final class NamespaceOverlay {
 
     private void onForwardJoin(long now, NodeId from, OverlayMessage.ForwardJoin f) {
         NodeId joiner = f.newMember();
-        if (joiner.equals(self)) {
+        if (joiner.equals(self) || shunned.test(joiner)) {
             return;
         }
         int ttl = Math.min(f.ttl(), config.activeRandomWalkLength()); // a peer may not make walks longer than ours
@@ -494,7 +535,7 @@ public final class NamespaceOverlay {
     }
 
     private void addActive(long now, NodeId p) {
-        if (p.equals(self)) {
+        if (p.equals(self) || shunned.test(p)) {
             return;
         }
         Peer existing = active.get(p);
@@ -527,7 +568,7 @@ public final class NamespaceOverlay {
     }
 
     private void addPassive(NodeId p, List<NodeId> preferEvict) {
-        if (p.equals(self) || active.containsKey(p) || passive.contains(p)) {
+        if (p.equals(self) || active.containsKey(p) || passive.contains(p) || shunned.test(p)) {
             return;
         }
         if (passive.size() >= config.passiveViewSize()) {
@@ -632,13 +673,21 @@ public final class NamespaceOverlay {
             return;
         }
         missing.remove(g.id());
+        String refusal = gossipFilter.refuse(from, g);
+        if (refusal != null) {
+            // Seen, so neither asked for again nor relayed; never delivered.
+            seen.put(g.id(), now);
+            expire(now);
+            filtered++;
+            return;
+        }
         remember(now, g, from);
-        emit(new OverlayEvent.Delivered(g.id(), g.origin(), g.payload(), g.hops()));
+        emit(new OverlayEvent.Delivered(g.id(), g.origin(), g.payload(), g.hops(), g.kind()));
         if (sender != null) {
             sender.eager = true;
         }
         if (g.hops() < OverlayCodec.MAX_HOPS) {
-            push(now, new OverlayMessage.Gossip(namespace, g.id(), g.origin(), g.hops() + 1, g.payload()), from);
+            push(now, g.withHops(g.hops() + 1), from);
         }
     }
 
@@ -737,8 +786,7 @@ public final class NamespaceOverlay {
         parent.eager = false;
         send(c.from(), new OverlayMessage.Prune(namespace));
         OverlayMessage.Gossip g = c.gossip();
-        payloads.put(a.id(), new Cached(new OverlayMessage.Gossip(namespace, g.id(), g.origin(), a.hops(), g.payload()), c.at(),
-                announcer));
+        payloads.put(a.id(), new Cached(g.withHops(a.hops()), c.at(), announcer));
     }
 
     /** A missing message's timer: graft it from the next announcer, which also repairs the tree. */
@@ -774,8 +822,7 @@ public final class NamespaceOverlay {
             Cached c = payloads.get(id);
             if (c != null) {
                 OverlayMessage.Gossip g = c.gossip();
-                send(from, new OverlayMessage.Gossip(namespace, g.id(), g.origin(), Math.min(OverlayCodec.MAX_HOPS,
-                        g.hops() + 1), g.payload()));
+                send(from, g.withHops(Math.min(OverlayCodec.MAX_HOPS, g.hops() + 1)));
             }
         }
     }
@@ -932,6 +979,11 @@ public final class NamespaceOverlay {
     }
 
     /** Transmits and events shed because the driver did not poll them. */
+    /** Broadcasts the {@link GossipFilter} refused. */
+    public long filtered() {
+        return filtered;
+    }
+
     public long outputDropped() {
         return outputDropped;
     }

@@ -59,7 +59,7 @@ public final class OverlayCodec {
             case OverlayMessage.ShuffleReply r -> b.setShuffleReply(ShuffleReply.newBuilder()
                     .addAllSample(r.sample().stream().map(OverlayCodec::bytes).toList()));
             case OverlayMessage.Gossip g -> b.setGossip(Gossip.newBuilder().setMessageId(ByteString.copyFrom(g.id().toBytes()))
-                    .setOrigin(bytes(g.origin())).setHops(g.hops()).setPayload(ByteString.copyFrom(g.payload())));
+                    .setOrigin(bytes(g.origin())).setHops(g.hops()).setPayload(ByteString.copyFrom(g.payload())).setKind(g.kind()));
             case OverlayMessage.IHave h -> b.setIhave(IHave.newBuilder().addAllAnnouncements(h.announcements().stream()
                     .map(a -> Announcement.newBuilder().setMessageId(ByteString.copyFrom(a.id().toBytes())).setHops(a.hops()).build())
                     .toList()));
@@ -126,8 +126,11 @@ public final class OverlayCodec {
                     throw bad("gossip payload of " + g.getPayload().size() + " bytes, limit "
                             + Math.min(maxPayloadBytes, MAX_PAYLOAD));
                 }
+                if (g.getKind() != OverlayMessage.Gossip.APPLICATION && g.getKind() != OverlayMessage.Gossip.STEWARD_VOTE) {
+                    throw bad("unknown gossip kind " + Integer.toUnsignedString(g.getKind()));
+                }
                 yield new OverlayMessage.Gossip(ns, messageId(g.getMessageId()), nodeId(g.getOrigin(), "gossip origin"),
-                        hops(g.getHops()), g.getPayload().toByteArray());
+                        hops(g.getHops()), g.getPayload().toByteArray(), g.getKind());
             }
             case IHAVE -> {
                 List<Announcement> list = m.getIhave().getAnnouncementsList();

@@ -6,9 +6,15 @@ import net.barn.core.identity.NodeId;
 public sealed interface OverlayEvent {
     /**
      * A broadcast reached this member for the first time, {@code hops} links from its origin.
-     * {@code payload} is shared with the overlay's cache: read it, do not modify it.
+     * {@code payload} is shared with the overlay's cache: read it, do not modify it. {@code kind}
+     * is the gossip's kind ({@link OverlayMessage.Gossip#APPLICATION}, ...).
      */
-    record Delivered(MessageId id, NodeId origin, byte[] payload, int hops) implements OverlayEvent {}
+    record Delivered(MessageId id, NodeId origin, byte[] payload, int hops, int kind) implements OverlayEvent {
+        /** An application's broadcast. */
+        public Delivered(MessageId id, NodeId origin, byte[] payload, int hops) {
+            this(id, origin, payload, hops, OverlayMessage.Gossip.APPLICATION);
+        }
+    }
 
     /** A peer entered the active view (keep a link to it open). */
     record NeighborUp(NodeId peer) implements OverlayEvent {}

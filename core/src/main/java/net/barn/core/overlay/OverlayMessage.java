@@ -36,8 +36,26 @@ public sealed interface OverlayMessage {
         }
     }
 
-    /** A broadcast, pushed eagerly. {@code payload} is not copied: treat it as immutable. */
-    record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload) implements OverlayMessage {}
+    /**
+     * A broadcast, pushed eagerly. {@code payload} is not copied: treat it as immutable.
+     * {@code kind} says whose it is: {@link #APPLICATION} or {@link #STEWARD_VOTE}.
+     */
+    record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload, int kind) implements OverlayMessage {
+        /** An application's broadcast. */
+        public static final int APPLICATION = 0;
+        /** A steward's signed vote (docs/PROTOCOL.md, namespace stewards). */
+        public static final int STEWARD_VOTE = 1;
+
+        /** An application's broadcast. */
+        public Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload) {
+            this(namespace, id, origin, hops, payload, APPLICATION);
+        }
+
+        /** The same message as relayed with {@code hops}. */
+        public Gossip withHops(int hops) {
+            return new Gossip(namespace, id, origin, hops, payload, kind);
+        }
+    }
 
     /** A message the sender has, and the hops it would have arrived with had it been pushed. */
     record Announcement(MessageId id, int hops) {}

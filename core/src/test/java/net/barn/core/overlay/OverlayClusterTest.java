@@ -194,6 +194,50 @@ class OverlayClusterTest {
     }
 
     @Test
+    void aBroadcastTheFilterRefusesIsNeitherDeliveredNorRelayedAndAShunnedPeerIsEvictedAndUnheard() {
+        NodeId b = id(2);
+        NodeId x = id(3);
+        NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(5));
+        Set<NodeId> shunned = new HashSet<>();
+        o.filterGossip((from, g) -> g.origin().equals(id(9)) ? "origin excluded" : null);
+        o.shun(shunned::contains);
+        o.join(0, List.of());
+        o.handleMessage(0, b, new OverlayMessage.Join("chess"));
+        o.handleMessage(0, x, new OverlayMessage.Join("chess"));
+        drain(o);
+        drainEvents(o);
+        MessageId refused = MessageId.random(new SplittableRandom(6));
+        o.handleMessage(1, b, new OverlayMessage.Gossip("chess", refused, id(9), 1, payload(1)));
+        assertThat(drain(o)).isEmpty();
+        assertThat(drainEvents(o)).isEmpty();
+        assertThat(o.filtered()).isEqualTo(1);
+        // Announced again by x: already seen, not grafted.
+        o.handleMessage(2, x, new OverlayMessage.IHave("chess", List.of(new OverlayMessage.Announcement(refused, 2))));
+        o.handleTimeout(2 + OverlayConfig.DEFAULT.ihaveTimeoutNanos());
+        assertThat(drain(o)).noneMatch(t -> t.message() instanceof OverlayMessage.Graft);
+
+        // A vote-kind broadcast passes with its kind.
+        MessageId vote = MessageId.random(new SplittableRandom(7));
+        o.handleMessage(3, b, new OverlayMessage.Gossip("chess", vote, id(8), 1, payload(2), OverlayMessage.Gossip.STEWARD_VOTE));
+        assertThat(drainEvents(o)).singleElement().isInstanceOfSatisfying(OverlayEvent.Delivered.class,
+                d -> assertThat(d.kind()).isEqualTo(OverlayMessage.Gossip.STEWARD_VOTE));
+        assertThat(drain(o)).singleElement().satisfies(t -> assertThat(((OverlayMessage.Gossip) t.message()).kind())
+                .isEqualTo(OverlayMessage.Gossip.STEWARD_VOTE));
+
+        shunned.add(x);
+        o.evict(4, x);
+        assertThat(o.activeView()).containsExactly(b);
+        assertThat(o.passiveView()).doesNotContain(x);
+        assertThat(drain(o)).contains(new NamespaceOverlay.Transmit(x, new OverlayMessage.Disconnect("chess", false)));
+        long ignored = o.ignored();
+        o.handleMessage(5, x, new OverlayMessage.Join("chess"));
+        o.handleMessage(5, b, new OverlayMessage.ForwardJoin("chess", x, 0));
+        assertThat(o.ignored()).isEqualTo(ignored + 1);
+        assertThat(o.activeView()).containsExactly(b);
+        assertThat(o.passiveView()).doesNotContain(x);
+    }
+
+    @Test
     void aMissingAnnouncedMessageIsGraftedFromTheAnnouncer() {
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", id(1), new SplittableRandom(5));
         o.join(0, List.of());

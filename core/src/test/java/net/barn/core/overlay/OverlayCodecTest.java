@@ -121,6 +121,16 @@ class OverlayCodecTest {
     }
 
     @Test
+    void aGossipKeepsItsKindAndAnUnknownKindIsRejected() throws ProtocolException {
+        OverlayMessage.Gossip vote = new OverlayMessage.Gossip(NS, MID, id(8), 3, new byte[] {1, 2},
+                OverlayMessage.Gossip.STEWARD_VOTE);
+        assertThat(((OverlayMessage.Gossip) OverlayCodec.decode(OverlayCodec.encode(vote), NS)).kind())
+                .isEqualTo(OverlayMessage.Gossip.STEWARD_VOTE);
+        rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(1).setKind(2)),
+                "unknown gossip kind 2");
+    }
+
+    @Test
     void rejectsHopsOutOfRange() {
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(0)), "hops 0");
         rejects(msg().setGossip(Gossip.newBuilder().setMessageId(ID32).setOrigin(ID32).setHops(1025)), "hops 1025");

@@ -996,7 +996,9 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     private static net.barn.wire.local.NsState state(net.barn.daemon.NamespaceService.State st) {
         return net.barn.wire.local.NsState.newBuilder().setNamespace(st.namespace())
                 .addAllNeighbours(st.neighbours().stream().map(Object::toString).toList()).setPassive(st.passive())
-                .setDelivered(st.delivered()).setSent(st.sent()).build();
+                .setDelivered(st.delivered()).setSent(st.sent()).setEpoch(Math.max(0, st.epoch()))
+                .addAllStewards(st.stewards().stream().map(Object::toString).toList())
+                .addAllExcluded(st.excluded().stream().map(Object::toString).toList()).build();
     }
 
     private void nsLeave(int request, net.barn.wire.local.NsLeave leave) {

@@ -38,6 +38,28 @@ public final class EvidenceCodec {
                 .setSignature(ByteString.copyFrom(s.signature())).build();
     }
 
+    /**
+     * Decodes one statement (barn.evidence.v1.Statement) as strictly as in evidence: the
+     * canonical encoding only. Its signature is not checked. A steward vote travels this way.
+     */
+    public static Checked<Statement> decodeStatement(byte[] bytes) {
+        if (bytes == null || bytes.length == 0 || bytes.length > MAX_EVIDENCE_BYTES / 2) {
+            return Checked.invalid("statement of " + (bytes == null ? 0 : bytes.length) + " bytes, 1.."
+                    + MAX_EVIDENCE_BYTES / 2);
+        }
+        net.barn.wire.evidence.Statement w;
+        try {
+            w = net.barn.wire.evidence.Statement.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            return Checked.invalid("not a statement: " + e.getMessage());
+        }
+        Checked<Statement> s = fromWire(w);
+        if (s.isValid() && !Arrays.equals(encodeStatement(s.orElseThrow()), bytes)) {
+            return Checked.invalid("statement not in canonical encoding");
+        }
+        return s;
+    }
+
     /** Decodes evidence; its signatures and conflict are not checked (see {@link #decodeAndVerify}). */
     public static Checked<Evidence> decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
