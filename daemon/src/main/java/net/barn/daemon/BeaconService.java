@@ -199,6 +199,11 @@ public final class BeaconService implements AutoCloseable {
     private volatile long latestEpoch;
     private volatile BlsSignature latestSignature;
     private volatile byte[] latestRandomness;
+    /** The seed rounds' outputs this node holds, by the epoch they seed: the last {@link #SEEDS_KEPT}. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, BeaconEvent.Output> seeds =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private static final int SEEDS_KEPT = 8;
+    private volatile long seedAskedAt;
     private final AtomicLong dkgBytes = new AtomicLong();
     private final AtomicLong roundBytes = new AtomicLong();
     private java.util.function.Consumer<BeaconEvent.Output> onOutput = o -> { };
@@ -621,6 +626,9 @@ public final class BeaconService implements AutoCloseable {
         }
         onOutput.accept(o);
         long nextEpoch = o.epoch() + 1;
+        if (o.round() == seedRound(config, nextEpoch)) {
+            keepSeed(nextEpoch, o);
+        }
         if (o.round() == seedRound(config, nextEpoch) && mine != null && mine.signs(o.epoch()) && mine.untilEpoch == Long.MAX_VALUE
                 && handoverBegun < nextEpoch) {
             handoverBegun = nextEpoch;
@@ -722,7 +730,7 @@ public final class BeaconService implements AutoCloseable {
             }
             switch (m.orElseThrow()) {
                 case BeaconCodec.LatestQuery q -> {
-                    byte[] answer = loop.submit(this::latestAnswer).get(5, TimeUnit.SECONDS);
+                    byte[] answer = loop.submit(() -> answer(q.round())).get(5, TimeUnit.SECONDS);
                     if (answer != null) {
                         StreamRequests.write(s, answer);
                     }
@@ -737,13 +745,76 @@ public final class BeaconService implements AutoCloseable {
         }
     }
 
-    /** This node's newest round and the committee it sees, encoded; null before it knows a group key (the stream is closed unanswered). */
-    private byte[] latestAnswer() {
+    /**
+     * This node's newest round and the committee it sees, encoded, or the output of
+     * {@code round} if it holds it (a seed round); null before it knows a group key (the stream
+     * is closed unanswered).
+     */
+    private byte[] answer(long round) {
         if (group == null || committee == null) {
             return null;
         }
-        return BeaconCodec.encode(new BeaconCodec.Latest(latestEpoch, latestRound, latestSignature, group.publicKey(), committee.size(),
-                Sortition.threshold(committee.size()), committee));
+        BeaconEvent.Output held = round > 0 ? seeds.values().stream().filter(o -> o.round() == round).findFirst().orElse(null) : null;
+        return BeaconCodec.encode(held != null
+                ? new BeaconCodec.Latest(held.epoch(), held.round(), held.signature(), group.publicKey(), committee.size(),
+                        Sortition.threshold(committee.size()), committee)
+                : new BeaconCodec.Latest(latestEpoch, latestRound, latestSignature, group.publicKey(), committee.size(),
+                        Sortition.threshold(committee.size()), committee));
+    }
+
+    private void keepSeed(long epoch, BeaconEvent.Output o) {
+        seeds.put(epoch, o);
+        while (seeds.size() > SEEDS_KEPT) {
+            seeds.pollFirstEntry();
+        }
+    }
+
+    /**
+     * The beacon's epochs for other protocols (namespace stewards): the current epoch and the
+     * output of its seed round. Until this node holds that output it gives the newest epoch it
+     * has a seed for (genesis, epoch 0, before any), and asks committee members for the missing
+     * one at most once a round. Never blocks.
+     */
+    public EpochSeeds epochSeeds() {
+        return () -> {
+            long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+            BeaconEvent.Output held = seeds.get(epoch);
+            if (held != null) {
+                return new EpochSeeds.Epoch(epoch, held.randomness());
+            }
+            long now = System.currentTimeMillis();
+            if (now - seedAskedAt >= config.roundMillis()) {
+                seedAskedAt = now;
+                fetchSeed(epoch);
+            }
+            var newest = seeds.lastEntry();
+            return newest == null ? new EpochSeeds.Epoch(0, Sortition.GENESIS_SEED)
+                    : new EpochSeeds.Epoch(newest.getKey(), newest.getValue().randomness());
+        };
+    }
+
+    /** Asks committee members for the seed round of {@code epoch}; keeps it if it verifies under the key most of them report. */
+    private void fetchSeed(long epoch) {
+        long round = seedRound(config, epoch);
+        Thread.ofVirtual().name("barn-beacon-seed").start(() -> {
+            try {
+                List<NodeId> members = committee();
+                if (members.isEmpty()) {
+                    return;
+                }
+                Answers a = ask(members, 3, round);
+                for (BeaconCodec.Latest l : a.all()) {
+                    if (l.round() == round && l.signature() != null && l.groupKey().toHex().equals(a.groupHex())
+                            && l.epoch() == epochOf(round)
+                            && BeaconRound.verify(l.groupKey(), l.epoch(), l.round(), l.signature().toBytes()).isValid()) {
+                        keepSeed(epoch, new BeaconEvent.Output(l.epoch(), l.round(), l.signature(), BeaconRound.output(l.signature())));
+                        return;
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.debug("beacon: no seed for epoch {} yet: {}", epoch, e.getMessage());
+            }
+        });
     }
 
     private void onDkg(NodeId from, DkgMessage m) {
@@ -865,7 +936,7 @@ public final class BeaconService implements AutoCloseable {
             if (members.isEmpty()) {
                 throw new IllegalStateException("this node knows no beacon committee yet");
             }
-            Answers first = ask(members, ask);
+            Answers first = ask(members, ask, 0);
             List<NodeId> moved = first.committee();
             if (moved != null && !moved.equals(members) && !moved.isEmpty()) {
                 loop.execute(() -> {
@@ -874,7 +945,7 @@ public final class BeaconService implements AutoCloseable {
                         followed = true;
                     }
                 });
-                Answers second = ask(moved, ask);
+                Answers second = ask(moved, ask, 0);
                 if (second.best() != null && (first.best() == null || second.best().round() >= first.best().round())) {
                     return second.verified();
                 }
@@ -903,7 +974,7 @@ public final class BeaconService implements AutoCloseable {
         }
     }
 
-    private Answers ask(List<NodeId> members, int ask) {
+    private Answers ask(List<NodeId> members, int ask, long round) {
         List<BeaconCodec.Latest> answers = new ArrayList<>();
         int asked = 0;
         for (NodeId m : members) {
@@ -913,8 +984,8 @@ public final class BeaconService implements AutoCloseable {
             asked++;
             try {
                 PeerLink l = m.equals(node.id()) ? null : node.link(m).orElseGet(() -> dht.linkTo(m).join());
-                byte[] bytes = l == null ? loop.submit(this::latestAnswer).get(5, TimeUnit.SECONDS)
-                        : StreamRequests.ask(l, SERVICE, BeaconCodec.encodeQuery(), BeaconCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
+                byte[] bytes = l == null ? loop.submit(() -> answer(round)).get(5, TimeUnit.SECONDS)
+                        : StreamRequests.ask(l, SERVICE, BeaconCodec.encodeQuery(round), BeaconCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
                 if (bytes != null && BeaconCodec.decode(bytes) instanceof Checked.Valid<BeaconCodec.Message> v
                         && v.value() instanceof BeaconCodec.Latest l2) {
                     answers.add(l2);

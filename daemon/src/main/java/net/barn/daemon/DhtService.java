@@ -280,6 +280,9 @@ public final class DhtService implements AutoCloseable {
                     ? net.barn.daemon.store.BeaconKeyStore.loadOrCreate(keyDir, new java.security.SecureRandom())
                     : net.barn.core.trust.beacon.Bls.generate(new java.security.SecureRandom());
             beacon = new BeaconService(node, this, k, config);
+            if (namespaces != null) {
+                namespaces.epochSeeds(beacon.epochSeeds()); // namespace stewards rotate with the beacon's epochs
+            }
         }
         return beacon;
     }

@@ -152,6 +152,14 @@ class BeaconServiceTest {
         BeaconService.Verified after = outsider.latest(3).get(20, TimeUnit.SECONDS);
         assertThat(after.groupKeyHex()).isEqualTo(before.groupKeyHex());
         assertThat(outputs.get(after.round())).containsExactly(Arrays.toString(after.randomness()));
+        // Namespace stewards take the beacon's epochs: the outsider fetches the current epoch's
+        // seed-round output from the committee, the same value the members output.
+        await(() -> {
+            EpochSeeds.Epoch ep = o.epochSeeds().current();
+            long now = System.currentTimeMillis() / config.roundMillis() / config.epochRounds();
+            Set<String> seedOutput = outputs.get(BeaconService.seedRound(config, ep.number()));
+            return ep.number() == now && seedOutput != null && seedOutput.contains(Arrays.toString(ep.seed()));
+        }, "the outsider holds the current epoch's seed", 20);
         // Old members that were not drawn again hold no share any more.
         long serving = beacons.stream().filter(b -> b.status().index() > 0).count();
         assertThat(serving).isEqualTo(3);

@@ -26,8 +26,8 @@ public final class BeaconCodec {
 
     public record Round(BeaconMessage message) implements Message {}
 
-    /** "What is the newest output you know?" */
-    public record LatestQuery() implements Message {}
+    /** "What is the newest output you know?", or, with a round above 0, "do you hold that round's?" */
+    public record LatestQuery(long round) implements Message {}
 
     /**
      * A member's newest output: round 0 and a null signature when it has none yet.
@@ -54,7 +54,12 @@ public final class BeaconCodec {
     }
 
     public static byte[] encodeQuery() {
-        return BeaconEnvelope.newBuilder().setLatestQuery(net.barn.wire.beacon.LatestQuery.getDefaultInstance()).build().toByteArray();
+        return encodeQuery(0);
+    }
+
+    public static byte[] encodeQuery(long round) {
+        return BeaconEnvelope.newBuilder().setLatestQuery(net.barn.wire.beacon.LatestQuery.newBuilder().setRound(round)).build()
+                .toByteArray();
     }
 
     public static byte[] encode(Latest l) {
@@ -164,7 +169,7 @@ public final class BeaconCodec {
                         : Checked.valid(new Round(new BeaconMessage.Partial(p.getEpoch(), p.getRound(), p.getIndex(),
                                 p.getSignature().toByteArray())));
             }
-            case LATEST_QUERY -> Checked.valid(new LatestQuery());
+            case LATEST_QUERY -> Checked.valid(new LatestQuery(e.getLatestQuery().getRound()));
             case LATEST -> {
                 net.barn.wire.beacon.Latest l = e.getLatest();
                 Checked<BlsPublicKey> group = BlsPublicKey.decode(l.getGroupKey().toByteArray());
