@@ -38,6 +38,7 @@ import net.barn.core.trust.beacon.DkgMessage;
 import net.barn.core.trust.beacon.DkgResult;
 import net.barn.core.trust.beacon.GroupKey;
 import net.barn.core.trust.beacon.Sortition;
+import net.barn.core.trust.beacon.WitnessedKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,14 +82,20 @@ public final class BeaconService implements AutoCloseable {
      * @param phaseMillis each DKG phase
      * @param roundMillis wall-clock time per round
      * @param epochRounds rounds per epoch; a committee serves at least one epoch
+     * @param minKeyAgeMillis after genesis, a node is drawn only if a quorum of its key record's
+     *     replicas witnessed its key at least this long before the seed round began
      */
-    public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds) {
-        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120);
+    public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds,
+            long minKeyAgeMillis) {
+        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120, 3_600_000);
 
         public Config {
             if (committee < 1 || committee > BeaconCodec.MAX_MEMBERS || startDelayMillis < 0 || phaseMillis < 100 || roundMillis < 100) {
                 throw new IllegalArgumentException("need 1 <= committee <= " + BeaconCodec.MAX_MEMBERS
                         + ", phases and rounds of at least 100 ms");
+            }
+            if (minKeyAgeMillis < 0) {
+                throw new IllegalArgumentException("a key age is not negative");
             }
             if (epochRounds < 2 * leadRounds(phaseMillis, roundMillis)) {
                 throw new IllegalArgumentException("an epoch of " + epochRounds + " rounds is too short for a handover: at least "
@@ -96,7 +103,12 @@ public final class BeaconService implements AutoCloseable {
             }
         }
 
-        /** One-hour epochs at the default rounds. */
+        /** Keys at least one epoch old. */
+        public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds) {
+            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, epochRounds * roundMillis);
+        }
+
+        /** One-hour epochs (at least two lead times), keys at least one epoch old. */
         public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
             this(committee, startDelayMillis, phaseMillis, roundMillis,
                     Math.max(2 * leadRounds(phaseMillis, roundMillis), 3_600_000 / roundMillis));
@@ -355,10 +367,35 @@ public final class BeaconService implements AutoCloseable {
         // again after 5 s, 30 s and 2 min, then every 30 min.
         long age = wall - startedAt;
         nextKeyPublish = wall + (age < 5_000 ? 5_000 : age < 30_000 ? 25_000 : age < 120_000 ? 90_000 : TimeUnit.MINUTES.toMillis(30));
-        long now = dht.sequenceNow();
-        dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, encodeKey(bound), now, now + TimeUnit.HOURS.toMillis(2)), true)
-                .whenComplete((r, e) -> log.debug("published the beacon key{}", e == null ? "" : ": " + e.getMessage()));
+        // The key's replicas countersign a commitment to it with when they first saw it: the
+        // witnesses of its age that a draw after genesis requires (PROTOCOL 17.5).
+        byte[] bare = encodeKey(bound);
+        net.barn.core.dht.Key recordKey = RecordTypes.ownedKey(node.id(), KEY_RECORD.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        dht.commit(recordKey, WitnessedKey.commitment(bare)).whenComplete((c, e) -> loop.execute(() -> {
+            if (c != null) {
+                List<WitnessedKey.Witness> fresh = new ArrayList<>();
+                Set<NodeId> now = new java.util.HashSet<>();
+                for (var cs : c.countersignatures()) {
+                    if (cs.accepted()) {
+                        WitnessedKey.Witness w = new WitnessedKey.Witness(cs.signerKey(), cs.signerPowNonce(), cs.atMillis(), cs.signature());
+                        fresh.add(w);
+                        now.add(w.signer());
+                    }
+                }
+                witnesses = WitnessedKey.keep(witnesses, fresh, now);
+            } else {
+                log.debug("beacon: no witnesses for the key this time: {}", e.getMessage());
+            }
+            long seq = dht.sequenceNow();
+            dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, WitnessedKey.encode(bare, witnesses), seq,
+                    seq + TimeUnit.HOURS.toMillis(2)), true)
+                    .whenComplete((r, x) -> log.debug("published the beacon key with {} witnesses{}", witnesses.size(),
+                            x == null ? "" : ": " + x.getMessage()));
+        }));
     }
+
+    /** Replicas' countersignatures of this node's key: the earliest of each, current replicas first. */
+    private List<WitnessedKey.Witness> witnesses = List.of();
 
     /**
      * Until the first handover, the genesis committee is drawn after the start delay and drawn
@@ -372,7 +409,7 @@ public final class BeaconService implements AutoCloseable {
         }
         forming = true;
         state = "looking for the genesis committee";
-        draw.draw(Sortition.GENESIS_SEED, 0).whenComplete((drawn, e) -> loop.execute(() -> {
+        draw.draw(Sortition.GENESIS_SEED, 0, Long.MAX_VALUE).whenComplete((drawn, e) -> loop.execute(() -> {
             forming = false;
             if (e != null) {
                 state = "could not form the genesis committee: " + e.getMessage();
@@ -640,9 +677,15 @@ public final class BeaconService implements AutoCloseable {
     private void beginHandover(long epoch, BeaconEvent.Output seed) {
         Sharing from = mine;
         state = "drawing the committee of epoch " + epoch;
-        draw.draw(seed.randomness(), epoch).whenComplete((drawn, e) -> loop.execute(() -> {
+        long witnessedBy = seed.round() * config.roundMillis() - config.minKeyAgeMillis();
+        draw.draw(seed.randomness(), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
             if (e != null || mine != from) {
                 log.info("beacon: no draw for epoch {}: {}", epoch, e == null ? "the sharing changed meanwhile" : e.getMessage());
+                return;
+            }
+            if (drawn.committee().isEmpty()) {
+                state = "no node eligible for epoch " + epoch + " (keys witnessed long enough); the committee stays";
+                log.info("beacon: {}", state);
                 return;
             }
             contacts.putAll(drawn.contacts());

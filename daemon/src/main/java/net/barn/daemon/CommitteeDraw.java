@@ -18,6 +18,7 @@ import net.barn.core.nat.DialBackGuard;
 import net.barn.core.trust.beacon.BeaconKey;
 import net.barn.core.trust.beacon.Checked;
 import net.barn.core.trust.beacon.Sortition;
+import net.barn.core.trust.beacon.WitnessedKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Draws a beacon committee as every node can (docs/PROTOCOL.md section 17.5): the nodes nearest
  * {@link Sortition#committeeTarget} of a seed and epoch that publish a valid beacon key, at most
  * 2 per IP group, not excluded by evidence, odd in number. One lookup finds the k nearest; a
- * committee larger than k takes further lookups around the farthest found.
+ * committee larger than k takes further lookups around the farthest found. A draw after
+ * genesis also requires each candidate's key to have been witnessed, by a quorum of the
+ * replicas its record has now, before a given time ({@link WitnessedKey}).
  */
 final class CommitteeDraw {
     private static final Logger log = LoggerFactory.getLogger(CommitteeDraw.class);
@@ -43,7 +46,11 @@ final class CommitteeDraw {
         this.size = size;
     }
 
-    CompletableFuture<Drawn> draw(byte[] seed, long epoch) {
+    /**
+     * @param witnessedBy candidates' keys must have been witnessed at or before this Unix time
+     *     (millis); {@code Long.MAX_VALUE}: no age is required (genesis)
+     */
+    CompletableFuture<Drawn> draw(byte[] seed, long epoch, long witnessedBy) {
         Key target = Sortition.committeeTarget(seed, epoch);
         return nearest(target).thenCompose(found -> {
             List<CompletableFuture<Sortition.Candidate>> checks = new ArrayList<>();
@@ -51,12 +58,12 @@ final class CommitteeDraw {
             for (Contact c : found) {
                 if (!c.id().equals(node.id()) && !seen.containsKey(c.id())) {
                     seen.put(c.id(), c);
-                    checks.add(candidate(c));
+                    checks.add(candidate(c.id(), groupOf(c), witnessedBy));
                 }
             }
+            checks.add(candidate(node.id(), "self", witnessedBy));
             return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 List<Sortition.Candidate> candidates = new ArrayList<>();
-                candidates.add(new Sortition.Candidate(node.id(), "self"));
                 for (CompletableFuture<Sortition.Candidate> f : checks) {
                     Sortition.Candidate c = f.join();
                     if (c != null) {
@@ -90,23 +97,48 @@ final class CommitteeDraw {
         });
     }
 
-    /** A found node as a candidate if it publishes a valid beacon key and is not excluded, else null. */
-    private CompletableFuture<Sortition.Candidate> candidate(Contact c) {
-        return dht.get(RecordTypes.ownedKey(c.id(), BeaconService.KEY_RECORD.getBytes(StandardCharsets.UTF_8)), RecordTypes.OWNED)
-                .handle((g, e) -> {
-                    Record r = e == null ? g.record() : null;
-                    if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(c.id()))) {
-                        return null;
-                    }
-                    Checked<BeaconKey> k = BeaconService.decodeKey(r.value());
-                    if (!k.isValid() || !k.orElseThrow().nodeId().equals(c.id())) {
-                        log.debug("beacon: {} publishes no valid key: {}", c.id().shortForm(), k.reason());
-                        return null;
-                    }
-                    InetSocketAddress a = new InetSocketAddress(c.address().host(), c.address().port());
-                    String group = a.getAddress() == null || a.getAddress().isLoopbackAddress() ? c.id().toString()
-                            : DialBackGuard.group(a.getAddress().getAddress());
-                    return new Sortition.Candidate(c.id(), group);
-                });
+    private static String groupOf(Contact c) {
+        InetSocketAddress a = new InetSocketAddress(c.address().host(), c.address().port());
+        return a.getAddress() == null || a.getAddress().isLoopbackAddress() ? c.id().toString()
+                : DialBackGuard.group(a.getAddress().getAddress());
     }
+
+    /**
+     * A node as a candidate if it publishes a valid beacon key, witnessed early enough, and is
+     * not excluded, else null.
+     */
+    private CompletableFuture<Sortition.Candidate> candidate(NodeId id, String group, long witnessedBy) {
+        Key recordKey = RecordTypes.ownedKey(id, BeaconService.KEY_RECORD.getBytes(StandardCharsets.UTF_8));
+        CompletableFuture<Set<NodeId>> replicas = witnessedBy == Long.MAX_VALUE ? CompletableFuture.completedFuture(Set.of())
+                : dht.findNode(recordKey).thenApply(f -> {
+                    Set<NodeId> ids = new HashSet<>();
+                    f.closest().forEach(c -> ids.add(c.id()));
+                    ids.add(node.id()); // this node may be one of them; lookups leave it out
+                    return ids;
+                });
+        return dht.get(recordKey, RecordTypes.OWNED).thenCombine(replicas, (g, near) -> {
+            Record r = g.record();
+            if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(id))) {
+                return null;
+            }
+            Checked<WitnessedKey.Decoded> d = WitnessedKey.decode(r.value());
+            Checked<BeaconKey> k = d.isValid() ? BeaconService.decodeKey(d.orElseThrow().key()) : Checked.invalid(d.reason());
+            if (!k.isValid() || !k.orElseThrow().nodeId().equals(id)) {
+                log.debug("beacon: {} publishes no valid key: {}", id.shortForm(), k.reason());
+                return null;
+            }
+            if (witnessedBy != Long.MAX_VALUE) {
+                long since = WitnessedKey.witnessedSince(recordKey, d.orElseThrow(), near, node.config().link().pow(), WITNESS_QUORUM);
+                if (since > witnessedBy) {
+                    log.debug("beacon: {} is not eligible: its key was witnessed {}", id.shortForm(),
+                            since == Long.MAX_VALUE ? "by too few of its replicas" : "at " + since + ", after " + witnessedBy);
+                    return null;
+                }
+            }
+            return new Sortition.Candidate(id, group);
+        }).exceptionally(e -> null);
+    }
+
+    /** Replicas that must have witnessed a candidate's key. */
+    static final int WITNESS_QUORUM = 3;
 }
