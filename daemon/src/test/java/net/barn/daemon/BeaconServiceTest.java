@@ -2,7 +2,6 @@ package net.barn.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -11,26 +10,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.dht.Contact;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The random beacon among in-process nodes: the genesis committee forms, runs its DKG over links, and signs rounds anyone checks. */
-class BeaconServiceTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-    private final TestRoots roots = new TestRoots();
-
-    @AfterEach
-    void stop() throws Exception {
-        roots.close();
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class BeaconServiceTest extends RootNetworkTest {
     private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
         return roots.root(node, seeds);
     }
@@ -41,16 +24,9 @@ class BeaconServiceTest {
 
     @Test
     void theGenesisCommitteeAgreesOnAGroupKeyAndSignsRoundsThatAnyNodeVerifies() throws Exception {
-        nodes = new TestNodes(tmp);
-        List<BarnNode> up = new ArrayList<>();
-        List<DhtService> dhts = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            up.add(nodes.start(70 + i));
-        }
-        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
-        for (int i = 0; i < 6; i++) {
-            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
-        }
+        RootNetwork network = rootNetwork(6, 70);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 3), "the root network forms", 20);
         // A committee of 5 among 6 nodes; each looks for it 3 s after its start.
         BeaconService.Config config = new BeaconService.Config(5, 3000, 500, 1000);
@@ -81,16 +57,9 @@ class BeaconServiceTest {
 
     @Test
     void theNextEpochsCommitteeTakesOverTheGroupKeyAndOutsidersFollowIt() throws Exception {
-        nodes = new TestNodes(tmp);
-        List<BarnNode> up = new ArrayList<>();
-        List<DhtService> dhts = new ArrayList<>();
-        for (int i = 0; i < 9; i++) {
-            up.add(nodes.start(90 + i));
-        }
-        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
-        for (int i = 0; i < 9; i++) {
-            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
-        }
+        RootNetwork network = rootNetwork(9, 90);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
         // Committees of 3 among 9 nodes, 15 s epochs of 500 ms rounds: a seed round 14 rounds before
         // each epoch's end draws the next committee, which differs from the last most of the time.

@@ -3,33 +3,15 @@ package net.barn.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.dht.Contact;
 import net.barn.core.dht.Record;
 import net.barn.core.dht.RecordTypes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Evidence among in-process nodes: a publisher that signs two values at one sequence is excluded by every node that learns it. */
-class EvidenceServiceTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-    private final TestRoots roots = new TestRoots();
-
-    @AfterEach
-    void stop() throws Exception {
-        roots.close();
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class EvidenceServiceTest extends RootNetworkTest {
     private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
         return roots.root(node, seeds);
     }
@@ -47,19 +29,12 @@ class EvidenceServiceTest {
         }
     }
 
-
     @Test
     void aPublisherThatSignsTwoValuesAtOneSequenceIsExcludedByEveryNodeThatLearnsIt() throws Exception {
-        nodes = new TestNodes(tmp);
-        List<BarnNode> up = new ArrayList<>();
-        List<DhtService> dhts = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            up.add(nodes.start(90 + i));
-        }
+        RootNetwork network = rootNetwork(4, 90);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
         Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
-        for (int i = 0; i < 4; i++) {
-            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
-        }
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 3), "the root network forms");
         BarnNode liar = up.get(3);
         long now = dhts.get(3).nowMillis();

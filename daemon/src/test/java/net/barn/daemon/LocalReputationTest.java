@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import net.barn.core.dht.Contact;
 import net.barn.core.dht.DhtEvent;
 import net.barn.core.dht.Key;
 import net.barn.core.dht.Record;
@@ -17,38 +15,15 @@ import net.barn.core.dht.RecordTypes;
 import net.barn.core.nat.Reachability;
 import net.barn.core.relay.RelayConfig;
 import net.barn.core.trust.reputation.Reputation;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Each node's own reputation of its peers, fed by what they do for it, decides whom it asks first and which relays it takes. */
-class LocalReputationTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-    private final TestRoots roots = new TestRoots();
-
-    @AfterEach
-    void stop() throws Exception {
-        roots.close();
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class LocalReputationTest extends RootNetworkTest {
     @Test
     void aPeerThatStopsAnsweringTheRootNetworkEndsPoorAndAQuorumReadIsReachedWithoutAskingIt() throws Exception {
-        nodes = new TestNodes(tmp);
-        List<BarnNode> up = new ArrayList<>();
-        List<DhtService> dhts = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            up.add(nodes.start(150 + i));
-        }
-        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
-        for (int i = 0; i < 5; i++) {
-            dhts.add(roots.root(up.get(i), i == 0 ? List.of() : List.of(seed)));
-        }
+        RootNetwork network = rootNetwork(5, 150);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
         TestRoots.await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
         BarnNode observer = up.get(0);
         BarnNode mute = up.get(4);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,26 +12,10 @@ import net.barn.core.identity.Invite;
 import net.barn.core.overlay.OverlayCodec;
 import net.barn.core.overlay.OverlayMessage;
 import net.barn.wire.names.NamePolicy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Namespace networks between in-process nodes: the overlay of an invite-only namespace lets in listed members only. */
-class NamespaceServiceTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-    private final TestRoots roots = new TestRoots();
-
-    @AfterEach
-    void stop() throws Exception {
-        roots.close();
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class NamespaceServiceTest extends RootNetworkTest {
     private DhtService root(BarnNode node, List<Contact> seeds) throws Exception {
         return roots.root(node, seeds);
     }
@@ -94,7 +77,6 @@ class NamespaceServiceTest {
                 .doesNotContain(outsider.id());
     }
 
-
     private static long mazeIgnored(DhtService d) {
         try {
             return d.mazes().states().get(5, TimeUnit.SECONDS).stream().mapToLong(MazeService.State::strangersIgnored).sum();
@@ -122,16 +104,9 @@ class NamespaceServiceTest {
 
     @Test
     void membersOfAPublicAndOfAPrivateMazeGetEveryMessageOnceAndInOrder() throws Exception {
-        nodes = new TestNodes(tmp);
-        List<BarnNode> up = new ArrayList<>();
-        List<DhtService> dhts = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            up.add(nodes.start(10 + i));
-        }
-        Contact seed = new Contact(up.get(0).id(), up.get(0).invite().addresses().get(0));
-        for (int i = 0; i < 4; i++) {
-            dhts.add(root(up.get(i), i == 0 ? List.of() : List.of(seed)));
-        }
+        RootNetwork network = rootNetwork(4, 10);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 1) && TestRoots.tableSize(dhts.get(0)) >= 3,
                 "the root network forms");
         dhts.get(0).nameService().claim("irc", new NameService.ClaimTerms(30 * NameService.DAY_MILLIS, List.of(), 1,

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,28 +15,12 @@ import net.barn.core.trust.evidence.EvidenceCodec;
 import net.barn.core.trust.evidence.StewardCouncil;
 import net.barn.core.trust.evidence.StewardVote;
 import net.barn.wire.names.NamePolicy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A namespace's members agree on its stewards each epoch, who vote a flooding member out; nobody else's votes count. */
-class StewardsTest {
+class StewardsTest extends RootNetworkTest {
     private static final int MEMBERS = 6;
     private static final int LIMIT = 2;
-
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-    private final TestRoots roots = new TestRoots();
-
-    @AfterEach
-    void stop() throws Exception {
-        roots.close();
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
 
     private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
         TestRoots.await(condition, what, 60);
