@@ -101,48 +101,88 @@ public final class BeaconScenario {
         return LatencyModel.oneWay(region[from], access[from], region[to], access[to], 1.0, rng);
     }
 
-    // ---------------------------------------------------------------- the DKG
+    // ---------------------------------------------------------------- DKG runs
 
-    private Dkg[] dkgs;
-    private final DkgResult[] results = new DkgResult[BeaconCodec.MAX_MEMBERS + 1];
-    private long dkgDone;
+    /**
+     * The parties of one DKG run, 1..count: in a fresh DKG the committee, in the handover the old
+     * members (dealers) then the new ones (receiver r is party {@code receiverOffset + r}).
+     * Messages are the real encoded bytes, delivered after the model's delay.
+     */
+    private final class DkgRun {
+        final Dkg[] dkgs;
+        final DkgResult[] results;
+        final int receiverOffset;
+        final String label;
+        long done;
 
-    private void drainDkg(int i) {
-        Dkg d = dkgs[i];
-        for (DkgMessage m = d.pollTransmit(); m != null; m = d.pollTransmit()) {
-            byte[] wire = BeaconCodec.encode(m);
-            if (m instanceof DkgMessage.Deal deal) {
-                send(i, deal.to(), wire);
-            } else {
-                for (int j = 1; j <= p.members(); j++) {
-                    if (j != i) {
-                        send(i, j, wire);
+        DkgRun(Dkg[] dkgs, int receiverOffset, String label) {
+            this.dkgs = dkgs;
+            this.results = new DkgResult[dkgs.length];
+            this.receiverOffset = receiverOffset;
+            this.label = label;
+        }
+
+        void startAt(long at) {
+            done = at;
+            for (int i = 1; i < dkgs.length; i++) {
+                int party = i;
+                queue.at(at, () -> {
+                    timed(party, () -> dkgs[party].start(queue.now()));
+                    drain(party);
+                });
+            }
+        }
+
+        void drain(int i) {
+            Dkg d = dkgs[i];
+            for (DkgMessage m = d.pollTransmit(); m != null; m = d.pollTransmit()) {
+                byte[] wire = BeaconCodec.encode(m);
+                if (m instanceof DkgMessage.Deal deal) {
+                    send(i, receiverOffset + deal.to(), wire);
+                } else {
+                    for (int j = 1; j < dkgs.length; j++) {
+                        if (j != i) {
+                            send(i, j, wire);
+                        }
                     }
                 }
             }
-        }
-        for (DkgEvent e = d.pollEvent(); e != null; e = d.pollEvent()) {
-            switch (e) {
-                case DkgEvent.Completed c -> {
-                    results[i] = c.result();
-                    dkgDone = Math.max(dkgDone, queue.now());
+            for (DkgEvent e = d.pollEvent(); e != null; e = d.pollEvent()) {
+                switch (e) {
+                    case DkgEvent.Completed c -> {
+                        results[i] = c.result();
+                        done = Math.max(done, queue.now());
+                    }
+                    case DkgEvent.Failed f -> violations.add(label + " " + i + ": DKG failed: " + f.reason());
+                    case DkgEvent.Disqualified q -> violations.add(label + " " + i + " disqualified honest dealer " + q.dealer() + ": "
+                            + q.reason());
+                    case DkgEvent.Rejected r -> violations.add(label + " " + i + " rejected " + r.from() + ": " + r.reason());
+                    case DkgEvent.Complained c -> violations.add(label + " " + i + " complained of " + c.dealer() + ": " + c.reason());
                 }
-                case DkgEvent.Failed f -> violations.add("member " + i + ": DKG failed: " + f.reason());
-                case DkgEvent.Disqualified q -> violations.add("member " + i + " disqualified honest dealer " + q.dealer() + ": " + q.reason());
-                case DkgEvent.Rejected r -> violations.add("member " + i + " rejected " + r.from() + ": " + r.reason());
-                case DkgEvent.Complained c -> violations.add("member " + i + " complained of " + c.dealer() + ": " + c.reason());
+            }
+            long t = d.pollTimeout();
+            if (t != Long.MAX_VALUE) {
+                queue.at(t, () -> {
+                    if (!dkgs[i].isDone() && queue.now() >= dkgs[i].pollTimeout()) {
+                        timed(i, () -> dkgs[i].handleTimeout(queue.now()));
+                        drain(i);
+                    }
+                });
             }
         }
-        long t = d.pollTimeout();
-        if (t != Long.MAX_VALUE) {
-            queue.at(t, () -> {
-                if (!dkgs[i].isDone() && queue.now() >= dkgs[i].pollTimeout()) {
-                    timed(i, () -> dkgs[i].handleTimeout(queue.now()));
-                    drainDkg(i);
+
+        private void send(int from, int to, byte[] wire) {
+            sentBytes[from] += wire.length + FRAMING;
+            queue.after(delay(from, to), () -> {
+                if (BeaconCodec.decode(wire).orElseThrow() instanceof BeaconCodec.Dkg m) {
+                    timed(to, () -> dkgs[to].handleMessage(queue.now(), m.message()));
+                    drain(to);
                 }
             });
         }
     }
+
+    private DkgRun dkg;
 
     private void send(int from, int to, byte[] wire) {
         sentBytes[from] += wire.length + FRAMING;
@@ -150,21 +190,9 @@ public final class BeaconScenario {
     }
 
     private void deliver(int to, byte[] wire) {
-        BeaconCodec.Message m = BeaconCodec.decode(wire).orElseThrow();
-        switch (m) {
-            case BeaconCodec.Dkg d -> {
-                timed(to, () -> dkgs[to].handleMessage(queue.now(), d.message()));
-                drainDkg(to);
-            }
-            case BeaconCodec.Round r -> {
-                if (beacons != null && beacons[to] != null) {
-                    timed(to, () -> beacons[to].handleMessage(queue.now(), r.message()));
-                    drainBeacon(to);
-                }
-            }
-            case BeaconCodec.LatestQuery q -> { } // members in this scenario are not asked
-            case BeaconCodec.Latest l -> { }
-            case BeaconCodec.Handover h -> { } // counted as sent; the resharing configuration is the scenario's
+        if (BeaconCodec.decode(wire).orElseThrow() instanceof BeaconCodec.Round r && beacons != null && beacons[to] != null) {
+            timed(to, () -> beacons[to].handleMessage(queue.now(), r.message()));
+            drainBeacon(to);
         }
     }
 
@@ -225,26 +253,24 @@ public final class BeaconScenario {
 
     public Result run() {
         int n = p.members();
-        dkgs = new Dkg[n + 1];
+        Dkg[] parties = new Dkg[n + 1];
         long session = rng.nextLong();
         for (int i = 1; i <= n; i++) {
-            dkgs[i] = new Dkg(DkgConfig.fresh(session, n, p.threshold(), i, p.phaseNanos()), new SeededEntropy(rng.nextLong()));
+            parties[i] = new Dkg(DkgConfig.fresh(session, n, p.threshold(), i, p.phaseNanos()), new SeededEntropy(rng.nextLong()));
         }
-        for (int i = 1; i <= n; i++) {
-            int member = i;
-            timed(member, () -> dkgs[member].start(0));
-            drainDkg(member);
-        }
+        dkg = new DkgRun(parties, 0, "member");
+        dkg.startAt(0);
         queue.runUntil(10 * p.phaseNanos());
         long[] dkgSent = sentBytes.clone();
         long[] dkgCpu = cpu.clone();
+        DkgResult[] results = dkg.results;
         boolean agreed = results[1] != null;
         for (int i = 1; i <= n && agreed; i++) {
             agreed = results[i] != null && results[i].group().publicKey().equals(results[1].group().publicKey());
         }
         if (!agreed) {
             violations.add("the members did not agree on one group key");
-            return new Result(p, false, dkgDone, avg(dkgSent), avg(dkgCpu), 0, 0, false, new long[0], 0, 0, null, List.copyOf(violations));
+            return new Result(p, false, dkg.done, avg(dkgSent), avg(dkgCpu), 0, 0, false, new long[0], 0, 0, null, List.copyOf(violations));
         }
         // Rounds: the withholding members are the last ones (which ones does not matter: any t suffice).
         for (int i = n - p.withholding() + 1; i <= n; i++) {
@@ -276,23 +302,18 @@ public final class BeaconScenario {
         long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         boolean outputsAgreed = violations.stream().noneMatch(v -> v.contains("different value"));
         Handover h = handover();
-        return new Result(p, true, dkgDone, avg(dkgSent), avg(dkgCpu), outputs, missed, outputsAgreed, lat, avg(roundSent),
+        return new Result(p, true, dkg.done, avg(dkgSent), avg(dkgCpu), outputs, missed, outputsAgreed, lat, avg(roundSent),
                 avg(roundCpu), h, List.copyOf(violations));
     }
 
     // ---------------------------------------------------------------- the handover
-
-    /** Members 1..n (dealers) and n+1..2n (receivers 1..n) of the resharing. */
-    private Dkg[] resharing;
-    private final DkgResult[] handed = new DkgResult[2 * BeaconCodec.MAX_MEMBERS + 1];
-    private long handoverDone;
 
     private Handover handover() {
         int n = p.members();
         long[] sentBefore = sentBytes.clone();
         long[] cpuBefore = cpu.clone();
         long start = queue.now() + SECOND;
-        handoverDone = start;
+        DkgResult[] results = dkg.results;
         net.barn.core.trust.beacon.GroupKey group = results[1].group();
         java.util.TreeSet<Integer> dealers = new java.util.TreeSet<>();
         for (int i = 1; i <= n; i++) {
@@ -300,7 +321,7 @@ public final class BeaconScenario {
         }
         long session = rng.nextLong();
         int threshold = n / 2 + 1;
-        resharing = new Dkg[2 * n + 1];
+        Dkg[] resharing = new Dkg[2 * n + 1];
         for (int i = 1; i <= 2 * n; i++) {
             DkgConfig c = i <= n
                     ? DkgConfig.reshare(session, group, dealers, results[i].share(), n, threshold, 0, p.phaseNanos())
@@ -316,14 +337,10 @@ public final class BeaconScenario {
                 sentBytes[i] += notice.length + FRAMING;
             }
         }
-        for (int i = 1; i <= 2 * n; i++) {
-            int member = i;
-            queue.at(start, () -> {
-                timed(member, () -> resharing[member].start(queue.now()));
-                drainResharing(member);
-            });
-        }
+        DkgRun handover = new DkgRun(resharing, n, "handover member");
+        handover.startAt(start);
         queue.runUntil(start + 10 * p.phaseNanos());
+        DkgResult[] handed = handover.results;
         boolean agreed = true;
         for (int i = n + 1; i <= 2 * n && agreed; i++) {
             agreed = handed[i] != null && handed[i].group().publicKey().equals(group.publicKey());
@@ -343,7 +360,7 @@ public final class BeaconScenario {
         }
         double[] oldSide = perSide(sentBefore, cpuBefore, 1, n);
         double[] newSide = perSide(sentBefore, cpuBefore, n + 1, 2 * n);
-        return new Handover(agreed, signs, handoverDone - start, oldSide[0], oldSide[1], newSide[0], newSide[1]);
+        return new Handover(agreed, signs, handover.done - start, oldSide[0], oldSide[1], newSide[0], newSide[1]);
     }
 
     private net.barn.core.trust.beacon.BlsSignature firstSignature;
@@ -366,53 +383,6 @@ public final class BeaconScenario {
         }
         int count = to - from + 1;
         return new double[] {bytes / count, time / count};
-    }
-
-    private void drainResharing(int i) {
-        Dkg d = resharing[i];
-        int n = p.members();
-        for (DkgMessage m = d.pollTransmit(); m != null; m = d.pollTransmit()) {
-            byte[] wire = BeaconCodec.encode(m);
-            if (m instanceof DkgMessage.Deal deal) {
-                sendResharing(i, n + deal.to(), wire);
-            } else {
-                for (int j = 1; j <= 2 * n; j++) {
-                    if (j != i) {
-                        sendResharing(i, j, wire);
-                    }
-                }
-            }
-        }
-        for (DkgEvent e = d.pollEvent(); e != null; e = d.pollEvent()) {
-            switch (e) {
-                case DkgEvent.Completed c -> {
-                    handed[i] = c.result();
-                    handoverDone = Math.max(handoverDone, queue.now());
-                }
-                case DkgEvent.Failed f -> violations.add("handover member " + i + ": failed: " + f.reason());
-                case DkgEvent.Disqualified q -> violations.add("handover member " + i + " disqualified dealer " + q.dealer() + ": " + q.reason());
-                case DkgEvent.Rejected r -> violations.add("handover member " + i + " rejected " + r.from() + ": " + r.reason());
-                case DkgEvent.Complained c -> violations.add("handover member " + i + " complained of " + c.dealer() + ": " + c.reason());
-            }
-        }
-        long t = d.pollTimeout();
-        if (t != Long.MAX_VALUE) {
-            queue.at(t, () -> {
-                if (!resharing[i].isDone() && queue.now() >= resharing[i].pollTimeout()) {
-                    timed(i, () -> resharing[i].handleTimeout(queue.now()));
-                    drainResharing(i);
-                }
-            });
-        }
-    }
-
-    private void sendResharing(int from, int to, byte[] wire) {
-        sentBytes[from] += wire.length + FRAMING;
-        queue.after(delay(from, to), () -> {
-            DkgMessage m = ((BeaconCodec.Dkg) BeaconCodec.decode(wire).orElseThrow()).message();
-            timed(to, () -> resharing[to].handleMessage(queue.now(), m));
-            drainResharing(to);
-        });
     }
 
     private double avg(long[] perMember) {
