@@ -846,13 +846,9 @@ public final class BeaconService implements AutoCloseable {
                     return;
                 }
                 Answers a = ask(members, 3, round);
-                for (BeaconCodec.Latest l : a.all()) {
-                    if (l.round() == round && l.signature() != null && l.groupKey().toHex().equals(a.groupHex())
-                            && l.epoch() == epochOf(round)
-                            && BeaconRound.verify(l.groupKey(), l.epoch(), l.round(), l.signature().toBytes()).isValid()) {
-                        keepSeed(epoch, new BeaconEvent.Output(l.epoch(), l.round(), l.signature(), BeaconRound.output(l.signature())));
-                        return;
-                    }
+                if (!keepSeedFrom(a, epoch, round) && a.committee() != null && !a.committee().equals(members)) {
+                    follow(a.committee()); // the committee this node knew handed the key on: ask the one now serving
+                    keepSeedFrom(ask(a.committee(), 3, round), epoch, round);
                 }
             } catch (RuntimeException e) {
                 log.debug("beacon: no seed for epoch {} yet: {}", epoch, e.getMessage());
@@ -962,6 +958,27 @@ public final class BeaconService implements AutoCloseable {
         }
     }
 
+    private boolean keepSeedFrom(Answers a, long epoch, long round) {
+        for (BeaconCodec.Latest l : a.all()) {
+            if (l.round() == round && l.signature() != null && l.groupKey().toHex().equals(a.groupHex()) && l.epoch() == epochOf(round)
+                    && BeaconRound.verify(l.groupKey(), l.epoch(), l.round(), l.signature().toBytes()).isValid()) {
+                keepSeed(epoch, new BeaconEvent.Output(l.epoch(), l.round(), l.signature(), BeaconRound.output(l.signature())));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A node outside every committee takes the committee most members name as its view. */
+    private void follow(List<NodeId> moved) {
+        loop.execute(() -> {
+            if (mine == null && next == null && (run == null || (runStarted && run.dkg().isDone()))) {
+                committee = moved;
+                followed = true;
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- as a reader
 
     /** A verified beacon output, as any node reads it. */
@@ -982,12 +999,7 @@ public final class BeaconService implements AutoCloseable {
             Answers first = ask(members, ask, 0);
             List<NodeId> moved = first.committee();
             if (moved != null && !moved.equals(members) && !moved.isEmpty()) {
-                loop.execute(() -> {
-                    if (mine == null && next == null && run == null) {
-                        committee = moved;
-                        followed = true;
-                    }
-                });
+                follow(moved);
                 Answers second = ask(moved, ask, 0);
                 if (second.best() != null && (first.best() == null || second.best().round() >= first.best().round())) {
                     return second.verified();

@@ -61,9 +61,16 @@ final class CommitteeDraw {
                     checks.add(candidate(c.id(), groupOf(c), witnessedBy));
                 }
             }
-            checks.add(candidate(node.id(), "self", witnessedBy));
+            // At genesis a node knows its own key is valid; later it must pass the age check like anyone.
+            boolean genesis = witnessedBy == Long.MAX_VALUE;
+            if (!genesis) {
+                checks.add(candidate(node.id(), "self", witnessedBy));
+            }
             return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 List<Sortition.Candidate> candidates = new ArrayList<>();
+                if (genesis) {
+                    candidates.add(new Sortition.Candidate(node.id(), "self"));
+                }
                 for (CompletableFuture<Sortition.Candidate> f : checks) {
                     Sortition.Candidate c = f.join();
                     if (c != null) {
@@ -116,7 +123,12 @@ final class CommitteeDraw {
                     ids.add(node.id()); // this node may be one of them; lookups leave it out
                     return ids;
                 });
-        return dht.get(recordKey, RecordTypes.OWNED).thenCombine(replicas, (g, near) -> {
+        // A read that fails under load is tried once more: a candidate one drawer misses and
+        // another keeps splits the committee into two sessions.
+        CompletableFuture<net.barn.core.dht.DhtEvent.GetResult> read = dht.get(recordKey, RecordTypes.OWNED)
+                .thenCompose(g -> g.record() != null ? CompletableFuture.completedFuture(g) : dht.get(recordKey, RecordTypes.OWNED))
+                .exceptionallyCompose(e -> dht.get(recordKey, RecordTypes.OWNED));
+        return read.thenCombine(replicas, (g, near) -> {
             Record r = g.record();
             if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(id))) {
                 return null;
