@@ -119,7 +119,9 @@ public final class BarnNode implements AutoCloseable {
         }
         this.boundAddress = (InetSocketAddress) server.localAddress();
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
-        this.linkConfig = config.link().withListenAddresses(advertised);
+        LinkConfig withAddresses = config.link().withListenAddresses(advertised);
+        this.linkConfig = withAddresses.capabilities().contains(LinkConfig.MOVE)
+                ? withAddresses : withAddresses.withCapability(LinkConfig.MOVE);
         BuiltinServices.install(this);
         this.circuits = new CircuitLinks(this);
         this.reachability = ReachabilityService.start(this);
