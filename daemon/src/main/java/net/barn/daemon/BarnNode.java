@@ -492,6 +492,11 @@ public final class BarnNode implements AutoCloseable {
                 // Upgraded: new streams take the direct link; the relayed one closes once its streams have ended.
                 log.info("link to {} upgraded from relay {} to direct", link.peerId().shortForm(), old.relayedVia().shortForm());
                 old.upgraded = true;
+                link.replacedRelayed = old;
+                if (old.canMoveStreams() && link.canMoveStreams()) { // its streams move over (PROTOCOL.md 5.10)
+                    LinkDriver to = link.driver();
+                    old.driver().eventLoop().execute(() -> old.driver().moveStreamsTo(to));
+                }
                 closeWhenIdle(old);
             } else {
                 old.driver().eventLoop().execute(() -> old.driver().close(ErrorCode.REFUSED,
@@ -509,7 +514,7 @@ public final class BarnNode implements AutoCloseable {
 
     private void closeWhenIdle(PeerLink old) {
         old.driver().eventLoop().schedule(() -> {
-            if (old.streamCount() == 0 || closing) {
+            if (old.driver().carriesNothing() || closing) {
                 old.driver().close(ErrorCode.NO_ERROR, "upgraded to a direct link");
             } else {
                 closeWhenIdle(old);
@@ -541,6 +546,35 @@ public final class BarnNode implements AutoCloseable {
         for (NodeListener l : listeners) {
             l.linkDown(link, code, reason, byPeer);
         }
+    }
+
+    /**
+     * The relayed link {@code direct} replaced, if its tag is {@code tag} and it is still open:
+     * where a continuation the peer opened on {@code direct} takes its stream from.
+     */
+    LinkDriver replacedRelayedLink(LinkDriver direct, long tag) {
+        PeerLink pl = direct.peerLink();
+        PeerLink old = pl == null ? null : pl.replacedRelayed;
+        if (old == null || old.driver().isClosed() || old.driver().tag() != tag) {
+            return null;
+        }
+        return old.driver();
+    }
+
+    private final AtomicLong streamsMoved = new AtomicLong();
+
+    void countStreamMoved() {
+        streamsMoved.incrementAndGet();
+    }
+
+    /** Halves of streams this node moved from relayed links to direct ones. */
+    public long streamsMoved() {
+        return streamsMoved.get();
+    }
+
+    void streamsMovedAway(PeerLink from, int count, long nanos) {
+        log.info("moved {} stream(s) from the relayed link to {} to the direct one in {} ms", count,
+                from.peerId().shortForm(), String.format("%.1f", nanos / 1e6));
     }
 
     public Optional<PeerLink> link(NodeId peer) {

@@ -1,0 +1,170 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.nat.Reachability;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streams opened over a relayed link move to the direct link when one comes up
+ * (docs/PROTOCOL.md 5.10): real nodes on loopback, the relayed link forced by a relay circuit
+ * to a node that says it is behind NAT, the direct link by a plain dial the other way.
+ */
+class StreamMoveTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+
+    @AfterEach
+    void stop() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    /** relay, hidden (behind "NAT", reserved on relay), dialler linked to hidden over relay's circuit. */
+    private BarnNode[] relayedPair(long seed) throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode relay = nodes.start(seed);
+        BarnNode hidden = nodes.start(seed + 1);
+        BarnNode dialler = nodes.start(seed + 2);
+        relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
+        hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay", 30);
+        PeerLink relayed = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
+        assertThat(relayed.relayedVia()).isEqualTo(relay.id());
+        TestRoots.await(() -> hidden.link(dialler.id()).isPresent(), "the hidden node holds the relayed link", 30);
+        return new BarnNode[] {relay, hidden, dialler};
+    }
+
+    /** Writes seeded bytes to an echo stream on one thread and checks what comes back on another. */
+    private static final class EchoTraffic {
+        final BlockingStream stream;
+        final Random random;
+        final ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        final CompletableFuture<byte[]> received = new CompletableFuture<>();
+        volatile long echoed;
+
+        EchoTraffic(BlockingStream stream, long seed) {
+            this.stream = stream;
+            this.random = new Random(seed);
+            stream.setReadTimeout(30_000);
+            Thread.ofVirtual().name("echo-reader").start(() -> {
+                ByteArrayOutputStream back = new ByteArrayOutputStream();
+                byte[] buf = new byte[32 * 1024];
+                try {
+                    InputStream in = stream.in();
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        back.write(buf, 0, n);
+                        echoed += n;
+                    }
+                    received.complete(back.toByteArray());
+                } catch (IOException | RuntimeException e) {
+                    received.completeExceptionally(e);
+                }
+            });
+        }
+
+        void write(int bytes) throws IOException {
+            byte[] chunk = new byte[bytes];
+            random.nextBytes(chunk);
+            stream.out().write(chunk);
+            sent.write(chunk, 0, chunk.length);
+        }
+    }
+
+    @Test
+    void anEchoStreamMovesFromTheRelayedLinkToTheDirectOneMidTransferWithEveryByteInOrder() throws Exception {
+        BarnNode[] trio = relayedPair(71);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        EchoTraffic echo = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 71);
+        BarnStream stream = echo.stream.stream();
+
+        for (int i = 0; i < 16; i++) {
+            echo.write(16 * 1024);
+        }
+        TestRoots.await(() -> echo.echoed > 64 * 1024, "bytes echo over the relay", 30);
+        long relayedBytesBefore = relayed.bytesSent();
+        assertThat(relayedBytesBefore).isPositive();
+
+        // The direct link comes up (here by a dial to its address; a hole punch gives the same) while bytes flow.
+        CompletableFuture<PeerLink> direct = hidden.dialAddress(dialler.invite().addresses().get(0));
+        for (int i = 0; i < 32 && !direct.isDone(); i++) {
+            echo.write(8 * 1024);
+        }
+        direct.get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes once its stream moved", 30);
+        long relayedBytesAfter = relayed.bytesSent();
+
+        for (int i = 0; i < 64; i++) {
+            echo.write(16 * 1024);
+        }
+        echo.stream.out().close(); // the half-close moved too: echo finishes after the last byte
+        byte[] back = echo.received.get(30, TimeUnit.SECONDS);
+
+        assertThat(back).as("every byte echoed, in order, none twice").isEqualTo(echo.sent.toByteArray());
+        assertThat(stream.hasMoved()).isTrue();
+        assertThat(stream.link().relayedVia()).as("the stream now runs on the direct link").isNull();
+        assertThat(relayed.bytesSent()).as("nothing more went over the relay").isEqualTo(relayedBytesAfter);
+        assertThat(dialler.streamsMoved()).isEqualTo(1);
+        assertThat(hidden.streamsMoved()).isEqualTo(1);
+        assertThat(hidden.link(dialler.id()).orElseThrow().relayedVia()).isNull();
+    }
+
+    @Test
+    void streamsOpenedByEitherSideMoveAndTheFigureIsTheTimeFromDirectLinkToLastMove() throws Exception {
+        BarnNode[] trio = relayedPair(81);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        int perSide = 4;
+        List<EchoTraffic> traffic = new ArrayList<>();
+        for (int i = 0; i < perSide; i++) {
+            traffic.add(new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 100 + i));
+            traffic.add(new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 200 + i));
+        }
+        for (EchoTraffic t : traffic) {
+            t.write(4 * 1024);
+        }
+        TestRoots.await(() -> traffic.stream().allMatch(t -> t.echoed == 4 * 1024), "every stream echoes over the relay", 30);
+
+        long upAt = System.nanoTime();
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        long directUp = System.nanoTime();
+        TestRoots.await(() -> dialler.streamsMoved() == 2 * perSide && hidden.streamsMoved() == 2 * perSide,
+                "both sides moved their half of every stream", 30);
+        long moved = System.nanoTime();
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
+        long closed = System.nanoTime();
+        System.out.printf("stream move: %d streams, direct link up in %.1f ms, last stream moved %.1f ms after, "
+                + "relayed link closed %.1f ms after%n", 2 * perSide, (directUp - upAt) / 1e6, (moved - directUp) / 1e6,
+                (closed - directUp) / 1e6);
+
+        for (EchoTraffic t : traffic) {
+            t.write(4 * 1024);
+            t.stream.out().close();
+        }
+        for (EchoTraffic t : traffic) {
+            assertThat(t.received.get(30, TimeUnit.SECONDS)).isEqualTo(t.sent.toByteArray());
+            assertThat(t.stream.stream().link().relayedVia()).isNull();
+        }
+    }
+}
