@@ -572,7 +572,19 @@ public final class BarnNode implements AutoCloseable {
         return streamsMoved.get();
     }
 
+    private volatile long lastMoveNanos = -1;
+
+    /**
+     * How long the last relayed link that a direct one replaced took to hand over its streams:
+     * from the upgrade to the moment it carried nothing more (every stream moved or ended, the
+     * last MOVE sent). -1 before any.
+     */
+    public long lastMoveNanos() {
+        return lastMoveNanos;
+    }
+
     void streamsMovedAway(PeerLink from, int count, long nanos) {
+        lastMoveNanos = nanos;
         log.info("moved {} stream(s) from the relayed link to {} to the direct one in {} ms", count,
                 from.peerId().shortForm(), String.format("%.1f", nanos / 1e6));
     }

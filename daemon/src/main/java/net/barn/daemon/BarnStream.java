@@ -39,6 +39,9 @@ public final class BarnStream {
     private boolean continuationClosed;
     /** A continuation is being opened for this stream (on the old loop). */
     boolean moving;
+    int moveAttempts;
+    /** A continuation was opened and lost with the direct link before the stream moved. */
+    boolean moveLost;
     /** Moved, but the new loop has not taken the stream over yet: calls there wait for it. */
     private volatile boolean awaitingAdoption;
 

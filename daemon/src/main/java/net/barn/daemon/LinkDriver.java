@@ -266,9 +266,16 @@ final class LinkDriver extends ChannelDuplexHandler {
         while ((e = link.pollEvent()) != null) {
             switch (e) {
                 case LinkEvent.Established est -> onEstablished();
-                case LinkEvent.Closed c -> onClosed(c);
+                case LinkEvent.Closed c -> {
+                    dispatchMuxEvents(); // frames that came before the GOAWAY count: a stream's last MOVE may be among them
+                    onClosed(c);
+                }
             }
         }
+        dispatchMuxEvents();
+    }
+
+    private void dispatchMuxEvents() {
         Mux mux = link.mux();
         if (mux == null || peerLink == null) {
             return;
@@ -391,7 +398,7 @@ final class LinkDriver extends ChannelDuplexHandler {
         readyContinuations.clear();
         for (Pending p : pendingContinuations.values()) {
             if (p.opener()) {
-                p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId()));
+                p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), false));
             }
         }
         pendingContinuations.clear();
@@ -523,16 +530,24 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (isClosed()) {
             return;
         }
-        long tag = link.tag();
         for (BarnStream s : List.copyOf(streams.values())) {
-            if (s.isInbound() || s.isGone() || s.moving) {
-                continue;
+            if (!s.isInbound()) {
+                startMove(s);
             }
-            s.moving = true;
-            int id = s.muxId();
-            to.eventLoop().execute(() -> to.openContinuation(this, s, id, tag));
         }
         closeIfMovedAway();
+    }
+
+    private void startMove(BarnStream s) {
+        if (s.isGone() || s.moving || movedTo == null || movedTo.isClosed()) {
+            return;
+        }
+        s.moving = true;
+        s.moveAttempts++;
+        int id = s.muxId();
+        long tag = link.tag();
+        LinkDriver to = movedTo;
+        to.eventLoop().execute(() -> to.openContinuation(this, s, id, tag));
     }
 
     /** On the new loop: opens the continuation of the old link's stream {@code oldId}. */
@@ -544,7 +559,7 @@ final class LinkDriver extends ChannelDuplexHandler {
             }
             t = link.mux().openContinuation(s.port(), s.service(), oldTag, oldId);
         } catch (RuntimeException e) {
-            old.eventLoop().execute(() -> old.continuationFailed(oldId));
+            old.eventLoop().execute(() -> old.continuationFailed(oldId, false));
             return;
         }
         pendingContinuations.put(t, new Pending(old, oldId, true, new ArrayDeque<>()));
@@ -565,12 +580,25 @@ final class LinkDriver extends ChannelDuplexHandler {
         }
     }
 
-    /** On the old loop: no continuation after all; the stream stays here. */
-    private void continuationFailed(int id) {
+    /** Tries a refused move again this many times: the continuation may have outrun the stream's OPEN. */
+    private static final int MOVE_ATTEMPTS = 3;
+    private static final long MOVE_RETRY_MILLIS = 100;
+
+    /**
+     * On the old loop: no continuation after all; the stream stays here. A refused one is tried
+     * again shortly, as the peer may not have seen the stream's OPEN, which the relay carries
+     * slower than the direct link carries the continuation's.
+     */
+    private void continuationFailed(int id, boolean refused) {
         readyContinuations.remove(id);
         BarnStream s = streams.get(id);
         if (s != null) {
             s.moving = false;
+            if (refused && s.moveAttempts < MOVE_ATTEMPTS) {
+                eventLoop().schedule(() -> startMove(s), MOVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            s.moveLost = !refused; // a continuation the peer may have taken is gone with its link
         }
         closeIfMovedAway();
     }
@@ -625,9 +653,13 @@ final class LinkDriver extends ChannelDuplexHandler {
         } else if (s.moving) {
             peerMovedEarly.add(id);
         } else {
-            s.deliverReset(ErrorCode.PROTOCOL_ERROR, "the peer moved a stream without a continuation");
+            // The peer went on to a continuation this side no longer has: its bytes are lost.
+            ErrorCode code = s.moveLost ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR;
+            String reason = s.moveLost ? "the direct link ended while the stream moved to it"
+                    : "the peer moved a stream without a continuation";
             streams.remove(id);
-            link.mux().reset(id, ErrorCode.PROTOCOL_ERROR, "MOVE without a continuation");
+            link.mux().reset(id, code, reason);
+            s.deliverReset(code, reason);
         }
     }
 
@@ -687,7 +719,7 @@ final class LinkDriver extends ChannelDuplexHandler {
     private void onPendingEvent(int id, Pending p, MuxEvent m) {
         if (m instanceof MuxEvent.StreamReset && p.opener()) {
             pendingContinuations.remove(id); // refused: the stream stays on the old link
-            p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId()));
+            p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), true));
             return;
         }
         p.held().add(m); // data among them stays unconsumed: the continuation's window bounds it

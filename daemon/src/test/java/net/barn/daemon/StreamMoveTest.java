@@ -154,9 +154,12 @@ class StreamMoveTest {
         long moved = System.nanoTime();
         TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
         long closed = System.nanoTime();
-        System.out.printf("stream move: %d streams, direct link up in %.1f ms, last stream moved %.1f ms after, "
-                + "relayed link closed %.1f ms after%n", 2 * perSide, (directUp - upAt) / 1e6, (moved - directUp) / 1e6,
-                (closed - directUp) / 1e6);
+        // The nodes time it from the upgrade to the last MOVE; the test's own waits poll every 20 ms.
+        TestRoots.await(() -> dialler.lastMoveNanos() > 0 && hidden.lastMoveNanos() > 0, "both nodes timed the move", 30);
+        System.out.printf("stream move: %d streams; direct link up in %.1f ms; from the upgrade to the last stream moved:"
+                + " %.1f ms (dialler), %.1f ms (hidden); the test saw every move within %.1f ms and the relayed links"
+                + " closed within %.1f ms%n", 2 * perSide, (directUp - upAt) / 1e6, dialler.lastMoveNanos() / 1e6,
+                hidden.lastMoveNanos() / 1e6, (moved - directUp) / 1e6, (closed - directUp) / 1e6);
 
         for (EchoTraffic t : traffic) {
             t.write(4 * 1024);
@@ -166,5 +169,47 @@ class StreamMoveTest {
             assertThat(t.received.get(30, TimeUnit.SECONDS)).isEqualTo(t.sent.toByteArray());
             assertThat(t.stream.stream().link().relayedVia()).isNull();
         }
+    }
+
+    @Test
+    void halfClosesAndResetsStillWorkAfterAMove() throws Exception {
+        BarnNode[] trio = relayedPair(91);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        BlockingStream closing = relayed.openBlocking("probe");
+        BlockingStream resetting = relayed.openBlocking("probe");
+        closing.out().write("before".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closing.out().flush();
+        resetting.out().write(1);
+        resetting.out().flush();
+        BlockingStream closingThere = accepted.poll(10, TimeUnit.SECONDS);
+        BlockingStream resettingThere = accepted.poll(10, TimeUnit.SECONDS);
+        closingThere.setReadTimeout(10_000);
+        resettingThere.setReadTimeout(10_000);
+        assertThat(closingThere.in().readNBytes(6)).asString().isEqualTo("before");
+        assertThat(resettingThere.in().read()).isEqualTo(1);
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.streamsMoved() == 2 && hidden.streamsMoved() == 2, "both streams moved", 30);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
+
+        // Half-close each way over the direct link; the reply written after the peer's FIN arrives.
+        closing.out().write("after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closing.out().close();
+        assertThat(closingThere.in().readAllBytes()).asString().isEqualTo("after");
+        closingThere.out().write("reply".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closingThere.out().close();
+        closing.setReadTimeout(10_000);
+        assertThat(closing.in().readAllBytes()).asString().isEqualTo("reply");
+        assertThat(closing.stream().link().relayedVia()).isNull();
+        assertThat(closingThere.stream().link().relayedVia()).isNull();
+
+        // A reset after the move reaches the peer's same stream object.
+        resetting.reset(net.barn.core.ErrorCode.CANCELLED, "changed my mind");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resettingThere.in().read())
+                .isInstanceOf(LinkException.class).hasMessageContaining("changed my mind");
     }
 }
