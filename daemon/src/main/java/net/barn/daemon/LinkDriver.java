@@ -384,6 +384,9 @@ final class LinkDriver extends ChannelDuplexHandler {
     }
 
     private void onClosed(LinkEvent.Closed c) {
+        if (forwarded.isEmpty() && streams.isEmpty()) {
+            reportMoved(); // the peer's side emptied first and closed the link
+        }
         for (BarnStream s : List.copyOf(streams.values())) {
             s.deliverReset(c.code(), "link closed: " + c.reason());
         }
@@ -712,6 +715,8 @@ final class LinkDriver extends ChannelDuplexHandler {
                 onStreamEvent(e);
             }
         }
+        // A writer held up by the old stream's full send buffer waits for this: the buffer is new.
+        s.deliverWritable();
         requestDrive();
     }
 
@@ -766,10 +771,18 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (movedTo == null || isClosed() || !carriesNothing()) {
             return;
         }
-        if (streamsMovedAway > 0) {
+        reportMoved();
+        close(ErrorCode.NO_ERROR, "upgraded to a direct link");
+    }
+
+    private boolean moveReported;
+
+    /** Tells the node how long this link took to hand its streams over, once. */
+    private void reportMoved() {
+        if (movedTo != null && streamsMovedAway > 0 && !moveReported) {
+            moveReported = true;
             node.streamsMovedAway(peerLink, streamsMovedAway, System.nanoTime() - moveStartedNanos);
         }
-        close(ErrorCode.NO_ERROR, "upgraded to a direct link");
     }
 
     /** No stream, moving or moved, has anything left on this link, and nothing waits to be sent. */

@@ -212,4 +212,44 @@ class StreamMoveTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> resettingThere.in().read())
                 .isInstanceOf(LinkException.class).hasMessageContaining("changed my mind");
     }
+
+    @Test
+    void aWriterHeldUpByAFullSendBufferGoesOnAfterTheMoveAndItsQueuedBytesArriveInOrder() throws Exception {
+        BarnNode[] trio = relayedPair(101);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("sink", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        BlockingStream out = relayed.openBlocking("sink");
+        Random random = new Random(101);
+        byte[] all = new byte[4 * 1024 * 1024];
+        random.nextBytes(all);
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                for (int off = 0; off < all.length; off += 64 * 1024) {
+                    out.out().write(all, off, 64 * 1024);
+                    written.addAndGet(64 * 1024);
+                }
+                out.out().close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        BlockingStream sink = accepted.poll(10, TimeUnit.SECONDS);
+        // Nobody reads yet: the window (256 KiB) and then the send buffer (1 MiB) fill, and the writer waits.
+        TestRoots.await(() -> written.get() >= 1024 * 1024, "the writer fills the window and the send buffer", 30);
+        long stalled = written.get();
+        assertThat(writer).isNotDone();
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.streamsMoved() == 1 && hidden.streamsMoved() == 1, "the stream moved", 30);
+        TestRoots.await(() -> written.get() > stalled, "the writer goes on after the move, before anyone reads", 30);
+
+        sink.setReadTimeout(30_000);
+        assertThat(sink.in().readAllBytes()).as("every byte, in order").isEqualTo(all);
+        writer.get(30, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
+    }
 }
