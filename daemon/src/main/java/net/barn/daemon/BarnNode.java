@@ -538,6 +538,10 @@ public final class BarnNode implements AutoCloseable {
             return;
         }
         if (link.upgraded) { // the peer is still there, on its direct link
+            PeerLink direct = links.get(link.peerId());
+            if (direct != null && direct.replacedRelayed == link) {
+                direct.replacedRelayed = null; // nothing can continue from a closed link
+            }
             log.info("relayed link to {} closed after its upgrade: {}", link.peerId().shortForm(), reason);
             return;
         }
