@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
         subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class, BenchCommand.Relay.class,
+                BenchCommand.Move.class,
                 BenchCommand.IdentityCost.class, BenchCommand.BeaconBenchCommand.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
@@ -135,6 +136,22 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.RelayBench.run(r.seconds, r.runs);
+            return 0;
+        }
+    }
+
+    @Command(name = "move", mixinStandardHelpOptions = true,
+            description = "Busy streams on a relayed link moving to the direct link that replaces it: time to move.")
+    static final class Move implements Callable<Integer> {
+        @Option(names = "--streams", defaultValue = "16", description = "Echo streams, half opened by each end (default ${DEFAULT-VALUE}).")
+        int streams;
+
+        @Option(names = "--runs", defaultValue = "5", description = "Runs; the median and the worst are reported (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public Integer call() throws Exception {
+            net.barn.bench.MoveBench.run(streams, runs);
             return 0;
         }
     }

@@ -126,7 +126,9 @@ public final class BarnNode implements AutoCloseable {
         }
         this.boundAddress = (InetSocketAddress) server.localAddress();
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
-        this.linkConfig = config.link().withListenAddresses(advertised);
+        LinkConfig withAddresses = config.link().withListenAddresses(advertised);
+        this.linkConfig = withAddresses.capabilities().contains(LinkConfig.MOVE)
+                ? withAddresses : withAddresses.withCapability(LinkConfig.MOVE);
         BuiltinServices.install(this);
         this.circuits = new CircuitLinks(this);
         this.reachability = ReachabilityService.start(this);
@@ -514,6 +516,11 @@ public final class BarnNode implements AutoCloseable {
                 // Upgraded: new streams take the direct link; the relayed one closes once its streams have ended.
                 log.info("link to {} upgraded from relay {} to direct", link.peerId().shortForm(), old.relayedVia().shortForm());
                 old.upgraded = true;
+                link.replacedRelayed = old;
+                if (old.canMoveStreams() && link.canMoveStreams()) { // its streams move over (PROTOCOL.md 5.10)
+                    LinkDriver to = link.driver();
+                    old.driver().eventLoop().execute(() -> old.driver().moveStreamsTo(to));
+                }
                 closeWhenIdle(old);
             } else {
                 old.driver().eventLoop().execute(() -> old.driver().close(ErrorCode.REFUSED,
@@ -531,7 +538,7 @@ public final class BarnNode implements AutoCloseable {
 
     private void closeWhenIdle(PeerLink old) {
         old.driver().eventLoop().schedule(() -> {
-            if (old.streamCount() == 0 || closing) {
+            if (old.driver().carriesNothing() || closing) {
                 old.driver().close(ErrorCode.NO_ERROR, "upgraded to a direct link");
             } else {
                 closeWhenIdle(old);
@@ -555,6 +562,10 @@ public final class BarnNode implements AutoCloseable {
             return;
         }
         if (link.upgraded) { // the peer is still there, on its direct link
+            PeerLink direct = links.get(link.peerId());
+            if (direct != null && direct.replacedRelayed == link) {
+                direct.replacedRelayed = null; // nothing can continue from a closed link
+            }
             log.info("relayed link to {} closed after its upgrade: {}", link.peerId().shortForm(), reason);
             return;
         }
@@ -566,6 +577,47 @@ public final class BarnNode implements AutoCloseable {
         for (NodeListener l : listeners) {
             l.linkDown(link, code, reason, byPeer);
         }
+    }
+
+    /**
+     * The relayed link {@code direct} replaced, if its tag is {@code tag} and it is still open:
+     * where a continuation the peer opened on {@code direct} takes its stream from.
+     */
+    LinkDriver replacedRelayedLink(LinkDriver direct, long tag) {
+        PeerLink pl = direct.peerLink();
+        PeerLink old = pl == null ? null : pl.replacedRelayed;
+        if (old == null || old.driver().isClosed() || old.driver().tag() != tag) {
+            return null;
+        }
+        return old.driver();
+    }
+
+    private final AtomicLong streamsMoved = new AtomicLong();
+
+    void countStreamMoved() {
+        streamsMoved.incrementAndGet();
+    }
+
+    /** Halves of streams this node moved from relayed links to direct ones. */
+    public long streamsMoved() {
+        return streamsMoved.get();
+    }
+
+    private volatile long lastMoveNanos = -1;
+
+    /**
+     * How long the last relayed link that a direct one replaced took to hand over its streams:
+     * from the upgrade to the moment it carried nothing more (every stream moved or ended, the
+     * last MOVE sent). -1 before any.
+     */
+    public long lastMoveNanos() {
+        return lastMoveNanos;
+    }
+
+    void streamsMovedAway(PeerLink from, int count, long nanos) {
+        lastMoveNanos = nanos;
+        log.info("moved {} stream(s) from the relayed link to {} to the direct one in {} ms", count,
+                from.peerId().shortForm(), String.format("%.1f", nanos / 1e6));
     }
 
     public Optional<PeerLink> link(NodeId peer) {

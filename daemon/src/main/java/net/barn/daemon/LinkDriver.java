@@ -7,9 +7,12 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.ErrorCode;
@@ -18,6 +21,7 @@ import net.barn.core.link.Link;
 import net.barn.core.link.LinkConfig;
 import net.barn.core.link.LinkEvent;
 import net.barn.core.link.Transmit;
+import net.barn.core.mux.MovedInput;
 import net.barn.core.mux.Mux;
 import net.barn.core.mux.MuxEvent;
 import net.barn.daemon.netty.LinkFrameDecoder;
@@ -48,6 +52,25 @@ final class LinkDriver extends ChannelDuplexHandler {
     private final NodeId via;
     private boolean probed;
     private volatile long lastStreamActivity = System.nanoTime();
+
+    // Moving streams to a direct link (docs/PROTOCOL.md 5.10). On the old (relayed) link:
+    /** The direct link that replaced this one, once its streams are moving there. */
+    private LinkDriver movedTo;
+    private long moveStartedNanos;
+    private int streamsMovedAway;
+    /** Streams that moved away but whose peer half still owes bytes here, by id here. */
+    private final Map<Integer, BarnStream> forwarded = new HashMap<>();
+    /** Continuations the new link opened for streams of this one, awaiting the peer's MOVE. */
+    private final Map<Integer, Ready> readyContinuations = new HashMap<>();
+    /** Streams whose peer MOVE came before their continuation was known here (a rare race). */
+    private final Set<Integer> peerMovedEarly = new HashSet<>();
+    // On the new (direct) link:
+    /** Continuations whose stream has not been handed over yet: their events wait here. */
+    private final Map<Integer, Pending> pendingContinuations = new HashMap<>();
+
+    private record Ready(LinkDriver to, int continuation) {}
+
+    private record Pending(LinkDriver old, int oldId, boolean opener, ArrayDeque<MuxEvent> held) {}
 
     LinkDriver(BarnNode node, boolean outbound, NodeId expectedPeer, CompletableFuture<PeerLink> established) {
         this(node, outbound, expectedPeer, established, false);
@@ -232,6 +255,9 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (wrote) {
             ctx.flush();
         }
+        if (movedTo != null) {
+            closeIfMovedAway();
+        }
         scheduleTimer(now);
     }
 
@@ -240,9 +266,16 @@ final class LinkDriver extends ChannelDuplexHandler {
         while ((e = link.pollEvent()) != null) {
             switch (e) {
                 case LinkEvent.Established est -> onEstablished();
-                case LinkEvent.Closed c -> onClosed(c);
+                case LinkEvent.Closed c -> {
+                    dispatchMuxEvents(); // frames that came before the GOAWAY count: a stream's last MOVE may be among them
+                    onClosed(c);
+                }
             }
         }
+        dispatchMuxEvents();
+    }
+
+    private void dispatchMuxEvents() {
         Mux mux = link.mux();
         if (mux == null || peerLink == null) {
             return;
@@ -254,45 +287,83 @@ final class LinkDriver extends ChannelDuplexHandler {
                     lastStreamActivity = System.nanoTime();
                     node.acceptStream(this, o.stream(), o.port(), o.service());
                 }
-                case MuxEvent.StreamData d -> {
-                    BarnStream s = streams.get(d.stream());
-                    if (s != null) {
-                        s.deliverData(d.data());
-                    } else {
-                        mux.consumed(System.nanoTime(), d.stream(), d.data().remaining());
-                    }
-                }
-                case MuxEvent.StreamFinished f -> {
-                    BarnStream s = streams.get(f.stream());
-                    if (s != null) {
-                        s.deliverFinished();
-                    }
-                }
-                case MuxEvent.StreamReset r -> {
-                    BarnStream s = streams.remove(r.stream());
-                    if (s != null) {
-                        s.deliverReset(r.code(), r.reason());
-                    }
-                }
-                case MuxEvent.StreamWritable w -> {
-                    BarnStream s = streams.get(w.stream());
-                    if (s != null) {
-                        s.deliverWritable();
-                    }
-                }
-                case MuxEvent.StreamClosed c -> {
-                    lastStreamActivity = System.nanoTime();
-                    BarnStream s = streams.remove(c.stream());
-                    if (s != null) {
-                        s.deliverClosed();
-                    }
-                }
+                case MuxEvent.ContinuationOpened c -> onContinuationOpened(c);
                 case MuxEvent.DatagramReceived g -> node.deliverDatagram(peerLink, g.destinationPort(), g.sourcePort(), g.payload());
                 case MuxEvent.RttSample r -> rttNanos = link.mux().smoothedRttNanos();
+                default -> onStreamEvent(m);
             }
         }
     }
 
+    private static int streamOf(MuxEvent m) {
+        return switch (m) {
+            case MuxEvent.StreamData d -> d.stream();
+            case MuxEvent.StreamFinished f -> f.stream();
+            case MuxEvent.StreamReset r -> r.stream();
+            case MuxEvent.StreamWritable w -> w.stream();
+            case MuxEvent.StreamClosed c -> c.stream();
+            case MuxEvent.StreamMoved v -> v.stream();
+            default -> throw new IllegalArgumentException("not a stream event: " + m);
+        };
+    }
+
+    private void onStreamEvent(MuxEvent m) {
+        Mux mux = link.mux();
+        int id = streamOf(m);
+        BarnStream s = streams.get(id);
+        if (s == null) {
+            Pending p = pendingContinuations.get(id);
+            if (p != null) {
+                onPendingEvent(id, p, m);
+                return;
+            }
+            BarnStream f = forwarded.get(id);
+            if (f != null) {
+                onForwardedEvent(id, f, m);
+                return;
+            }
+        }
+        switch (m) {
+            case MuxEvent.StreamData d -> {
+                if (s != null) {
+                    s.deliverData(d.data());
+                } else {
+                    mux.consumed(System.nanoTime(), d.stream(), d.data().remaining());
+                }
+            }
+            case MuxEvent.StreamFinished f -> {
+                if (s != null) {
+                    s.deliverFinished();
+                }
+            }
+            case MuxEvent.StreamReset r -> {
+                streams.remove(r.stream());
+                dropReady(r.stream(), "the stream was reset");
+                if (s != null) {
+                    s.deliverReset(r.code(), r.reason());
+                }
+            }
+            case MuxEvent.StreamWritable w -> {
+                if (s != null) {
+                    s.deliverWritable();
+                }
+            }
+            case MuxEvent.StreamClosed c -> {
+                lastStreamActivity = System.nanoTime();
+                if (s != null && s.moving && peerMovedEarly.contains(c.stream())) {
+                    return; // the peer's half went on, to a continuation this side is about to learn of
+                }
+                streams.remove(c.stream());
+                dropReady(c.stream(), "the stream ended before it moved");
+                if (s != null) {
+                    s.deliverClosed();
+                }
+                closeIfMovedAway();
+            }
+            case MuxEvent.StreamMoved v -> onPeerMoved(v.stream(), s);
+            default -> { }
+        }
+    }
     private void onEstablished() {
         peerLink = new PeerLink(this, link.peer(), System.nanoTime() - startedNanos);
         if (probe) {
@@ -313,10 +384,27 @@ final class LinkDriver extends ChannelDuplexHandler {
     }
 
     private void onClosed(LinkEvent.Closed c) {
+        if (forwarded.isEmpty() && streams.isEmpty()) {
+            reportMoved(); // the peer's side emptied first and closed the link
+        }
         for (BarnStream s : List.copyOf(streams.values())) {
             s.deliverReset(c.code(), "link closed: " + c.reason());
         }
         streams.clear();
+        for (BarnStream f : forwarded.values()) {
+            f.eventLoop().execute(() -> f.oldLost("the relayed link closed before the stream had moved: " + c.reason()));
+        }
+        forwarded.clear();
+        for (Ready r : readyContinuations.values()) {
+            r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
+        }
+        readyContinuations.clear();
+        for (Pending p : pendingContinuations.values()) {
+            if (p.opener()) {
+                p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), false));
+            }
+        }
+        pendingContinuations.clear();
         established.completeExceptionally(new LinkException(c.code(), c.reason()));
         if (!probe && !probed) {
             node.linkClosed(this, peerLink, c.code(), c.reason(), c.byPeer());
@@ -406,7 +494,8 @@ final class LinkDriver extends ChannelDuplexHandler {
 
     void forget(BarnStream s) {
         lastStreamActivity = System.nanoTime();
-        streams.remove(s.id());
+        streams.remove(s.muxId());
+        dropReady(s.muxId(), "the stream was reset");
     }
 
     boolean sendDatagram(int destinationPort, int sourcePort, ByteBuffer payload) {
@@ -430,5 +519,281 @@ final class LinkDriver extends ChannelDuplexHandler {
 
     int streamCount() {
         return streams.size();
+    }
+
+    // ---------------------------------------------------------------- moving streams (docs/PROTOCOL.md 5.10)
+
+    /**
+     * On the old loop: a direct link replaced this relayed one. Every stream this side opened
+     * here gets a continuation there; the peer does the same for the streams it opened.
+     */
+    void moveStreamsTo(LinkDriver to) {
+        movedTo = to;
+        moveStartedNanos = System.nanoTime();
+        if (isClosed()) {
+            return;
+        }
+        for (BarnStream s : List.copyOf(streams.values())) {
+            if (!s.isInbound()) {
+                startMove(s);
+            }
+        }
+        closeIfMovedAway();
+    }
+
+    private void startMove(BarnStream s) {
+        if (s.isGone() || s.moving || movedTo == null || movedTo.isClosed()) {
+            return;
+        }
+        s.moving = true;
+        s.moveAttempts++;
+        int id = s.muxId();
+        long tag = link.tag();
+        LinkDriver to = movedTo;
+        to.eventLoop().execute(() -> to.openContinuation(this, s, id, tag));
+    }
+
+    /** On the new loop: opens the continuation of the old link's stream {@code oldId}. */
+    private void openContinuation(LinkDriver old, BarnStream s, int oldId, long oldTag) {
+        int t;
+        try {
+            if (isClosed()) {
+                throw new IllegalStateException("the direct link is closing");
+            }
+            t = link.mux().openContinuation(s.port(), s.service(), oldTag, oldId);
+        } catch (RuntimeException e) {
+            old.eventLoop().execute(() -> old.continuationFailed(oldId, false));
+            return;
+        }
+        pendingContinuations.put(t, new Pending(old, oldId, true, new ArrayDeque<>()));
+        old.eventLoop().execute(() -> old.continuationReady(oldId, this, t));
+        requestDrive();
+    }
+
+    /** On the old loop: the continuation exists; the stream moves when the peer's MOVE arrives. */
+    private void continuationReady(int id, LinkDriver to, int continuation) {
+        BarnStream s = streams.get(id);
+        if (s == null || s.isGone() || isClosed()) {
+            to.eventLoop().execute(() -> to.dropContinuation(continuation, "the stream ended before it moved"));
+            return;
+        }
+        readyContinuations.put(id, new Ready(to, continuation));
+        if (peerMovedEarly.remove(id)) {
+            commitMove(id, to, continuation, true);
+        }
+    }
+
+    /** Tries a refused move again this many times: the continuation may have outrun the stream's OPEN. */
+    private static final int MOVE_ATTEMPTS = 3;
+    private static final long MOVE_RETRY_MILLIS = 100;
+
+    /**
+     * On the old loop: no continuation after all; the stream stays here. A refused one is tried
+     * again shortly, as the peer may not have seen the stream's OPEN, which the relay carries
+     * slower than the direct link carries the continuation's.
+     */
+    private void continuationFailed(int id, boolean refused) {
+        readyContinuations.remove(id);
+        BarnStream s = streams.get(id);
+        if (s != null) {
+            s.moving = false;
+            if (refused && s.moveAttempts < MOVE_ATTEMPTS) {
+                eventLoop().schedule(() -> startMove(s), MOVE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            s.moveLost = !refused; // a continuation the peer may have taken is gone with its link
+        }
+        closeIfMovedAway();
+    }
+
+    private void dropReady(int id, String reason) {
+        peerMovedEarly.remove(id);
+        Ready r = readyContinuations.remove(id);
+        if (r != null) {
+            r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), reason));
+        }
+    }
+
+    /** On the new loop: the peer opened a continuation of a stream of the link this one replaced. */
+    private void onContinuationOpened(MuxEvent.ContinuationOpened c) {
+        LinkDriver old = node.replacedRelayedLink(this, c.continuesLink());
+        if (old == null) {
+            link.mux().reset(c.stream(), ErrorCode.REFUSED, "no link with that tag to continue a stream of");
+            return;
+        }
+        int oldId = c.continuesStream();
+        pendingContinuations.put(c.stream(), new Pending(old, oldId, false, new ArrayDeque<>()));
+        old.eventLoop().execute(() -> old.acceptContinuation(oldId, this, c.stream()));
+    }
+
+    /** On the old loop: the peer offers a continuation for stream {@code id}; accept by moving. */
+    private void acceptContinuation(int id, LinkDriver to, int continuation) {
+        BarnStream s = streams.get(id);
+        if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed()) {
+            to.eventLoop().execute(() -> to.dropContinuation(continuation, "no such stream to continue"));
+            return;
+        }
+        commitMove(id, to, continuation, false);
+    }
+
+    /** On the new loop: refuses or abandons a continuation; the stream, if any, stays where it was. */
+    private void dropContinuation(int continuation, String reason) {
+        pendingContinuations.remove(continuation);
+        if (!isClosed()) {
+            link.mux().reset(continuation, ErrorCode.REFUSED, reason);
+            requestDrive();
+        }
+    }
+
+    /** On the old loop: the peer's MOVE arrived for a stream still here. */
+    private void onPeerMoved(int id, BarnStream s) {
+        if (s == null) {
+            return; // reset or gone meanwhile; its continuation goes with it
+        }
+        Ready r = readyContinuations.get(id);
+        if (r != null) {
+            commitMove(id, r.to(), r.continuation(), true);
+        } else if (s.moving) {
+            peerMovedEarly.add(id);
+        } else {
+            // The peer went on to a continuation this side no longer has: its bytes are lost.
+            ErrorCode code = s.moveLost ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR;
+            String reason = s.moveLost ? "the direct link ended while the stream moved to it"
+                    : "the peer moved a stream without a continuation";
+            streams.remove(id);
+            link.mux().reset(id, code, reason);
+            s.deliverReset(code, reason);
+        }
+    }
+
+    /**
+     * On the old loop: moves this side's half of stream {@code id} to {@code to}'s stream
+     * {@code continuation}. The MOVE follows every byte sent here; what never left goes first
+     * on the continuation; the stream reads here until the peer's MOVE, then there.
+     */
+    private void commitMove(int id, LinkDriver to, int continuation, boolean peerMoved) {
+        BarnStream s = streams.remove(id);
+        readyContinuations.remove(id);
+        peerMovedEarly.remove(id);
+        Mux mux = link.mux();
+        Mux.Moved moved = mux.move(id);
+        boolean owesBytes = mux.isOpen(id);
+        if (owesBytes && !peerMoved) {
+            forwarded.put(id, s);
+        }
+        BarnStream.Handover h = new BarnStream.Handover(moved, new MovedInput(peerMoved || !owesBytes), s.finDelivered());
+        s.switchTo(this, id, to, continuation);
+        to.eventLoop().execute(() -> to.adoptMoved(s, continuation, h));
+        streamsMovedAway++;
+        node.countStreamMoved();
+        requestDrive();
+    }
+
+    /** On the new loop: takes over a stream that moved here from another link. */
+    private void adoptMoved(BarnStream s, int continuation, BarnStream.Handover h) {
+        Pending p = pendingContinuations.remove(continuation);
+        s.adopted(h.input(), h.inputFinished());
+        if (isClosed() || !link.mux().isOpen(continuation)) {
+            String reason = "the direct link ended while the stream moved to it";
+            s.reset(ErrorCode.CONNECTION_LOST, reason);
+            s.deliverReset(ErrorCode.CONNECTION_LOST, reason);
+            return;
+        }
+        Mux mux = link.mux();
+        streams.put(continuation, s);
+        Mux.Moved moved = h.moved();
+        if (moved != null) {
+            for (ByteBuffer b : moved.unsent()) {
+                mux.writeOwned(continuation, b); // fits: the continuation's queue was empty
+            }
+        }
+        if (moved == null || moved.fin()) {
+            mux.finish(continuation);
+        }
+        if (p != null) {
+            for (MuxEvent e : p.held()) {
+                onStreamEvent(e);
+            }
+        }
+        // A writer held up by the old stream's full send buffer waits for this: the buffer is new.
+        s.deliverWritable();
+        requestDrive();
+    }
+
+    /** On the new loop: an event for a continuation whose stream has not been handed over. */
+    private void onPendingEvent(int id, Pending p, MuxEvent m) {
+        if (m instanceof MuxEvent.StreamReset && p.opener()) {
+            pendingContinuations.remove(id); // refused: the stream stays on the old link
+            p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), true));
+            return;
+        }
+        p.held().add(m); // data among them stays unconsumed: the continuation's window bounds it
+    }
+
+    /** On the old loop: an event of a stream whose reading half is still here after it moved. */
+    private void onForwardedEvent(int id, BarnStream f, MuxEvent m) {
+        switch (m) {
+            case MuxEvent.StreamData d -> f.eventLoop().execute(() -> f.oldData(d.data()));
+            case MuxEvent.StreamFinished x -> f.eventLoop().execute(f::oldFinished);
+            case MuxEvent.StreamMoved x -> f.eventLoop().execute(f::oldMoved);
+            case MuxEvent.StreamReset r -> {
+                forwarded.remove(id);
+                f.eventLoop().execute(() -> f.resetFromOld(r.code(), r.reason()));
+            }
+            case MuxEvent.StreamClosed x -> {
+                forwarded.remove(id);
+                closeIfMovedAway();
+            }
+            default -> { }
+        }
+    }
+
+    /** On the old loop: the moved stream's application consumed bytes that came this way. */
+    void consumedOnOld(int id, int bytes) {
+        if (!isClosed()) {
+            link.mux().consumed(System.nanoTime(), id, bytes);
+            scheduleDrive();
+        }
+    }
+
+    /** On the old loop: the moved stream was reset; so is what is left of it here. */
+    void resetOnOld(int id, ErrorCode code, String reason) {
+        forwarded.remove(id);
+        if (!isClosed()) {
+            link.mux().reset(id, code, reason);
+            scheduleDrive();
+            closeIfMovedAway();
+        }
+    }
+
+    /** Closes this relayed link once a direct one replaced it and nothing is left on it. */
+    private void closeIfMovedAway() {
+        if (movedTo == null || isClosed() || !carriesNothing()) {
+            return;
+        }
+        reportMoved();
+        close(ErrorCode.NO_ERROR, "upgraded to a direct link");
+    }
+
+    private boolean moveReported;
+
+    /** Tells the node how long this link took to hand its streams over, once. */
+    private void reportMoved() {
+        if (movedTo != null && streamsMovedAway > 0 && !moveReported) {
+            moveReported = true;
+            node.streamsMovedAway(peerLink, streamsMovedAway, System.nanoTime() - moveStartedNanos);
+        }
+    }
+
+    /** No stream, moving or moved, has anything left on this link, and nothing waits to be sent. */
+    boolean carriesNothing() {
+        Mux mux = link == null ? null : link.mux();
+        return streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty()
+                && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()));
+    }
+
+    /** The link's tag (docs/PROTOCOL.md 5.10). */
+    long tag() {
+        return link.tag();
     }
 }

@@ -20,8 +20,10 @@ public final class PeerLink {
     private final InetSocketAddress remote;
     /** Set once listeners heard linkUp; only then do they hear linkDown. */
     volatile boolean announced;
-    /** A relayed link a direct one replaced: it ends quietly once its streams have. */
+    /** A relayed link a direct one replaced: it ends quietly once its streams have moved or ended. */
     volatile boolean upgraded;
+    /** On a direct link: the relayed link it replaced, whose streams move here. */
+    volatile PeerLink replacedRelayed;
 
     PeerLink(LinkDriver driver, PeerInfo peer, long handshakeNanos) {
         this.driver = driver;
@@ -50,6 +52,11 @@ public final class PeerLink {
      */
     public NodeId relayedVia() {
         return driver.via();
+    }
+
+    /** Both ends can move streams between links (docs/PROTOCOL.md 5.10). */
+    public boolean canMoveStreams() {
+        return peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
     }
 
     public boolean isOutbound() {

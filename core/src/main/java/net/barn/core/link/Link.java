@@ -209,7 +209,24 @@ public final class Link {
         sender = handshake.sender();
         receiver = handshake.receiver();
         mux = new Mux(initiator, config.mux(), nowNanos);
+        byte[] h = handshake.handshakeHash();
+        long t = 0;
+        for (int i = 0; i < 8; i++) {
+            t = (t << 8) | (h[i] & 0xff);
+        }
+        tag = t;
         state = State.ESTABLISHED;
+    }
+
+    private long tag;
+
+    /**
+     * The link's tag: the first 8 bytes of its Noise handshake hash, big-endian. Both ends
+     * compute the same value and no other link shares it; a stream continuation names the
+     * link of the stream it continues by it (docs/PROTOCOL.md 5.10). 0 before the handshake.
+     */
+    public long tag() {
+        return tag;
     }
 
     private void onTransportMessage(long nowNanos, byte[] body) {

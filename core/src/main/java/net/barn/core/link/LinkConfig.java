@@ -13,6 +13,8 @@ public record LinkConfig(PowParams pow, long handshakeTimeoutNanos, List<String>
         List<PeerAddress> listenAddresses, MuxConfig mux) {
     /** Capabilities of this implementation of link version 1. */
     public static final List<String> CAPABILITIES = List.of("mux/1", "dgram/1");
+    /** Streams may move between two links to the same peer (MOVE frames, docs/PROTOCOL.md 5.10). */
+    public static final String MOVE = "move/1";
 
     public LinkConfig {
         capabilities = List.copyOf(capabilities);

@@ -46,6 +46,7 @@ public final class FrameCodec {
             case Frame.Datagram g -> 4 + g.payload().remaining();
             case Frame.Ping p -> 8;
             case Frame.GoAway g -> 4 + reasonBytes(g.reason()).length;
+            case Frame.Move m -> 0;
         };
     }
 
@@ -91,6 +92,7 @@ public final class FrameCodec {
                 off += 8;
             }
             case Frame.GoAway g -> off = writeCodeAndReason(out, off, Frame.TYPE_GOAWAY, 0, g.code(), g.reason());
+            case Frame.Move m -> off = writeHeader(out, off, Frame.TYPE_MOVE, 0, m.stream(), 0);
         }
         return off - start;
     }
@@ -117,7 +119,18 @@ public final class FrameCodec {
         } else {
             b.setService(o.service());
         }
+        if (o.isContinuation()) {
+            b.setContinuesLink(com.google.protobuf.ByteString.copyFrom(longBytes(o.continuesLink())));
+            b.setContinuesStream(o.continuesStream());
+        }
         return b.build().toByteArray();
+    }
+
+    static byte[] longBytes(long v) {
+        byte[] b = new byte[8];
+        writeInt(b, 0, (int) (v >>> 32));
+        writeInt(b, 4, (int) v);
+        return b;
     }
 
     /** Reason text truncated to the limit on a UTF-8 character boundary. */
@@ -191,7 +204,19 @@ public final class FrameCodec {
                 if (hasService && !ServiceName.isValid(open.getService())) {
                     throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "OPEN service name is malformed");
                 }
-                return new Frame.Open(stream, open.getPort(), hasService ? open.getService() : null);
+                boolean continues = open.getContinuesStream() != 0;
+                if (continues != !open.getContinuesLink().isEmpty()
+                        || (continues && (open.getContinuesLink().size() != 8 || open.getContinuesStream() < 0))) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                            "OPEN continuation needs an 8-byte link tag and a stream id 1..2^31-1");
+                }
+                long tag = 0;
+                if (continues) {
+                    byte[] t = open.getContinuesLink().toByteArray();
+                    tag = ((long) readInt(t, 0) << 32) | (readInt(t, 4) & 0xffffffffL);
+                }
+                return new Frame.Open(stream, open.getPort(), hasService ? open.getService() : null, tag,
+                        open.getContinuesStream());
             }
             case Frame.TYPE_WINDOW_UPDATE -> {
                 requireStream(stream, "WINDOW_UPDATE");
@@ -225,6 +250,11 @@ public final class FrameCodec {
                 requireLength(length, 8, "PING");
                 long opaque = ((long) readInt(m, off) << 32) | (readInt(m, off + 4) & 0xffffffffL);
                 return new Frame.Ping((flags & Frame.FLAG_ACK) != 0, opaque);
+            }
+            case Frame.TYPE_MOVE -> {
+                requireStream(stream, "MOVE");
+                requireLength(length, 0, "MOVE");
+                return new Frame.Move(stream);
             }
             case Frame.TYPE_GOAWAY -> {
                 return new Frame.GoAway(code(m, off, length, "GOAWAY"), reason(m, off, length));

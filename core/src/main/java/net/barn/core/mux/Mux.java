@@ -72,7 +72,26 @@ public final class Mux {
         return open(0, ServiceName.require(service));
     }
 
+    /**
+     * Opens the continuation of stream {@code oldStream} of the link tagged {@code oldLink}
+     * (docs/PROTOCOL.md 5.10), to the same port or service; returns its id. The peer accepts
+     * by moving the old stream, or resets this one.
+     */
+    public int openContinuation(int port, String service, long oldLink, int oldStream) {
+        if (oldStream <= 0) {
+            throw new IllegalArgumentException("a continuation names a stream id 1..2^31-1");
+        }
+        if (service == null && (port < 1 || port > 65535)) {
+            throw new IllegalArgumentException("port must be 1..65535, got " + port);
+        }
+        return open(port, service == null ? null : ServiceName.require(service), oldLink, oldStream);
+    }
+
     private int open(int port, String service) {
+        return open(port, service, 0, 0);
+    }
+
+    private int open(int port, String service, long continuesLink, int continuesStream) {
         if (outboundCount >= config.maxOutboundStreams()) {
             throw new IllegalStateException("too many open streams on this link (" + outboundCount + ")");
         }
@@ -85,7 +104,7 @@ public final class Mux {
         streams.put(id, s);
         outboundCount++;
         windowSum += s.recvWindow;
-        control.add(new Frame.Open(id, port, service));
+        control.add(new Frame.Open(id, port, service, continuesLink, continuesStream));
         return id;
     }
 
@@ -137,6 +156,41 @@ public final class Mux {
             s.finQueued = true;
             markReady(s);
         }
+    }
+
+    /**
+     * What a {@link #move} took off a stream: the bytes the application had queued that never
+     * left, and whether its half was finished (FIN queued or sent). Both belong on the
+     * continuation, in this order.
+     */
+    public record Moved(java.util.List<ByteBuffer> unsent, boolean fin) {}
+
+    /**
+     * Moves the local half of a stream to its continuation on another link (docs/PROTOCOL.md
+     * 5.10): queues a MOVE, which follows every byte already sent, and hands back what was
+     * still queued. The stream keeps receiving until the peer's MOVE or FIN. Returns null
+     * when the stream is gone or its half already moved.
+     */
+    public Moved move(int stream) {
+        MuxStream s = streams.get(stream);
+        if (s == null || s.moveSent) {
+            return null;
+        }
+        java.util.List<ByteBuffer> unsent = new java.util.ArrayList<>(s.queue);
+        boolean fin = s.finQueued;
+        s.queue.clear();
+        s.queued = 0;
+        s.finQueued = true;
+        s.finSent = true;
+        s.moveSent = true;
+        s.writableWanted = false;
+        if (s.inReadyRing) {
+            ready.remove(s);
+            s.inReadyRing = false;
+        }
+        control.add(new Frame.Move(stream));
+        closeIfDone(s);
+        return new Moved(unsent, fin);
     }
 
     /** Abandons a stream in both directions and tells the peer why. */
@@ -256,6 +310,7 @@ public final class Mux {
             case Frame.Datagram g -> events.add(new MuxEvent.DatagramReceived(g.destinationPort(), g.sourcePort(), g.payload()));
             case Frame.Ping p -> onPing(nowNanos, p);
             case Frame.GoAway g -> peerGoAway = g;
+            case Frame.Move m -> onMove(m);
         }
     }
 
@@ -265,7 +320,8 @@ public final class Mux {
             return; // in flight when we reset the stream
         }
         if (s.finReceived) {
-            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "DATA after FIN on stream " + d.stream());
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                    "DATA after " + (s.moveReceived ? "MOVE" : "FIN") + " on stream " + d.stream());
         }
         int n = d.payload().remaining();
         if (s.receivedOffset + n > s.recvLimit) {
@@ -283,6 +339,21 @@ public final class Mux {
             events.add(new MuxEvent.StreamFinished(d.stream()));
             closeIfDone(s);
         }
+    }
+
+    private void onMove(Frame.Move m) throws ProtocolException {
+        MuxStream s = existing(m.stream(), "MOVE");
+        if (s == null) {
+            return;
+        }
+        if (s.moveReceived) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "second MOVE on stream " + m.stream());
+        }
+        s.moveReceived = true;
+        s.finReceived = true; // nothing more arrives here; a FIN before the MOVE stays valid
+        windowUpdates.remove(s);
+        events.add(new MuxEvent.StreamMoved(m.stream()));
+        closeIfDone(s);
     }
 
     private void onOpen(Frame.Open o) throws ProtocolException {
@@ -303,7 +374,9 @@ public final class Mux {
         streams.put(id, s);
         inboundCount++;
         windowSum += s.recvWindow;
-        events.add(new MuxEvent.StreamOpened(id, o.port(), o.service()));
+        events.add(o.isContinuation()
+                ? new MuxEvent.ContinuationOpened(id, o.port(), o.service(), o.continuesLink(), o.continuesStream())
+                : new MuxEvent.StreamOpened(id, o.port(), o.service()));
     }
 
     private void onWindowUpdate(Frame.WindowUpdate w) throws ProtocolException {

@@ -8,6 +8,17 @@ public sealed interface MuxEvent {
     /** The peer opened a stream to a port, or to a service when port is 0. Accept it or reset it. */
     record StreamOpened(int stream, int port, String service) implements MuxEvent {}
 
+    /**
+     * The peer opened a stream that continues stream {@code continuesStream} of the link
+     * tagged {@code continuesLink} (docs/PROTOCOL.md 5.10). Accept it by moving that stream
+     * ({@link Mux#move}) on its link, or reset it to leave the stream where it is.
+     */
+    record ContinuationOpened(int stream, int port, String service, long continuesLink, int continuesStream)
+            implements MuxEvent {}
+
+    /** The peer moved its half of the stream to the stream's continuation: nothing more arrives here. */
+    record StreamMoved(int stream) implements MuxEvent {}
+
     /** Bytes arrived in order; call {@link Mux#consumed} once the application has taken them. */
     record StreamData(int stream, ByteBuffer data) implements MuxEvent {}
 

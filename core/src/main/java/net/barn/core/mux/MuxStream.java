@@ -17,6 +17,8 @@ final class MuxStream {
     boolean finSent;
     boolean inReadyRing;
     boolean writableWanted;
+    /** The local half moved to a continuation: a MOVE is queued or sent, no more DATA. */
+    boolean moveSent;
 
     // Receive half.
     long receivedOffset;
@@ -25,7 +27,9 @@ final class MuxStream {
     int recvWindow = MuxConfig.INITIAL_STREAM_WINDOW;
     long lastWindowUpdateNanos = Long.MIN_VALUE;
     int pendingIncrement;
+    /** The peer's half ended, by FIN or by MOVE. */
     boolean finReceived;
+    boolean moveReceived;
 
     MuxStream(int id, boolean inbound) {
         this.id = id;

@@ -34,7 +34,10 @@ class FrameCodecProperties {
                         Arbitraries.bytes().array(byte[].class).ofMaxSize(MuxConfig.MAX_DATAGRAM_PAYLOAD))
                         .as((d, s, b) -> new Frame.Datagram(d, s, ByteBuffer.wrap(b))),
                 Combinators.combine(Arbitraries.of(true, false), Arbitraries.longs()).as(Frame.Ping::new),
-                Combinators.combine(code, reason).as(Frame.GoAway::new));
+                Combinators.combine(code, reason).as(Frame.GoAway::new),
+                stream.map(Frame.Move::new),
+                Combinators.combine(stream, Arbitraries.integers().between(1, 65535), Arbitraries.longs(), stream)
+                        .as((s, p, link, old) -> new Frame.Open(s, p, null, link, old)));
     }
 
     @Property

@@ -341,4 +341,45 @@ class MuxTest {
         assertThat(error).isNotNull();
         assertThat(error.code()).isEqualTo(ErrorCode.FLOOD);
     }
+
+    @Test
+    void aMoveSendsWhatNeverLeftBackToTheCallerAndEndsTheHalfAfterTheBytesAlreadySent() {
+        MuxPair pair = new MuxPair(config, MS);
+        int s = pair.a.openStream(7);
+        pair.a.write(s, bytes("sent"));
+        pair.settle();
+        pair.a.write(s, bytes("queued"));
+        pair.a.finish(s);
+        Mux.Moved moved = pair.a.move(s);
+        assertThat(moved.fin()).as("the FIN moves with the queued bytes").isTrue();
+        assertThat(new String(moved.unsent().get(0).array(), StandardCharsets.UTF_8)).isEqualTo("queued");
+        assertThat(pair.a.write(s, bytes("more"))).as("a moved half takes no more bytes").isEqualTo(-1);
+        assertThat(pair.a.move(s)).as("a half moves once").isNull();
+        pair.settle();
+        assertThat(new String(pair.received(pair.bEvents, s), StandardCharsets.UTF_8)).isEqualTo("sent");
+        assertThat(pair.bEvents).contains(new MuxEvent.StreamMoved(s)).doesNotContain(new MuxEvent.StreamFinished(s));
+        pair.b.move(s);
+        pair.settle();
+        assertThat(pair.a.isOpen(s)).as("both halves moved: the stream is gone").isFalse();
+        assertThat(pair.b.isOpen(s)).isFalse();
+    }
+
+    @Test
+    void dataAfterAMoveIsAProtocolError() {
+        MuxPair pair = new MuxPair(config, MS);
+        int s = pair.a.openStream(7);
+        pair.settle();
+        pair.inject(pair.b, FrameCodec.encode(new Frame.Move(s)));
+        pair.inject(pair.b, FrameCodec.encode(new Frame.Data(s, false, bytes("late"))));
+        assertThat(pair.bError.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        assertThat(pair.bError.getMessage()).contains("DATA after MOVE");
+    }
+
+    @Test
+    void aContinuationOpenNamesTheLinkAndStreamItContinues() {
+        MuxPair pair = new MuxPair(config, MS);
+        int t = pair.a.openContinuation(0, "irc/chat", 0x1122334455667788L, 5);
+        pair.settle();
+        assertThat(pair.bEvents).contains(new MuxEvent.ContinuationOpened(t, 0, "irc/chat", 0x1122334455667788L, 5));
+    }
 }

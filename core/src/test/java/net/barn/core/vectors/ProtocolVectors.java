@@ -115,6 +115,11 @@ public final class ProtocolVectors {
         v.put("frame.ping", frame(new Frame.Ping(false, 1)));
         v.put("frame.pong", frame(new Frame.Ping(true, 1)));
         v.put("frame.goaway", frame(new Frame.GoAway(ErrorCode.SHUTDOWN, "node shutting down")));
+        // Moving a stream (section 5.10): the vector link's tag, a continuation of its stream 1 on
+        // another link (stream 3 there, to port 7), and the MOVE of stream 1.
+        v.put("link.tag", String.format("%016x", client.tag()));
+        v.put("frame.open_continuation", frame(new Frame.Open(3, 7, null, client.tag(), 1)));
+        v.put("frame.move", frame(new Frame.Move(1)));
 
         // Root network: an owned record of the responder's, and a FIND_NODE request.
         net.barn.core.dht.Record record = net.barn.core.dht.RecordTypes.owned(responder, "greeting",

@@ -62,6 +62,8 @@ class ProtocolVectorsTest {
         // Message 3 carries the initiator's signature, which only its identity key can make:
         // check that it decrypts and names the documented proof-of-work nonce.
         byte[] payload3 = responder.readMessage(HEX.parseHex(v.get("handshake.message3")));
+        assertThat(HEX.formatHex(responder.handshakeHash()).substring(0, 16)).as("the link tag is h's first 8 bytes")
+                .isEqualTo(v.get("link.tag"));
         assertThat(net.barn.wire.link.HandshakePayload.parseFrom(payload3).getPowNonce())
                 .isEqualTo(Long.parseLong(v.get("initiator.pow_nonce")));
         byte[] transport = HEX.parseHex(v.get("transport.message1"));

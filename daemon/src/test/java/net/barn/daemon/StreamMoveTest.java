@@ -1,0 +1,255 @@
+package net.barn.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import net.barn.core.nat.Reachability;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streams opened over a relayed link move to the direct link when one comes up
+ * (docs/PROTOCOL.md 5.10): real nodes on loopback, the relayed link forced by a relay circuit
+ * to a node that says it is behind NAT, the direct link by a plain dial the other way.
+ */
+class StreamMoveTest {
+    @TempDir
+    Path tmp;
+
+    private TestNodes nodes;
+
+    @AfterEach
+    void stop() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    /** relay, hidden (behind "NAT", reserved on relay), dialler linked to hidden over relay's circuit. */
+    private BarnNode[] relayedPair(long seed) throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode relay = nodes.start(seed);
+        BarnNode hidden = nodes.start(seed + 1);
+        BarnNode dialler = nodes.start(seed + 2);
+        relay.reachability().assume(Reachability.Verdict.PUBLIC);
+        hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
+        hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node reserves on the relay", 30);
+        PeerLink relayed = dialler.relay().dialVia(relay.id(), hidden.id()).get(15, TimeUnit.SECONDS);
+        assertThat(relayed.relayedVia()).isEqualTo(relay.id());
+        TestRoots.await(() -> hidden.link(dialler.id()).isPresent(), "the hidden node holds the relayed link", 30);
+        return new BarnNode[] {relay, hidden, dialler};
+    }
+
+    /** Writes seeded bytes to an echo stream on one thread and checks what comes back on another. */
+    private static final class EchoTraffic {
+        final BlockingStream stream;
+        final Random random;
+        final ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        final CompletableFuture<byte[]> received = new CompletableFuture<>();
+        volatile long echoed;
+
+        EchoTraffic(BlockingStream stream, long seed) {
+            this.stream = stream;
+            this.random = new Random(seed);
+            stream.setReadTimeout(30_000);
+            Thread.ofVirtual().name("echo-reader").start(() -> {
+                ByteArrayOutputStream back = new ByteArrayOutputStream();
+                byte[] buf = new byte[32 * 1024];
+                try {
+                    InputStream in = stream.in();
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        back.write(buf, 0, n);
+                        echoed += n;
+                    }
+                    received.complete(back.toByteArray());
+                } catch (IOException | RuntimeException e) {
+                    received.completeExceptionally(e);
+                }
+            });
+        }
+
+        void write(int bytes) throws IOException {
+            byte[] chunk = new byte[bytes];
+            random.nextBytes(chunk);
+            stream.out().write(chunk);
+            sent.write(chunk, 0, chunk.length);
+        }
+    }
+
+    @Test
+    void anEchoStreamMovesFromTheRelayedLinkToTheDirectOneMidTransferWithEveryByteInOrder() throws Exception {
+        BarnNode[] trio = relayedPair(71);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        EchoTraffic echo = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 71);
+        BarnStream stream = echo.stream.stream();
+
+        for (int i = 0; i < 16; i++) {
+            echo.write(16 * 1024);
+        }
+        TestRoots.await(() -> echo.echoed > 64 * 1024, "bytes echo over the relay", 30);
+        long relayedBytesBefore = relayed.bytesSent();
+        assertThat(relayedBytesBefore).isPositive();
+
+        // The direct link comes up (here by a dial to its address; a hole punch gives the same) while bytes flow.
+        CompletableFuture<PeerLink> direct = hidden.dialAddress(dialler.invite().addresses().get(0));
+        for (int i = 0; i < 32 && !direct.isDone(); i++) {
+            echo.write(8 * 1024);
+        }
+        direct.get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes once its stream moved", 30);
+        long relayedBytesAfter = relayed.bytesSent();
+
+        for (int i = 0; i < 64; i++) {
+            echo.write(16 * 1024);
+        }
+        echo.stream.out().close(); // the half-close moved too: echo finishes after the last byte
+        byte[] back = echo.received.get(30, TimeUnit.SECONDS);
+
+        assertThat(back).as("every byte echoed, in order, none twice").isEqualTo(echo.sent.toByteArray());
+        assertThat(stream.hasMoved()).isTrue();
+        assertThat(stream.link().relayedVia()).as("the stream now runs on the direct link").isNull();
+        assertThat(relayed.bytesSent()).as("nothing more went over the relay").isEqualTo(relayedBytesAfter);
+        assertThat(dialler.streamsMoved()).isEqualTo(1);
+        assertThat(hidden.streamsMoved()).isEqualTo(1);
+        assertThat(hidden.link(dialler.id()).orElseThrow().relayedVia()).isNull();
+    }
+
+    @Test
+    void streamsOpenedByEitherSideMoveAndTheFigureIsTheTimeFromDirectLinkToLastMove() throws Exception {
+        BarnNode[] trio = relayedPair(81);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        int perSide = 4;
+        List<EchoTraffic> traffic = new ArrayList<>();
+        for (int i = 0; i < perSide; i++) {
+            traffic.add(new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 100 + i));
+            traffic.add(new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 200 + i));
+        }
+        for (EchoTraffic t : traffic) {
+            t.write(4 * 1024);
+        }
+        TestRoots.await(() -> traffic.stream().allMatch(t -> t.echoed == 4 * 1024), "every stream echoes over the relay", 30);
+
+        long upAt = System.nanoTime();
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        long directUp = System.nanoTime();
+        TestRoots.await(() -> dialler.streamsMoved() == 2 * perSide && hidden.streamsMoved() == 2 * perSide,
+                "both sides moved their half of every stream", 30);
+        long moved = System.nanoTime();
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
+        long closed = System.nanoTime();
+        // The nodes time it from the upgrade to the last MOVE; the test's own waits poll every 20 ms.
+        TestRoots.await(() -> dialler.lastMoveNanos() > 0 && hidden.lastMoveNanos() > 0, "both nodes timed the move", 30);
+        System.out.printf("stream move: %d streams; direct link up in %.1f ms; from the upgrade to the last stream moved:"
+                + " %.1f ms (dialler), %.1f ms (hidden); the test saw every move within %.1f ms and the relayed links"
+                + " closed within %.1f ms%n", 2 * perSide, (directUp - upAt) / 1e6, dialler.lastMoveNanos() / 1e6,
+                hidden.lastMoveNanos() / 1e6, (moved - directUp) / 1e6, (closed - directUp) / 1e6);
+
+        for (EchoTraffic t : traffic) {
+            t.write(4 * 1024);
+            t.stream.out().close();
+        }
+        for (EchoTraffic t : traffic) {
+            assertThat(t.received.get(30, TimeUnit.SECONDS)).isEqualTo(t.sent.toByteArray());
+            assertThat(t.stream.stream().link().relayedVia()).isNull();
+        }
+    }
+
+    @Test
+    void halfClosesAndResetsStillWorkAfterAMove() throws Exception {
+        BarnNode[] trio = relayedPair(91);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        BlockingStream closing = relayed.openBlocking("probe");
+        BlockingStream resetting = relayed.openBlocking("probe");
+        closing.out().write("before".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closing.out().flush();
+        resetting.out().write(1);
+        resetting.out().flush();
+        BlockingStream closingThere = accepted.poll(10, TimeUnit.SECONDS);
+        BlockingStream resettingThere = accepted.poll(10, TimeUnit.SECONDS);
+        closingThere.setReadTimeout(10_000);
+        resettingThere.setReadTimeout(10_000);
+        assertThat(closingThere.in().readNBytes(6)).asString().isEqualTo("before");
+        assertThat(resettingThere.in().read()).isEqualTo(1);
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.streamsMoved() == 2 && hidden.streamsMoved() == 2, "both streams moved", 30);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
+
+        // Half-close each way over the direct link; the reply written after the peer's FIN arrives.
+        closing.out().write("after".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closing.out().close();
+        assertThat(closingThere.in().readAllBytes()).asString().isEqualTo("after");
+        closingThere.out().write("reply".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        closingThere.out().close();
+        closing.setReadTimeout(10_000);
+        assertThat(closing.in().readAllBytes()).asString().isEqualTo("reply");
+        assertThat(closing.stream().link().relayedVia()).isNull();
+        assertThat(closingThere.stream().link().relayedVia()).isNull();
+
+        // A reset after the move reaches the peer's same stream object.
+        resetting.reset(net.barn.core.ErrorCode.CANCELLED, "changed my mind");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resettingThere.in().read())
+                .isInstanceOf(LinkException.class).hasMessageContaining("changed my mind");
+    }
+
+    @Test
+    void aWriterHeldUpByAFullSendBufferGoesOnAfterTheMoveAndItsQueuedBytesArriveInOrder() throws Exception {
+        BarnNode[] trio = relayedPair(101);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("sink", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        BlockingStream out = relayed.openBlocking("sink");
+        Random random = new Random(101);
+        byte[] all = new byte[4 * 1024 * 1024];
+        random.nextBytes(all);
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                for (int off = 0; off < all.length; off += 64 * 1024) {
+                    out.out().write(all, off, 64 * 1024);
+                    written.addAndGet(64 * 1024);
+                }
+                out.out().close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        BlockingStream sink = accepted.poll(10, TimeUnit.SECONDS);
+        // Nobody reads yet: the window (256 KiB) and then the send buffer (1 MiB) fill, and the writer waits.
+        TestRoots.await(() -> written.get() >= 1024 * 1024, "the writer fills the window and the send buffer", 30);
+        long stalled = written.get();
+        assertThat(writer).isNotDone();
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.streamsMoved() == 1 && hidden.streamsMoved() == 1, "the stream moved", 30);
+        TestRoots.await(() -> written.get() > stalled, "the writer goes on after the move, before anyone reads", 30);
+
+        sink.setReadTimeout(30_000);
+        assertThat(sink.in().readAllBytes()).as("every byte, in order").isEqualTo(all);
+        writer.get(30, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
+    }
+}
