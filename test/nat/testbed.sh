@@ -21,6 +21,10 @@
 # block of 1,000 ports (nat4, as carrier-grade NATs allocate per subscriber). Nothing leaves
 # these namespaces: they have no route to the host's networks.
 #
+# BARN_NETNS_RATE (e.g. 50mbit): each NAT's link to the public network carries at most this
+# much each way (a token bucket on both ends of the veth), as a home uplink would: benchmarks
+# measure where the network, not the CPU, is the limit. Unset: no limit.
+#
 # Usage: test/nat/testbed.sh up | down | status
 set -euo pipefail
 PREFIX="${BARN_NETNS_PREFIX:-barn}"
@@ -53,6 +57,10 @@ up() {
     ns "$nat" ip addr add "10.8$k.0.2/24" dev "o$k"
     ns "$nat" ip link set "o$k" up
     ns "$nat" ip route add default via "10.8$k.0.1"
+    if [ -n "${BARN_NETNS_RATE:-}" ]; then
+      ns "$PUB" tc qdisc add dev "p$k" root tbf rate "$BARN_NETNS_RATE" burst 64kb latency 100ms
+      ns "$nat" tc qdisc add dev "o$k" root tbf rate "$BARN_NETNS_RATE" burst 64kb latency 100ms
+    fi
     ip link add "i$k" netns "$nat" type veth peer name "e$k" netns "$host"
     ns "$nat" ip addr add "192.168.$k.1/24" dev "i$k"
     ns "$nat" ip link set "i$k" up

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark and prints a table for docs/BENCHMARKS.md.",
         subcommands = {BenchCommand.Link.class, BenchCommand.Local.class, BenchCommand.Dht.class, BenchCommand.Names.class, BenchCommand.Chat.class, BenchCommand.Maze.class, BenchCommand.Relay.class,
-                BenchCommand.Move.class,
+                BenchCommand.Move.class, BenchCommand.Nat.class,
                 BenchCommand.IdentityCost.class, BenchCommand.BeaconBenchCommand.class,
                 BenchCommand.Jmh.class})
 final class BenchCommand implements Runnable {
@@ -171,6 +171,30 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             net.barn.bench.BeaconBench.run(members, rounds, roundMillis);
+            return 0;
+        }
+    }
+
+    @Command(name = "nat", mixinStandardHelpOptions = true,
+            description = {"Relayed against direct stream throughput between daemons behind the NATs of the",
+                    "testbed (network namespaces; needs root), each NAT's link limited to --rate both ways."})
+    static final class Nat implements Callable<Integer> {
+        @Option(names = "--rate", defaultValue = "50mbit",
+                description = "Limit of each NAT's link, as tc writes it, or none (default ${DEFAULT-VALUE}).")
+        String rate;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Length of each measurement (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--runs", defaultValue = "3", description = "Measurements of each path, alternating (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!rate.matches("none|[0-9]+(\\.[0-9]+)?[kmg]?bit")) {
+                throw new IllegalArgumentException("--rate is like 50mbit, 800kbit or none");
+            }
+            NatBench.run(rate, seconds, runs);
             return 0;
         }
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,23 +29,11 @@ class NatTestbedTest {
     Path tmp;
 
     private static boolean canBuildTestbed() {
-        try {
-            return new com.sun.security.auth.module.UnixSystem().getUid() == 0
-                    && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")))
-                    && (Files.isExecutable(Path.of("/usr/sbin/iptables")) || Files.isExecutable(Path.of("/sbin/iptables")));
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return Testbed.available();
     }
 
     private static void testbed(String prefix, String action) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "test/nat/testbed.sh", action).redirectErrorStream(true);
-        pb.environment().put("BARN_NETNS_PREFIX", prefix);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("testbed.sh " + action + " failed: " + out);
-        }
+        Testbed.run(Path.of(""), prefix, action, null); // tests run in the project root
     }
 
     private DaemonProcess node(List<DaemonProcess> all, String netns, String name, String listen, List<Invite> peers)

@@ -13,11 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.identity.Invite;
 
-/** A {@code barn node} in its own JVM process, on loopback, with its output captured. */
+/** A {@code barn node} in its own JVM process (or in a network namespace), with its output captured: for benchmarks and tests. */
 final class DaemonProcess implements AutoCloseable {
-    /** Cheap proof of work for test networks; every daemon of a test must use the same. */
+    /** Cheap proof of work for test and benchmark networks; every daemon of one network must use the same. */
     static final String TEST_POW = "2,6";
-    /** Claims in tests: 64 KiB, one pass, 2 bits (a few milliseconds). */
+    /** Claims in test networks: 64 KiB, one pass, 2 bits (a few milliseconds). */
     static final String TEST_NAME_WORK = "64,1,2";
 
     final Process process;
@@ -98,12 +98,12 @@ final class DaemonProcess implements AutoCloseable {
                 }
             }
             if (!process.isAlive() && drained() && lines.stream().noneMatch(l -> l.contains(containing))) {
-                throw new AssertionError("daemon exited (" + process.exitValue() + ") without printing '" + containing
+                throw new IllegalStateException("daemon exited (" + process.exitValue() + ") without printing '" + containing
                         + "'; stderr: " + String.join("\n", stderr));
             }
             Thread.sleep(10); // polling interval of the wait
         }
-        throw new AssertionError("daemon never printed '" + containing + "'; stdout: " + stdout + " stderr: " + stderr);
+        throw new IllegalStateException("daemon never printed '" + containing + "'; stdout: " + stdout + " stderr: " + stderr);
     }
 
     /** True once both output pipes reached end of stream (waits briefly for them). */
@@ -120,7 +120,7 @@ final class DaemonProcess implements AutoCloseable {
         process.toHandle().destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("daemon did not stop within " + timeout + " of SIGTERM");
+            throw new IllegalStateException("daemon did not stop within " + timeout + " of SIGTERM");
         }
         return process.exitValue();
     }
