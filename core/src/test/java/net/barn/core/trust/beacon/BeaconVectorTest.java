@@ -35,4 +35,18 @@ class BeaconVectorTest {
         assertThat(HEX.formatHex(BeaconRound.verify(pk, 1, 1, HEX.parseHex(SIGNATURE)).orElseThrow())).isEqualTo(OUTPUT);
         assertThat(BeaconRound.verify(pk, 1, 2, HEX.parseHex(SIGNATURE)).isValid()).isFalse();
     }
+
+    /** PROTOCOL 17.5 and 17.9: values a second implementation must reproduce (checked independently with Python's hashlib). */
+    @Test
+    void genesisTargetAndKeyCommitmentAsDocumented() {
+        assertThat(HEX.formatHex(Sortition.GENESIS_SEED)).isEqualTo("d2e7b9530e918875f47ca592f01caaf1f58a791dbc2b924131a7f8188e5f073c");
+        assertThat(HEX.formatHex(Sortition.committeeTarget(Sortition.GENESIS_SEED, 1).toBytes()))
+                .isEqualTo("381b4c8b5de737f1310720fd110be50b3acb0d650140da2bf332de2944a2e24e");
+        byte[] keyValue = new byte[WitnessedKey.KEY_BYTES];
+        for (int i = 0; i < keyValue.length; i++) {
+            keyValue[i] = (byte) i;
+        }
+        assertThat(HEX.formatHex(WitnessedKey.commitment(keyValue)))
+                .isEqualTo("8ae40114ec9af47809cc6263db07df18ad716b2aba26edca82496563d2d8db83");
+    }
 }
