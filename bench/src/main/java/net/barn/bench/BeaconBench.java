@@ -23,9 +23,13 @@ public final class BeaconBench {
 
     record Stats(int index, int members, long dkgMillis, long dkgBytes, long roundBytes, long outputs) {}
 
-    public static void run(int members, int rounds, long roundMillis) throws Exception {
+    public static void run(int members, int rounds, long roundMillis, boolean inProcess) throws Exception {
         if (members < 2 || members > 64 || rounds < 1 || rounds > 100 || roundMillis < 500) {
             throw new IllegalArgumentException("--members 2..64, --rounds 1..100, --round-ms >= 500");
+        }
+        if (inProcess) {
+            BeaconInProcessBench.run(members, rounds, roundMillis);
+            return;
         }
         net.barn.core.identity.PowParams pow = new net.barn.core.identity.PowParams(2, 6);
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("barn-bench-beacon");

@@ -168,9 +168,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--round-ms", defaultValue = "5000", description = "Milliseconds per round (default ${DEFAULT-VALUE}).")
         long roundMillis;
 
+        @Option(names = "--in-process", description = "All daemons in this one process (no JVM per member: fits 32 or 64 on a small machine).")
+        boolean inProcess;
+
         @Override
         public Integer call() throws Exception {
-            net.barn.bench.BeaconBench.run(members, rounds, roundMillis);
+            net.barn.bench.BeaconBench.run(members, rounds, roundMillis, inProcess);
             return 0;
         }
     }
