@@ -95,6 +95,8 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
         final StewardCouncil council;
         java.util.Set<NodeId> directory = java.util.Set.of();
         long directoryReadAt;
+        /** When this member, as a steward, last sent its standing votes again. */
+        long votesSentAt;
         io.netty.util.concurrent.ScheduledFuture<?> tick;
         /** This node's own broadcasts in the current minute, held to the policy's limit. */
         long windowStart = Long.MIN_VALUE;
@@ -399,6 +401,13 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
             }
             m.council.expire(System.nanoTime());
             updateStewards(m);
+            if (System.nanoTime() - m.votesSentAt >= TimeUnit.MILLISECONDS.toNanos(directoryMillis)) {
+                // A member that joined after a vote never saw it: a steward sends its standing votes again.
+                m.votesSentAt = System.nanoTime();
+                for (StewardVote v : m.council.ownStandingVotes()) {
+                    m.overlay.broadcast(System.nanoTime(), OverlayMessage.Gossip.STEWARD_VOTE, EvidenceCodec.encodeStatement(v.statement()));
+                }
+            }
             drain(m);
         }, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }

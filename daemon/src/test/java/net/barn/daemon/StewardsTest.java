@@ -124,12 +124,37 @@ class StewardsTest extends RootNetworkTest {
             assertThat(inbox).doesNotContain("after exclusion");
         }
 
+        // A member that joins afterwards never saw the votes: the stewards send theirs again, and
+        // it excludes the flooder too. (It is started with a seed whose ticket makes it no steward,
+        // so that the steward set, and the votes' weight, stay as they were.)
+        BarnNode late = null;
+        for (long candidateSeed = 60; late == null; candidateSeed++) {
+            BarnNode candidate = nodes.start(candidateSeed);
+            byte[] ticket = net.barn.core.trust.beacon.Sortition.stewardTicket(net.barn.core.trust.beacon.Sortition.GENESIS_SEED, "chess",
+                    candidate.id());
+            boolean steward = stewards.stream().anyMatch(id -> java.util.Arrays.compareUnsigned(ticket,
+                    net.barn.core.trust.beacon.Sortition.stewardTicket(net.barn.core.trust.beacon.Sortition.GENESIS_SEED, "chess", id)) < 0);
+            if (steward) {
+                candidate.close();
+            } else {
+                late = candidate;
+            }
+        }
+        DhtService lateRoot = roots.root(late, List.of(seed));
+        lateRoot.namespaces().stewardship(StewardCouncil.Config.DEFAULT, 200, 1000);
+        await(() -> TestRoots.tableSize(lateRoot) >= 1, "the late member joins the root network");
+        lateRoot.namespaces().join("chess", this, null).get(30, TimeUnit.SECONDS);
+        await(() -> state(lateRoot).stewards().equals(stewards), "the late member draws the same stewards");
+        await(() -> state(lateRoot).excluded().contains(flooderId), "the late member learns the exclusion from votes sent again");
+
         // The next epoch draws the stewards again from its seed, the same on every member; the exclusion outlives it.
         byte[] nextSeed = net.barn.core.crypto.Sha256.hash(text("epoch 1"));
         for (DhtService d : dhts) {
             d.namespaces().epochSeeds(() -> new EpochSeeds.Epoch(1, nextSeed));
         }
-        List<NodeId> all = up.stream().map(BarnNode::id).toList();
+        lateRoot.namespaces().epochSeeds(() -> new EpochSeeds.Epoch(1, nextSeed));
+        List<NodeId> all = new ArrayList<>(up.stream().map(BarnNode::id).toList());
+        all.add(late.id()); // the directory lists the late member too
         List<NodeId> drawn = net.barn.core.trust.beacon.Sortition.stewards(nextSeed, "chess", all, 5);
         await(() -> dhts.stream().allMatch(d -> state(d).epoch() == 1 && stewards(d).equals(drawn)),
                 "every member draws epoch 1's stewards");

@@ -247,6 +247,22 @@ public final class StewardCouncil {
         return new Outcome.Refused(reason);
     }
 
+    /**
+     * This steward's own votes of this epoch against members now excluded: what it sends again
+     * now and then, so that a member that joins after the vote learns the exclusion.
+     */
+    public List<StewardVote> ownStandingVotes() {
+        List<StewardVote> out = new ArrayList<>();
+        for (NodeId accused : excluded.keySet()) {
+            for (StewardVote v : votes.getOrDefault(accused, List.of())) {
+                if (v.voter().equals(self.id()) && v.exclude()) {
+                    out.add(v);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Ends exclusions whose time is up. */
     public void expire(long now) {
         for (var it = excluded.entrySet().iterator(); it.hasNext();) {

@@ -126,6 +126,32 @@ class StewardCouncilTest {
     }
 
     @Test
+    void aStewardSendsAgainOnlyItsOwnVotesOnMembersNowExcluded() {
+        StewardCouncil judge = council(members.get(0), CONFIG);
+        List<NodeId> stewards = judge.stewards();
+        judge = council(member(stewards.get(0)), CONFIG);
+        NodeId flooder = ids.stream().filter(id -> !stewards.contains(id)).findFirst().orElseThrow();
+        StewardVote mine = null;
+        for (int i = 0; i < 7; i++) {
+            mine = judge.observe(1, flooder);
+        }
+        assertThat(mine).isNotNull();
+        assertThat(judge.ownStandingVotes()).as("voted, but nobody is excluded yet").isEmpty();
+        for (NodeId s : stewards.subList(1, 4)) {
+            StewardCouncil other = council(member(s), CONFIG);
+            StewardVote v = null;
+            for (int i = 0; i < 7; i++) {
+                v = other.observe(1, flooder);
+            }
+            judge.handleVote(2, v.statement());
+        }
+        assertThat(judge.isExcluded(flooder)).isTrue();
+        assertThat(judge.ownStandingVotes()).as("its own vote, not the others'").containsExactly(mine);
+        judge.expire(2 + 10 * MINUTE);
+        assertThat(judge.ownStandingVotes()).as("released: nothing to send").isEmpty();
+    }
+
+    @Test
     void votesFromNonStewardsOtherEpochsAndBadSignaturesAreRefusedWithAReason() {
         StewardCouncil c = council(members.get(0), CONFIG);
         Identity outsider = nonSteward(c);
