@@ -356,7 +356,86 @@ public final class BeaconService implements AutoCloseable {
             recheckAt = wall;
             state = "no output since the DKG: running it again";
         }
+        checkAlive(wall);
         sign(wall);
+    }
+
+    /** The epoch whose start this node last checked the beacon's liveness at. */
+    private long checkedEpoch = -1;
+    /** Wall time of this node's newest own output, or when it began serving. */
+    private long lastOutputWall;
+    private boolean checking;
+    /** This node has seen a verified output: silence since then means the committee is gone, not forming. */
+    private volatile boolean seenAlive;
+
+    /**
+     * Once an epoch, at its start: a beacon that output nothing for a whole epoch has lost more
+     * than n − t of its committee, and no handover can happen without a seed round. Every node
+     * that finds it so draws a recovery committee from the epoch's recovery seed and runs a fresh
+     * DKG (PROTOCOL 17.10): a new group key, which readers take as they take any (most members).
+     */
+    private void checkAlive(long wall) {
+        long epoch = epochOf(wall / config.roundMillis());
+        if (checking || committee == null || (run != null && !(runStarted && run.dkg().isDone()))) {
+            return; // a DKG under way is what forms (or re-forms) the group
+        }
+        if (!seenAlive) {
+            // Until this node has seen an output, it looks every 8 rounds; silence then means forming, not gone.
+            if (mine == null && wall - probedAt >= 8 * config.roundMillis()) {
+                probedAt = wall;
+                checking = true;
+                latest(3).whenComplete((v, e) -> loop.execute(() -> checking = false));
+            }
+            return;
+        }
+        if (epoch == checkedEpoch) {
+            return;
+        }
+        checkedEpoch = epoch;
+        long epochMillis = config.epochRounds() * config.roundMillis();
+        if (mine != null) {
+            if (wall - lastOutputWall > epochMillis) {
+                recover(epoch);
+            }
+            return;
+        }
+        checking = true;
+        latest(3).whenComplete((v, e) -> loop.execute(() -> {
+            checking = false;
+            long stale = wall / config.roundMillis() - config.epochRounds();
+            if ((e != null && String.valueOf(e.getMessage()).contains("no member answered")) || (v != null && v.round() < stale)) {
+                recover(epoch);
+            }
+        }));
+    }
+
+    private long probedAt;
+
+    /** Draws the recovery committee of {@code epoch} and sets up its fresh DKG (a member of the dead one drops its share). */
+    private void recover(long epoch) {
+        log.warn("beacon: no output for a whole epoch; drawing the recovery committee of epoch {}", epoch);
+        state = "no output for a whole epoch: drawing the recovery committee of epoch " + epoch;
+        mine = null;
+        next = null;
+        group = null;
+        run = null;
+        beacons.clear();
+        long witnessedBy = epoch * config.epochRounds() * config.roundMillis() - config.minKeyAgeMillis();
+        draw.draw(recoverySeed(epoch), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
+            if (e != null || drawn.committee().isEmpty()) {
+                state = "no recovery committee for epoch " + epoch + (e == null ? ": no node eligible" : ": " + e.getMessage());
+                log.info("beacon: {}", state);
+                return;
+            }
+            handovers++; // the genesis draw stays behind this node
+            adoptFresh(drawn, epoch, "recovery");
+        }));
+    }
+
+    /** SHA-256("barn-recovery-v1" || epoch): known to all in advance, like the genesis seed. */
+    static byte[] recoverySeed(long epoch) {
+        return net.barn.core.crypto.Sha256.hash("barn-recovery-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                ByteBuffer.allocate(8).putLong(epoch).array());
     }
 
     private void publishKey(long wall) {
@@ -415,12 +494,13 @@ public final class BeaconService implements AutoCloseable {
                 state = "could not form the genesis committee: " + e.getMessage();
                 log.info("beacon: {}", state);
             } else if (handovers == 0) {
-                adoptGenesis(drawn);
+                adoptFresh(drawn, 0, "genesis");
             }
         }));
     }
 
-    private void adoptGenesis(CommitteeDraw.Drawn drawn) {
+    /** A committee drawn for a fresh DKG: genesis (session epoch 0) or a recovery (its epoch). */
+    private void adoptFresh(CommitteeDraw.Drawn drawn, long sessionEpoch, String kind) {
         long recheck = Math.max(30_000, 6 * config.phaseMillis());
         if (drawn.committee().equals(committee) && (mine != null || (run != null && !run.dkg().isDone()))) {
             recheckAt = System.currentTimeMillis() + recheck; // the committee stands
@@ -440,7 +520,7 @@ public final class BeaconService implements AutoCloseable {
         committee = drawn.committee();
         contacts.putAll(drawn.contacts());
         int index = committee.indexOf(node.id()) + 1;
-        long session = Sortition.session(0, committee);
+        long session = Sortition.session(sessionEpoch, committee);
         // Members form the committee at slightly different moments: each starts the DKG at the next
         // boundary of two phases or as soon as another member's first DKG message arrives,
         // whichever is first, so the phases of all run within a network delay of each other.
@@ -453,7 +533,7 @@ public final class BeaconService implements AutoCloseable {
                     TimeUnit.MILLISECONDS.toNanos(config.phaseMillis())), entropy), true), startWall);
             state = "member " + index + " of a committee of " + n + ", DKG at " + startWall;
         } else {
-            state = "not in the genesis committee of " + committee.size();
+            state = "not in the " + kind + " committee of " + committee.size();
         }
         log.info("beacon: {}", state);
     }
@@ -555,6 +635,7 @@ public final class BeaconService implements AutoCloseable {
             outputsAtDkg = outputs;
             lastRoundStarted = dkgDoneAt / config.roundMillis();
             mine = new Sharing(r.receivers(), receiver, result, epochOf(lastRoundStarted));
+            lastOutputWall = dkgDoneAt;
             state = "member " + receiver + " of " + r.receivers().size() + ", threshold " + group.threshold() + ", signing rounds";
             log.info("beacon: DKG done in {} ms; group key {}; qualified {}", dkgMillis, group.publicKey().toHex().substring(0, 16),
                     result.qualified());
@@ -583,6 +664,7 @@ public final class BeaconService implements AutoCloseable {
         if (next != null && epoch >= next.fromEpoch) {
             mine = next;
             next = null;
+            lastOutputWall = wall;
             committee = mine.committee;
             outputsAtDkg = outputs;
             state = "member " + mine.index + " of " + committee.size() + " from epoch " + mine.fromEpoch + ", threshold "
@@ -655,6 +737,8 @@ public final class BeaconService implements AutoCloseable {
 
     private void output(BeaconEvent.Output o) {
         outputs++;
+        seenAlive = true;
+        lastOutputWall = System.currentTimeMillis();
         if (o.round() > latestRound) {
             latestRound = o.round();
             latestEpoch = o.epoch();
@@ -1002,10 +1086,14 @@ public final class BeaconService implements AutoCloseable {
                 follow(moved);
                 Answers second = ask(moved, ask, 0);
                 if (second.best() != null && (first.best() == null || second.best().round() >= first.best().round())) {
-                    return second.verified();
+                    Verified v = second.verified();
+                    seenAlive = true;
+                    return v;
                 }
             }
-            return first.verified();
+            Verified v = first.verified();
+            seenAlive = true;
+            return v;
         }, r -> Thread.ofVirtual().name("barn-beacon-latest").start(r));
     }
 

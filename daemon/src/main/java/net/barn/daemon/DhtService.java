@@ -582,13 +582,18 @@ public final class DhtService implements AutoCloseable {
         if (mazes != null) {
             mazes.close();
         }
-        loop.execute(() -> {
+        Runnable stop = () -> {
             if (timer != null) {
                 timer.cancel(false);
             }
             queries.values().forEach(f -> f.completeExceptionally(new LinkException(ErrorCode.SHUTDOWN, "node shutting down")));
             queries.clear();
-        });
+        };
+        if (loop.isShuttingDown()) {
+            stop.run(); // the node closed first: its loop runs nothing more, so nothing else touches these now
+        } else {
+            loop.execute(stop);
+        }
         disk.shutdown();
         try {
             disk.awaitTermination(5, TimeUnit.SECONDS);

@@ -83,8 +83,12 @@ abstract class HeldGroups<G extends HeldGroups.Group<E>, E, S> {
         }
     }
 
-    /** Leaves every group: the node is shutting down. */
+    /** Leaves every group: the node is shutting down (if its loop is already gone, there is nothing left to leave). */
     public void close() {
+        if (loop.isShuttingDown()) {
+            closed = true;
+            return;
+        }
         loop.execute(() -> {
             for (G g : new ArrayList<>(groups.values())) {
                 quit(g);

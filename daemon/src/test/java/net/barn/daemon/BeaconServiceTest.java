@@ -133,4 +133,54 @@ class BeaconServiceTest extends RootNetworkTest {
         long serving = beacons.stream().filter(b -> b.status().index() > 0).count();
         assertThat(serving).isEqualTo(3);
     }
+
+    @Test
+    void aCommitteeThatLosesItsThresholdIsReplacedByARecoveryCommitteeWithANewKey() throws Exception {
+        RootNetwork network = rootNetwork(9, 120);
+        List<BarnNode> up = network.nodes();
+        List<DhtService> dhts = network.roots();
+        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
+        // Committees of 3 (threshold 2) among 9 nodes, 15 s epochs of 500 ms rounds.
+        BeaconService.Config config = new BeaconService.Config(3, 3000, 800, 500, 30);
+        List<BeaconService> beacons = new ArrayList<>();
+        for (DhtService d : dhts) {
+            beacons.add(d.startBeacon(null, config));
+        }
+        await(() -> beacons.stream().filter(b -> b.status().index() > 0 && b.status().outputs() >= 1).count() == 3,
+                "the genesis committee signs", 40);
+        // Every node sees it alive (outsiders look every 8 rounds until they have).
+        BeaconService outsider = null;
+        for (BeaconService b : beacons) {
+            if (b.status().index() == 0 && outsider == null) {
+                outsider = b;
+            }
+        }
+        BeaconService o = outsider;
+        String firstKey = o.latest(3).get(20, TimeUnit.SECONDS).groupKeyHex();
+        // Two of the three members crash: one member is left, under the threshold; rounds stop.
+        List<Integer> crashed = new ArrayList<>();
+        for (int i = 0; i < beacons.size() && crashed.size() < 2; i++) {
+            if (beacons.get(i).status().index() > 0) {
+                crashed.add(i);
+            }
+        }
+        for (int i : crashed) {
+            up.get(i).close();
+        }
+        // After an epoch of silence every node draws the recovery committee, which runs a fresh
+        // DKG: a new group key, whose rounds any node verifies.
+        await(() -> {
+            try {
+                BeaconService.Verified v = o.latest(3).get(20, TimeUnit.SECONDS);
+                return !v.groupKeyHex().equals(firstKey);
+            } catch (Exception e) {
+                return false;
+            }
+        }, "an outsider verifies a round under the recovery committee's new key", 90);
+        // At least the threshold of the recovery committee is live and signs (a crashed node's key
+        // record outlives it, so it can be drawn; the threshold covers it).
+        long signing = java.util.stream.IntStream.range(0, beacons.size()).filter(i -> !crashed.contains(i))
+                .filter(i -> beacons.get(i).status().index() > 0 && beacons.get(i).status().outputs() > 0).count();
+        assertThat(signing).as("live members of the recovery committee that sign").isGreaterThanOrEqualTo(2);
+    }
 }
