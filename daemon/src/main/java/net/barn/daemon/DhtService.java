@@ -454,21 +454,36 @@ public final class DhtService implements AutoCloseable {
             }
             return;
         }
+        sendRequest(to, frame, true);
+    }
+
+    /**
+     * Sends a request on a stream of its own. A request whose stream fails before an answer
+     * (its link closed: often a duplicate link two nodes dialled at once, closed for the other)
+     * is sent once more, on whatever link to the peer there is then; requests are safe to repeat.
+     * Past that, the core's request timeout counts it.
+     */
+    private void sendRequest(Contact to, byte[] frame, boolean mayRetry) {
+        Runnable again = mayRetry ? () -> loop.schedule(() -> sendRequest(to, frame, false), RETRY_MILLIS, TimeUnit.MILLISECONDS) : null;
         CompletableFuture<PeerLink> link = node.link(to.id()).map(CompletableFuture::completedFuture)
                 .orElseGet(() -> to.address() == null
                         ? CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no address"))
                         : node.dial(new Invite(to.id(), List.of(to.address()))));
-        link.thenCompose(l -> l.openStream(SERVICE, new Reader(to.id(), false)))
+        link.thenCompose(l -> l.openStream(SERVICE, new Reader(to.id(), false, again)))
                 .whenComplete((stream, err) -> {
                     if (err == null) {
                         stream.eventLoop().execute(() -> {
                             stream.write(ByteBuffer.wrap(frame));
                             stream.finish();
                         });
+                    } else if (again != null && !closed) {
+                        again.run();
                     }
-                    // On failure the core's request timeout counts it; nothing to do here.
                 });
     }
+
+    /** The pause before a request is sent again: time for the surviving link of a duplicate pair to be the one found. */
+    private static final long RETRY_MILLIS = 50;
 
     private static byte[] frame(byte[] body) {
         return ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
@@ -477,7 +492,7 @@ public final class DhtService implements AutoCloseable {
     // ---------------------------------------------------------------- streams
 
     private void accept(BarnStream stream) {
-        stream.setHandler(new Reader(stream.peer(), true));
+        stream.setHandler(new Reader(stream.peer(), true, null));
     }
 
     /**
@@ -489,10 +504,22 @@ public final class DhtService implements AutoCloseable {
         private final boolean inbound;
         private ByteBuffer buf = ByteBuffer.allocate(256);
         private boolean delivered;
+        /** An outbound request's one resend, if its stream fails before the answer; null once used (or inbound). */
+        private Runnable again;
 
-        Reader(NodeId peer, boolean inbound) {
+        Reader(NodeId peer, boolean inbound, Runnable again) {
             this.peer = peer;
             this.inbound = inbound;
+            this.again = again;
+        }
+
+        @Override
+        public void onReset(BarnStream s, ErrorCode code, String reason) {
+            Runnable r = again;
+            again = null;
+            if (r != null && !delivered && !closed) {
+                r.run();
+            }
         }
 
         @Override
