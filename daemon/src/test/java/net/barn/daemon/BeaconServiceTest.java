@@ -55,19 +55,29 @@ class BeaconServiceTest extends RootNetworkTest {
         assertThat(outputs.get(v.round())).containsExactly(Arrays.toString(v.randomness()));
     }
 
-    @Test
-    void theNextEpochsCommitteeTakesOverTheGroupKeyAndOutsidersFollowIt() throws Exception {
-        RootNetwork network = rootNetwork(9, 90);
-        List<BarnNode> up = network.nodes();
+    /** Committees of 3 (threshold 2), 15 s epochs of 500 ms rounds, phases of 800 ms. */
+    private static final BeaconService.Config SHORT_EPOCHS = new BeaconService.Config(3, 3000, 800, 500, 30);
+    private List<BarnNode> nodesOfLastNetwork;
+
+    /** Nine nodes on a root network (test ports from {@code firstPort}), each running the beacon with {@link #SHORT_EPOCHS}. */
+    private List<BeaconService> committeesOfThreeAmongNine(int firstPort) throws Exception {
+        RootNetwork network = rootNetwork(9, firstPort);
+        nodesOfLastNetwork = network.nodes();
         List<DhtService> dhts = network.roots();
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
-        // Committees of 3 among 9 nodes, 15 s epochs of 500 ms rounds: a seed round 14 rounds before
-        // each epoch's end draws the next committee, which differs from the last most of the time.
-        BeaconService.Config config = new BeaconService.Config(3, 3000, 800, 500, 30);
         List<BeaconService> beacons = new ArrayList<>();
         for (DhtService d : dhts) {
-            beacons.add(d.startBeacon(null, config));
+            beacons.add(d.startBeacon(null, SHORT_EPOCHS));
         }
+        return beacons;
+    }
+
+    @Test
+    void theNextEpochsCommitteeTakesOverTheGroupKeyAndOutsidersFollowIt() throws Exception {
+        // A seed round 14 rounds before each epoch's end draws the next committee, which differs
+        // from the last most of the time.
+        List<BeaconService> beacons = committeesOfThreeAmongNine(90);
+        BeaconService.Config config = SHORT_EPOCHS;
         ConcurrentHashMap<Long, Set<String>> outputs = new ConcurrentHashMap<>();
         ConcurrentHashMap<Long, Set<Integer>> signers = new ConcurrentHashMap<>();
         for (int i = 0; i < beacons.size(); i++) {
@@ -136,16 +146,8 @@ class BeaconServiceTest extends RootNetworkTest {
 
     @Test
     void aCommitteeThatLosesItsThresholdIsReplacedByARecoveryCommitteeWithANewKey() throws Exception {
-        RootNetwork network = rootNetwork(9, 120);
-        List<BarnNode> up = network.nodes();
-        List<DhtService> dhts = network.roots();
-        await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
-        // Committees of 3 (threshold 2) among 9 nodes, 15 s epochs of 500 ms rounds.
-        BeaconService.Config config = new BeaconService.Config(3, 3000, 800, 500, 30);
-        List<BeaconService> beacons = new ArrayList<>();
-        for (DhtService d : dhts) {
-            beacons.add(d.startBeacon(null, config));
-        }
+        List<BeaconService> beacons = committeesOfThreeAmongNine(120);
+        List<BarnNode> up = nodesOfLastNetwork;
         await(() -> beacons.stream().filter(b -> b.status().index() > 0 && b.status().outputs() >= 1).count() == 3,
                 "the genesis committee signs", 40);
         // Every node sees it alive (outsiders look every 8 rounds until they have).
