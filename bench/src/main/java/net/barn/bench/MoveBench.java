@@ -3,10 +3,6 @@ package net.barn.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,15 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import net.barn.core.identity.Identity;
-import net.barn.core.identity.PowParams;
-import net.barn.core.link.LinkConfig;
-import net.barn.core.nat.Reachability;
-import net.barn.core.relay.RelayConfig;
 import net.barn.daemon.BarnNode;
 import net.barn.daemon.BlockingStream;
 import net.barn.daemon.BuiltinServices;
-import net.barn.daemon.NodeConfig;
 import net.barn.daemon.PeerLink;
 
 /**
@@ -41,19 +31,10 @@ public final class MoveBench {
         if (streams < 2 || streams > 200 || runs < 1 || runs > 50) {
             throw new IllegalArgumentException("--streams 2..200, --runs 1..50");
         }
-        Path dir = Files.createTempDirectory("barn-bench-move");
-        PowParams pow = new PowParams(2, 6);
-        SecureRandom random = new SecureRandom();
-        BarnNode relay = start(dir.resolve("relay"), pow, random);
-        BarnNode hidden = start(dir.resolve("hidden"), pow, random);
-        BarnNode dialler = start(dir.resolve("dialler"), pow, random);
-        try {
-            relay.reachability().assume(Reachability.Verdict.PUBLIC);
-            relay.relay().useConfig(RelayConfig.DEFAULT.withCircuitLimits(1L << 40, TimeUnit.HOURS.toNanos(1)));
-            hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
-            get(hidden.dial(relay.invite()), "the hidden node's link to the relay");
-            get(dialler.dial(relay.invite()), "the dialler's link to the relay");
-            await(() -> hidden.relay().relays().contains(relay.id()), "the hidden node never reserved on the relay");
+        try (RelayTrio trio = RelayTrio.start("barn-bench-move")) {
+            BarnNode relay = trio.relay();
+            BarnNode hidden = trio.hidden();
+            BarnNode dialler = trio.dialler();
             double[] moveMs = new double[runs];
             double[] seenMs = new double[runs];
             long moved = 0;
@@ -103,10 +84,6 @@ public final class MoveBench {
             System.out.printf("| direct link up to every half moved (polled each ms) | %.1f ms | %.1f ms |%n",
                     seen[seen.length / 2], seen[seen.length - 1]);
             System.out.printf("%nhalves moved: %d; every echoed byte checked in order%n", moved);
-        } finally {
-            dialler.close();
-            hidden.close();
-            relay.close();
         }
     }
 
@@ -163,11 +140,6 @@ public final class MoveBench {
         void stop() {
             stopping.set(true);
         }
-    }
-
-    private static BarnNode start(Path dir, PowParams pow, SecureRandom random) throws IOException {
-        NodeConfig config = NodeConfig.defaults(dir, new InetSocketAddress("127.0.0.1", 0)).withLink(LinkConfig.defaults(pow));
-        return BarnNode.start(config, Identity.generate(random, pow), random);
     }
 
     private static <T> T get(CompletableFuture<T> f, String what) throws Exception {

@@ -1,22 +1,12 @@
 package net.barn.bench;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import net.barn.core.identity.Identity;
-import net.barn.core.identity.PowParams;
-import net.barn.core.link.LinkConfig;
-import net.barn.core.nat.Reachability;
-import net.barn.core.relay.RelayConfig;
 import net.barn.daemon.BarnNode;
 import net.barn.daemon.BlockingStream;
 import net.barn.daemon.BuiltinServices;
-import net.barn.daemon.NodeConfig;
 import net.barn.daemon.PeerLink;
 
 /**
@@ -32,26 +22,10 @@ public final class RelayBench {
         if (seconds <= 0 || seconds > 60 || runs < 1 || runs > 20) {
             throw new IllegalArgumentException("--seconds 0..60, --runs 1..20");
         }
-        Path dir = Files.createTempDirectory("barn-bench-relay");
-        PowParams pow = new PowParams(2, 6);
-        SecureRandom random = new SecureRandom();
-        BarnNode relay = start(dir.resolve("relay"), pow, random);
-        BarnNode hidden = start(dir.resolve("hidden"), pow, random);
-        BarnNode dialler = start(dir.resolve("dialler"), pow, random);
-        try {
-            relay.reachability().assume(Reachability.Verdict.PUBLIC);
-            // Circuits here carry a whole run: the default limits (16 MiB, 30 min) are a relay's own policy.
-            relay.relay().useConfig(RelayConfig.DEFAULT.withCircuitLimits(1L << 40, TimeUnit.HOURS.toNanos(1)));
-            hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
-            hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
-            dialler.dial(relay.invite()).get(10, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!hidden.relay().relays().contains(relay.id())) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("the hidden node never reserved on the relay");
-                }
-                Thread.sleep(20); // polling interval: the reservation is made
-            }
+        try (RelayTrio trio = RelayTrio.start("barn-bench-relay")) {
+            BarnNode relay = trio.relay();
+            BarnNode hidden = trio.hidden();
+            BarnNode dialler = trio.dialler();
             double[][] relayed = new double[runs][];
             double[][] direct = new double[runs][];
             for (int r = 0; r < runs; r++) {
@@ -72,16 +46,7 @@ public final class RelayBench {
             System.out.println("|---|---|---|---|");
             System.out.printf("| throughput, 1 stream | %.0f MiB/s | %.0f MiB/s | %.2f |%n", tR, tD, tR / tD);
             System.out.printf("| echo round trip p50 | %.0f µs | %.0f µs | %.2f |%n", rR, rD, rR / rD);
-        } finally {
-            dialler.close();
-            hidden.close();
-            relay.close();
         }
-    }
-
-    private static BarnNode start(Path dir, PowParams pow, SecureRandom random) throws IOException {
-        NodeConfig config = NodeConfig.defaults(dir, new InetSocketAddress("127.0.0.1", 0)).withLink(LinkConfig.defaults(pow));
-        return BarnNode.start(config, Identity.generate(random, pow), random);
     }
 
     /** MiB/s of one stream to discard, and the p50 echo round trip in microseconds. */
