@@ -207,7 +207,10 @@ public final class NamespaceOverlay {
         }
         lastNow = now;
         MessageId id = MessageId.random(rng);
-        OverlayMessage.Gossip g = new OverlayMessage.Gossip(namespace, id, self, 1, payload.clone(), kind);
+        byte[] body = payload.clone();
+        OverlayMessage.Gossip g = signer == null ? new OverlayMessage.Gossip(namespace, id, self, 1, body, kind)
+                : new OverlayMessage.Gossip(namespace, id, self, 1, body, kind, signer.publicKey(),
+                        signer.sign(OverlayMessage.Gossip.signedBytes(namespace, id, self, kind, body)));
         remember(now, g, null);
         if (active.isEmpty()) {
             // Nobody to tell yet: hold it for the first neighbour rather than lose it.
@@ -269,6 +272,32 @@ public final class NamespaceOverlay {
     }
 
     /** Sets the filter every new broadcast passes (by default, all pass). */
+    /** Signs what this member broadcasts: its node key. */
+    public interface GossipSigner {
+        byte[] publicKey();
+
+        byte[] sign(byte[] message);
+    }
+
+    private GossipSigner signer;
+    private net.barn.core.dht.SignatureVerifier verifier;
+    private long badSignatures;
+
+    /**
+     * Signs this member's broadcasts with {@code signer}, and takes in only broadcasts signed by
+     * their origin's own key (checked with {@code verifier}): a relay cannot pass its own off as
+     * another member's. Others are seen (neither asked for again nor relayed) and counted.
+     */
+    public void signBroadcasts(GossipSigner signer, net.barn.core.dht.SignatureVerifier verifier) {
+        this.signer = signer;
+        this.verifier = verifier;
+    }
+
+    /** Broadcasts refused for a missing or bad origin signature. */
+    public long badSignatures() {
+        return badSignatures;
+    }
+
     public void filterGossip(GossipFilter filter) {
         this.gossipFilter = filter;
     }
@@ -673,7 +702,12 @@ public final class NamespaceOverlay {
             return;
         }
         missing.remove(g.id());
-        String refusal = gossipFilter.refuse(from, g);
+        String refusal = verifier == null ? null : g.signatureProblem(verifier);
+        if (refusal != null) {
+            badSignatures++;
+        } else {
+            refusal = gossipFilter.refuse(from, g);
+        }
         if (refusal != null) {
             // Seen, so neither asked for again nor relayed; never delivered.
             seen.put(g.id(), now);

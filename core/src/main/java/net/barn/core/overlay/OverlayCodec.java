@@ -59,7 +59,8 @@ public final class OverlayCodec {
             case OverlayMessage.ShuffleReply r -> b.setShuffleReply(ShuffleReply.newBuilder()
                     .addAllSample(r.sample().stream().map(OverlayCodec::bytes).toList()));
             case OverlayMessage.Gossip g -> b.setGossip(Gossip.newBuilder().setMessageId(ByteString.copyFrom(g.id().toBytes()))
-                    .setOrigin(bytes(g.origin())).setHops(g.hops()).setPayload(ByteString.copyFrom(g.payload())).setKind(g.kind()));
+                    .setOrigin(bytes(g.origin())).setHops(g.hops()).setPayload(ByteString.copyFrom(g.payload())).setKind(g.kind())
+                    .setOriginKey(ByteString.copyFrom(g.originKey())).setSignature(ByteString.copyFrom(g.signature())));
             case OverlayMessage.IHave h -> b.setIhave(IHave.newBuilder().addAllAnnouncements(h.announcements().stream()
                     .map(a -> Announcement.newBuilder().setMessageId(ByteString.copyFrom(a.id().toBytes())).setHops(a.hops()).build())
                     .toList()));
@@ -129,8 +130,14 @@ public final class OverlayCodec {
                 if (g.getKind() != OverlayMessage.Gossip.APPLICATION && g.getKind() != OverlayMessage.Gossip.STEWARD_VOTE) {
                     throw bad("unknown gossip kind " + Integer.toUnsignedString(g.getKind()));
                 }
+                boolean signed = !g.getOriginKey().isEmpty() || !g.getSignature().isEmpty();
+                if (signed && (g.getOriginKey().size() != 32 || g.getSignature().size() != 64)) {
+                    throw bad("a gossip signature needs a 32-byte key and a 64-byte signature, got " + g.getOriginKey().size() + " and "
+                            + g.getSignature().size());
+                }
                 yield new OverlayMessage.Gossip(ns, messageId(g.getMessageId()), nodeId(g.getOrigin(), "gossip origin"),
-                        hops(g.getHops()), g.getPayload().toByteArray(), g.getKind());
+                        hops(g.getHops()), g.getPayload().toByteArray(), g.getKind(), g.getOriginKey().toByteArray(),
+                        g.getSignature().toByteArray());
             }
             case IHAVE -> {
                 List<Announcement> list = m.getIhave().getAnnouncementsList();

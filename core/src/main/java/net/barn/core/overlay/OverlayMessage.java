@@ -40,20 +40,52 @@ public sealed interface OverlayMessage {
      * A broadcast, pushed eagerly. {@code payload} is not copied: treat it as immutable.
      * {@code kind} says whose it is: {@link #APPLICATION} or {@link #STEWARD_VOTE}.
      */
-    record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload, int kind) implements OverlayMessage {
+    record Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload, int kind, byte[] originKey,
+            byte[] signature) implements OverlayMessage {
         /** An application's broadcast. */
         public static final int APPLICATION = 0;
         /** A steward's signed vote (docs/PROTOCOL.md, namespace stewards). */
         public static final int STEWARD_VOTE = 1;
+        private static final byte[] DOMAIN = "barn-gossip-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-        /** An application's broadcast. */
+        /** Unsigned (members that require signatures refuse it). */
+        public Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload, int kind) {
+            this(namespace, id, origin, hops, payload, kind, new byte[0], new byte[0]);
+        }
+
+        /** An application's broadcast, unsigned. */
         public Gossip(String namespace, MessageId id, NodeId origin, int hops, byte[] payload) {
             this(namespace, id, origin, hops, payload, APPLICATION);
         }
 
-        /** The same message as relayed with {@code hops}. */
+        /** The same message as relayed with {@code hops} (hops are not signed). */
         public Gossip withHops(int hops) {
-            return new Gossip(namespace, id, origin, hops, payload, kind);
+            return new Gossip(namespace, id, origin, hops, payload, kind, originKey, signature);
+        }
+
+        public boolean isSigned() {
+            return originKey.length > 0;
+        }
+
+        /** What the origin signs: "barn-gossip-v1" || len(ns) || ns || id || origin || kind (4, BE) || payload. */
+        public static byte[] signedBytes(String namespace, MessageId id, NodeId origin, int kind, byte[] payload) {
+            byte[] ns = namespace.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.nio.ByteBuffer.allocate(DOMAIN.length + 1 + ns.length + 32 + 32 + 4 + payload.length).put(DOMAIN)
+                    .put((byte) ns.length).put(ns).put(id.toBytes()).put(origin.toBytes()).putInt(kind).put(payload).array();
+        }
+
+        /** Null if signed by its origin's own key, else why not. */
+        public String signatureProblem(net.barn.core.dht.SignatureVerifier verifier) {
+            if (!isSigned()) {
+                return "an unsigned broadcast";
+            }
+            if (!NodeId.ofPublicKey(originKey).equals(origin)) {
+                return "a broadcast signed by a key that is not its origin's";
+            }
+            if (!verifier.verify(originKey, signedBytes(namespace, id, origin, kind, payload), signature)) {
+                return "a broadcast whose signature does not verify";
+            }
+            return null;
         }
     }
 

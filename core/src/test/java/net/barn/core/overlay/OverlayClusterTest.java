@@ -193,6 +193,61 @@ class OverlayClusterTest {
         assertThat(o.lazyPeers()).containsExactly(b);
     }
 
+    private static NamespaceOverlay.GossipSigner signer(net.barn.core.identity.Identity who) {
+        return new NamespaceOverlay.GossipSigner() {
+            @Override
+            public byte[] publicKey() {
+                return who.publicKey();
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return who.sign(message);
+            }
+        };
+    }
+
+    @Test
+    void aMemberThatRequiresSignaturesTakesOnlyBroadcastsSignedByTheirOrigin() {
+        var pow = net.barn.core.identity.PowParams.TEST;
+        var me = net.barn.core.identity.Identity.generate(new net.barn.core.crypto.SeededEntropy(1), pow);
+        var origin = net.barn.core.identity.Identity.generate(new net.barn.core.crypto.SeededEntropy(2), pow);
+        var relay = net.barn.core.identity.Identity.generate(new net.barn.core.crypto.SeededEntropy(3), pow);
+        NodeId b = relay.id();
+        NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", me.id(), new SplittableRandom(5));
+        o.signBroadcasts(signer(me), net.barn.core.dht.SignatureVerifier.ED25519);
+        o.join(0, List.of());
+        o.handleMessage(0, b, new OverlayMessage.Join("chess"));
+        drain(o);
+        drainEvents(o);
+        SplittableRandom r = new SplittableRandom(6);
+        // Unsigned, or signed by the relay in the origin's name, or with the payload changed: refused, not relayed.
+        o.handleMessage(1, b, new OverlayMessage.Gossip("chess", MessageId.random(r), origin.id(), 1, payload(1)));
+        MessageId forgedId = MessageId.random(r);
+        byte[] body = payload(2);
+        o.handleMessage(1, b, new OverlayMessage.Gossip("chess", forgedId, origin.id(), 2, body, OverlayMessage.Gossip.APPLICATION,
+                relay.publicKey(), relay.sign(OverlayMessage.Gossip.signedBytes("chess", forgedId, origin.id(), 0, body))));
+        MessageId changedId = MessageId.random(r);
+        o.handleMessage(1, b, new OverlayMessage.Gossip("chess", changedId, origin.id(), 2, payload(4), OverlayMessage.Gossip.APPLICATION,
+                origin.publicKey(), origin.sign(OverlayMessage.Gossip.signedBytes("chess", changedId, origin.id(), 0, payload(3)))));
+        assertThat(drainEvents(o)).isEmpty();
+        assertThat(drain(o)).isEmpty();
+        assertThat(o.badSignatures()).isEqualTo(3);
+        // Signed by its origin: delivered, whoever relays it, hops and all.
+        MessageId good = MessageId.random(r);
+        o.handleMessage(2, b, new OverlayMessage.Gossip("chess", good, origin.id(), 3, body, OverlayMessage.Gossip.APPLICATION,
+                origin.publicKey(), origin.sign(OverlayMessage.Gossip.signedBytes("chess", good, origin.id(), 0, body))));
+        assertThat(drainEvents(o)).singleElement().isInstanceOf(OverlayEvent.Delivered.class);
+        // This member's own broadcasts go out signed, and verify.
+        o.broadcast(3, payload(5));
+        assertThat(drain(o)).filteredOn(t -> t.message() instanceof OverlayMessage.Gossip).singleElement().satisfies(t -> {
+            OverlayMessage.Gossip g = (OverlayMessage.Gossip) t.message();
+            assertThat(g.signatureProblem(net.barn.core.dht.SignatureVerifier.ED25519)).isNull();
+            OverlayMessage.Gossip back = (OverlayMessage.Gossip) OverlayCodec.decode(OverlayCodec.encode(g), "chess");
+            assertThat(back.signatureProblem(net.barn.core.dht.SignatureVerifier.ED25519)).as("the signature survives the codec").isNull();
+        });
+    }
+
     @Test
     void aBroadcastTheFilterRefusesIsNeitherDeliveredNorRelayedAndAShunnedPeerIsEvictedAndUnheard() {
         NodeId b = id(2);

@@ -70,6 +70,12 @@ class OverlayCodecTest {
         assertThat(back.hops()).isEqualTo(1024);
         assertThat(back.payload()).isEqualTo(payload);
         assertThat(OverlayCodec.encode(g).length).isLessThanOrEqualTo(OverlayCodec.MAX_MESSAGE);
+        // Signed, at the largest payload, it still fits; and a key or signature of the wrong length is refused.
+        OverlayMessage.Gossip signed = new OverlayMessage.Gossip(NS, MID, id(8), 1024, payload, 0, new byte[32], new byte[64]);
+        assertThat(OverlayCodec.encode(signed).length).isLessThanOrEqualTo(OverlayCodec.MAX_MESSAGE);
+        OverlayMessage.Gossip shortKey = new OverlayMessage.Gossip(NS, MID, id(8), 1, new byte[1], 0, new byte[31], new byte[64]);
+        assertThatThrownBy(() -> OverlayCodec.decode(OverlayCodec.encode(shortKey), NS)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("32-byte key and a 64-byte signature, got 31 and 64");
     }
 
     @Test
