@@ -32,6 +32,7 @@ import net.barn.core.trust.beacon.BlsSecretKey;
 import net.barn.core.trust.beacon.BlsSignature;
 import net.barn.core.trust.beacon.Checked;
 import net.barn.core.trust.beacon.Dkg;
+import net.barn.core.trust.beacon.Epochs;
 import net.barn.core.trust.beacon.DkgConfig;
 import net.barn.core.trust.beacon.DkgEvent;
 import net.barn.core.trust.beacon.DkgMessage;
@@ -97,10 +98,7 @@ public final class BeaconService implements AutoCloseable {
             if (minKeyAgeMillis < 0) {
                 throw new IllegalArgumentException("a key age is not negative");
             }
-            if (epochRounds < 2 * leadRounds(phaseMillis, roundMillis)) {
-                throw new IllegalArgumentException("an epoch of " + epochRounds + " rounds is too short for a handover: at least "
-                        + 2 * leadRounds(phaseMillis, roundMillis) + " with these phases and rounds");
-            }
+            new Epochs(roundMillis, epochRounds, phaseMillis); // refuses an epoch too short for a handover
         }
 
         /** Keys at least one epoch old. */
@@ -111,19 +109,12 @@ public final class BeaconService implements AutoCloseable {
         /** One-hour epochs (at least two lead times), keys at least one epoch old. */
         public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
             this(committee, startDelayMillis, phaseMillis, roundMillis,
-                    Math.max(2 * leadRounds(phaseMillis, roundMillis), 3_600_000 / roundMillis));
+                    Math.max(2 * Epochs.leadRounds(phaseMillis, roundMillis), 3_600_000 / roundMillis));
         }
 
-        /**
-         * Rounds between the seed round and the next epoch: time to draw the next committee
-         * (lookups) and run the three phases of the resharing, 8 phases in all.
-         */
-        static long leadRounds(long phaseMillis, long roundMillis) {
-            return (8 * phaseMillis + roundMillis - 1) / roundMillis + 1;
-        }
-
-        long leadRounds() {
-            return leadRounds(phaseMillis, roundMillis);
+        /** The beacon's clock under this configuration. */
+        public Epochs epochs() {
+            return new Epochs(roundMillis, epochRounds, phaseMillis);
         }
     }
 
@@ -164,6 +155,7 @@ public final class BeaconService implements AutoCloseable {
     private final DhtService dht;
     private final EventLoop loop;
     private final Config config;
+    private final Epochs epochs;
     private final CommitteeDraw draw;
     private final SecureRandom entropy = new SecureRandom();
     private final BlsSecretKey key;
@@ -226,6 +218,7 @@ public final class BeaconService implements AutoCloseable {
         this.dht = dht;
         this.loop = node.eventLoopGroup().next();
         this.config = config;
+        this.epochs = config.epochs();
         this.key = key;
         this.bound = BeaconKey.create(node.identity(), key);
         this.draw = new CommitteeDraw(node, dht, config.committee());
@@ -235,7 +228,7 @@ public final class BeaconService implements AutoCloseable {
 
     /** The round whose output draws the committee of {@code epoch}: {@code epoch * epochRounds - leadRounds}. */
     public static long seedRound(Config config, long epoch) {
-        return epoch * config.epochRounds() - config.leadRounds();
+        return config.epochs().seedRound(epoch);
     }
 
     /** Called on the node's loop with every round output this node computes. */
@@ -317,7 +310,7 @@ public final class BeaconService implements AutoCloseable {
     }
 
     private long epochOf(long round) {
-        return round / config.epochRounds();
+        return epochs.epochOf(round);
     }
 
     // ---------------------------------------------------------------- on the loop
@@ -421,7 +414,7 @@ public final class BeaconService implements AutoCloseable {
         run = null;
         beacons.clear();
         long witnessedBy = epoch * config.epochRounds() * config.roundMillis() - config.minKeyAgeMillis();
-        draw.draw(recoverySeed(epoch), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
+        draw.draw(Epochs.recoverySeed(epoch), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
             if (e != null || drawn.committee().isEmpty()) {
                 state = "no recovery committee for epoch " + epoch + (e == null ? ": no node eligible" : ": " + e.getMessage());
                 log.info("beacon: {}", state);
@@ -430,12 +423,6 @@ public final class BeaconService implements AutoCloseable {
             handovers++; // the genesis draw stays behind this node
             adoptFresh(drawn, epoch, "recovery");
         }));
-    }
-
-    /** SHA-256("barn-recovery-v1" || epoch): known to all in advance, like the genesis seed. */
-    static byte[] recoverySeed(long epoch) {
-        return net.barn.core.crypto.Sha256.hash("barn-recovery-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                ByteBuffer.allocate(8).putLong(epoch).array());
     }
 
     private void publishKey(long wall) {
@@ -787,16 +774,8 @@ public final class BeaconService implements AutoCloseable {
                     send(to, wire, dkgBytes);
                 }
             }
-            reshare(h, from, handoverStart(h.seedRound()));
+            reshare(h, from, epochs.handoverStartMillis(h.seedRound()));
         }));
-    }
-
-    /**
-     * When every party to a handover starts its resharing: two phases after the seed round ends
-     * (time to draw the committee), the same for all, so their phases line up without a message.
-     */
-    private long handoverStart(long seedRound) {
-        return (seedRound + 1) * config.roundMillis() + 2 * config.phaseMillis();
     }
 
     /** Sets up this node's part in the resharing of {@code h}: dealer if it holds {@code from}, receiver if drawn. */
@@ -1008,23 +987,7 @@ public final class BeaconService implements AutoCloseable {
      */
     private void onHandover(NodeId from, BeaconCodec.Handover h) {
         long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
-        String refused = null;
-        GroupKey g = new GroupKey(h.commitment());
-        if (h.epoch() <= epoch) {
-            refused = "a handover to epoch " + h.epoch() + ", which has begun";
-        } else if (h.epoch() > epoch + 1) {
-            refused = "a handover to epoch " + h.epoch() + ", more than one ahead of " + epoch;
-        } else if (h.seedRound() != seedRound(config, h.epoch())) {
-            refused = "seed round " + h.seedRound() + ", the rule gives " + seedRound(config, h.epoch());
-        } else if (!h.oldCommittee().contains(from)) {
-            refused = "a handover from " + from.shortForm() + ", not an old member";
-        } else if (!h.newCommittee().contains(node.id())) {
-            refused = "a handover to a committee without this node";
-        } else if (group != null && !group.publicKey().equals(g.publicKey())) {
-            refused = "a handover of group key " + g.publicKey().toHex().substring(0, 16) + ", not the known one";
-        } else if (!BeaconRound.verify(g.publicKey(), epochOf(h.seedRound()), h.seedRound(), h.seedSignature().toBytes()).isValid()) {
-            refused = "a seed signature that does not verify under the group key";
-        }
+        String refused = epochs.refuseHandover(h, epoch, from, node.id(), group == null ? null : group.publicKey());
         if (refused != null) {
             log.info("beacon: refused a handover from {}: {}", from.shortForm(), refused);
             return;
@@ -1035,10 +998,10 @@ public final class BeaconService implements AutoCloseable {
         }
         Set<NodeId> senders = handoverVotes.computeIfAbsent(id, x -> new java.util.HashSet<>());
         senders.add(from);
-        if (senders.size() >= g.threshold()) {
+        if (senders.size() >= h.commitment().threshold()) {
             handoverVotes.remove(id);
             Sharing dealing = mine != null && mine.committee.equals(h.oldCommittee()) && mine.untilEpoch == Long.MAX_VALUE ? mine : null;
-            reshare(h, dealing, handoverStart(h.seedRound()));
+            reshare(h, dealing, epochs.handoverStartMillis(h.seedRound()));
         }
     }
 
