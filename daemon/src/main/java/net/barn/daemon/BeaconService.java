@@ -368,7 +368,7 @@ public final class BeaconService implements AutoCloseable {
      * DKG (PROTOCOL 17.10): a new group key, which readers take as they take any (most members).
      */
     private void checkAlive(long wall) {
-        long epoch = epochOf(wall / config.roundMillis());
+        long epoch = epochs.epochOf(epochs.roundAt(wall));
         if (checking || committee == null || (run != null && !(runStarted && run.dkg().isDone()))) {
             return; // a DKG under way is what forms (or re-forms) the group
         }
@@ -395,7 +395,7 @@ public final class BeaconService implements AutoCloseable {
         checking = true;
         latest(3).whenComplete((v, e) -> loop.execute(() -> {
             checking = false;
-            long stale = wall / config.roundMillis() - config.epochRounds();
+            long stale = epochs.roundAt(wall) - config.epochRounds();
             if ((e != null && String.valueOf(e.getMessage()).contains("no member answered")) || (v != null && v.round() < stale)) {
                 recover(epoch);
             }
@@ -646,7 +646,7 @@ public final class BeaconService implements AutoCloseable {
 
     /** Signs the rounds of the current epoch with the sharing that serves it, moving to the next sharing at its epoch. */
     private void sign(long wall) {
-        long round = wall / config.roundMillis();
+        long round = epochs.roundAt(wall);
         long epoch = epochOf(round);
         if (next != null && epoch >= next.fromEpoch) {
             mine = next;
@@ -883,7 +883,7 @@ public final class BeaconService implements AutoCloseable {
      */
     public EpochSeeds epochSeeds() {
         return () -> {
-            long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+            long epoch = epochs.epochOf(epochs.roundAt(System.currentTimeMillis()));
             BeaconEvent.Output held = seeds.get(epoch);
             if (held != null) {
                 return new EpochSeeds.Epoch(epoch, held.randomness());
@@ -968,7 +968,7 @@ public final class BeaconService implements AutoCloseable {
         if (!(m instanceof BeaconMessage.Partial p)) {
             return;
         }
-        long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+        long epoch = epochs.epochOf(epochs.roundAt(System.currentTimeMillis()));
         Sharing s = sharingFor(p.epoch());
         if (s == null || p.epoch() < epoch - 1 || p.epoch() > epoch + 1 || p.index() != s.committee.indexOf(from) + 1) {
             return;
@@ -986,7 +986,7 @@ public final class BeaconService implements AutoCloseable {
      * verifies under its group key (and that key is the one this node knows, if it knows one).
      */
     private void onHandover(NodeId from, BeaconCodec.Handover h) {
-        long epoch = epochOf(System.currentTimeMillis() / config.roundMillis());
+        long epoch = epochs.epochOf(epochs.roundAt(System.currentTimeMillis()));
         String refused = epochs.refuseHandover(h, epoch, from, node.id(), group == null ? null : group.publicKey());
         if (refused != null) {
             log.info("beacon: refused a handover from {}: {}", from.shortForm(), refused);
