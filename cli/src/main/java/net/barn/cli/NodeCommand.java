@@ -81,6 +81,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "How long one relayed circuit lasts (default ${DEFAULT-VALUE}).")
     long relayCircuitMinutes;
 
+    @Option(names = "--punch", paramLabel = "tcp,udp", defaultValue = "tcp,udp", split = ",",
+            description = "Transports a hole punch tries: tcp, udp (a QUIC link on the UDP port) or both (default ${DEFAULT-VALUE}).")
+    List<String> punch;
+
     @Option(names = "--beacon-committee", paramLabel = "N", defaultValue = "17",
             description = "Members of the random beacon's committee this node helps draw, at most (an odd number is kept); 0: take no part (default ${DEFAULT-VALUE}).")
     int beaconCommittee;
@@ -180,6 +184,13 @@ final class NodeCommand implements Callable<Integer> {
         storing.set(store);
         BarnNode node = BarnNode.start(config);
         running.set(node);
+        boolean punchTcp = punch.contains("tcp");
+        boolean punchUdp = punch.contains("udp");
+        if (!punchTcp && !punchUdp || punch.stream().anyMatch(t -> !t.equals("tcp") && !t.equals("udp"))) {
+            node.close();
+            throw new IllegalArgumentException("--punch takes tcp, udp or tcp,udp, not " + String.join(",", punch));
+        }
+        node.setPunchTransports(punchTcp, punchUdp);
         node.reachability().startAsking(); // learn, from linked peers, whether others can reach this node
         if (relayReservations < 0 || relayReservations > 100_000 || relayCircuitMib < 1 || relayCircuitMib > 1 << 20
                 || relayCircuitMinutes < 1 || relayCircuitMinutes > 7 * 24 * 60) {

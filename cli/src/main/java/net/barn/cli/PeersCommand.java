@@ -33,16 +33,17 @@ final class PeersCommand implements Callable<Integer> {
         if (json) {
             out.println("[" + String.join(", ", peers.stream().map(p -> String.format(
                     "{\"node_id\": %s, \"address\": %s, \"outbound\": %b, \"rtt_us\": %d, \"bytes_in\": %d, \"bytes_out\": %d,"
-                            + " \"since_ms\": %d, \"streams\": %d, \"relayed_via\": %s}",
+                            + " \"since_ms\": %d, \"streams\": %d, \"relayed_via\": %s, \"transport\": %s}",
                     Formats.json(p.nodeId()), Formats.json(p.address()), p.outbound(), p.rttMicros(), p.bytesIn(),
-                    p.bytesOut(), p.sinceMillis(), p.streams(), Formats.json(p.relayedVia()))).toList()) + "]");
+                    p.bytesOut(), p.sinceMillis(), p.streams(), Formats.json(p.relayedVia()), Formats.json(p.transport()))).toList()) + "]");
         } else if (peers.isEmpty()) {
             out.println("no links yet: start another node with --peer and this node's invite (bin/barn status shows it)");
         } else {
             out.printf("%-10s %-24s %-4s %-9s %-11s %-11s %-8s %s%n", "PEER", "ADDRESS", "DIR", "RTT", "IN", "OUT", "STREAMS", "UP FOR");
             for (PeerStatus p : peers) {
                 out.printf("%-10s %-24s %-4s %-9s %-11s %-11s %-8d %s%n", p.nodeId().substring(0, 8),
-                        p.limited() ? "via " + p.relayedVia().substring(0, 8) + " (limited)" : p.address(),
+                        p.limited() ? "via " + p.relayedVia().substring(0, 8) + " (limited)"
+                                : p.transport().equals("quic") ? p.address() + " udp" : p.address(),
                         p.outbound() ? "out" : "in", Formats.rtt(p.rttMicros()), Formats.bytes(p.bytesIn()),
                         Formats.bytes(p.bytesOut()), p.streams(), Formats.duration(now - p.sinceMillis()));
             }

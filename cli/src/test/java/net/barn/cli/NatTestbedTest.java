@@ -38,7 +38,13 @@ class NatTestbedTest {
 
     private DaemonProcess node(List<DaemonProcess> all, String netns, String name, String listen, List<Invite> peers)
             throws IOException {
+        return node(all, netns, name, listen, peers, List.of());
+    }
+
+    private DaemonProcess node(List<DaemonProcess> all, String netns, String name, String listen, List<Invite> peers,
+            List<String> extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan"));
+        args.addAll(extra);
         for (Invite i : peers) {
             args.addAll(List.of("--peer", i.toString()));
         }
@@ -142,6 +148,9 @@ class NatTestbedTest {
             Invite symmetric = node(daemons, prefix + "-h2", "symmetric", "192.168.2.2:7000", List.of(p1, p2, p3)).invite(START);
             Invite cone2 = node(daemons, prefix + "-h3", "cone2", "192.168.3.2:7000", List.of(p1, p2, p3)).invite(START);
             Invite block = node(daemons, prefix + "-h4", "block", "192.168.4.2:7000", List.of(p1, p2, p3)).invite(START);
+            // A second node behind the second cone NAT that punches over UDP only: its links go direct over QUIC.
+            Invite udpOnly = node(daemons, prefix + "-h3", "udp-only", "192.168.3.2:7001", List.of(p1, p2, p3),
+                    List.of("--punch", "udp")).invite(START);
 
             assertThat(await("cone", "cone nat")).startsWith("cone nat").contains("0 reached").contains("seen as 10.81.0.2:7000");
             assertThat(await("symmetric", "symmetric nat")).startsWith("symmetric nat").contains("0 reached");
@@ -154,6 +163,7 @@ class NatTestbedTest {
             assertThat(awaitContaining("symmetric", "reserved on 2 relays")).contains("reserved on 2 relays");
             assertThat(awaitContaining("cone2", "reserved on 2 relays")).contains("reserved on 2 relays");
             assertThat(awaitContaining("block", "reserved on 2 relays")).contains("reserved on 2 relays");
+            assertThat(awaitContaining("udp-only", "reserved on 2 relays")).contains("reserved on 2 relays");
             int relayed = 0;
             for (String p : List.of("p1", "p2", "p3")) {
                 String r = reachability(p);
@@ -161,7 +171,7 @@ class NatTestbedTest {
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("relaying for (\\d+) node").matcher(r);
                 relayed += m.find() ? Integer.parseInt(m.group(1)) : 0;
             }
-            assertThat(relayed).as("reservations the public nodes hold").isEqualTo(8);
+            assertThat(relayed).as("reservations the public nodes hold").isEqualTo(10);
             // Two symmetric NATs, which cannot reach each other directly, talk by node id: an
             // application on each dials the other's echo service, through a relay the other
             // publishes. Neither has a mapping the other can predict: they stay relayed.
@@ -171,6 +181,12 @@ class NatTestbedTest {
             // Two cone NATs: the relayed link is upgraded by a hole punch to a direct one.
             assertThat(echoThroughRelay("cone", cone2)).isEqualTo("hello from cone");
             assertThat(awaitDirect("cone", cone2)).as("the link from the cone node to the other cone node").isTrue();
+            // The same between cones when one side punches over UDP only: the TCP half finds no
+            // mapping, the UDP half (datagrams both ways, then QUIC) does, and the link runs over QUIC.
+            assertThat(echoThroughRelay("cone", udpOnly)).isEqualTo("hello from cone");
+            assertThat(awaitDirect("cone", udpOnly)).as("the link from the cone node to the UDP-only node").isTrue();
+            assertThat(linkTo("cone", udpOnly).transport()).isEqualTo("quic");
+            assertThat(echo("cone", udpOnly, false)).isEqualTo("hello from cone");
             // A cone and a symmetric NAT that maps from a block: the birthday search (256 fresh
             // ports on the symmetric side, 256 predicted ports probed by the cone) finds a pair.
             assertThat(echoThroughRelay("cone", block)).isEqualTo("hello from cone");

@@ -64,6 +64,10 @@ public final class BarnNode implements AutoCloseable {
     private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
+    /** The UDP port (reachability datagrams, QUIC links); null where UDP could not be bound. */
+    private final UdpEndpoint udp;
+    private volatile boolean punchTcp = true;
+    private volatile boolean punchUdp = true;
     private final RelayService relay;
     /**
      * This node's own scores of its peers (docs/TRUST-MODEL.md, local reputation): fed by the
@@ -126,9 +130,15 @@ public final class BarnNode implements AutoCloseable {
         }
         this.boundAddress = (InetSocketAddress) server.localAddress();
         this.advertised = config.advertise().isEmpty() ? deriveAddresses(boundAddress) : config.advertise();
+        this.udp = UdpEndpoint.bind(this, boundAddress, config.maxLinks() + config.maxPendingHandshakes(), entropy);
         LinkConfig withAddresses = config.link().withListenAddresses(advertised);
-        this.linkConfig = withAddresses.capabilities().contains(LinkConfig.MOVE)
-                ? withAddresses : withAddresses.withCapability(LinkConfig.MOVE);
+        if (!withAddresses.capabilities().contains(LinkConfig.MOVE)) {
+            withAddresses = withAddresses.withCapability(LinkConfig.MOVE);
+        }
+        if (udp != null && !withAddresses.capabilities().contains(LinkConfig.QUIC)) {
+            withAddresses = withAddresses.withCapability(LinkConfig.QUIC); // links also over QUIC on the same port number
+        }
+        this.linkConfig = withAddresses;
         BuiltinServices.install(this);
         this.circuits = new CircuitLinks(this);
         this.reachability = ReachabilityService.start(this);
@@ -315,7 +325,7 @@ public final class BarnNode implements AutoCloseable {
      * link's initiator side, the other the responder side, whichever SYN crossed first.
      */
     CompletableFuture<PeerLink> punch(PeerAddress to, NodeId expected, boolean initiator) {
-        return punchMany(List.of(to), false, expected, initiator, 3000);
+        return punchMany(List.of(to), false, expected, initiator, 3000, new java.util.concurrent.atomic.AtomicBoolean());
     }
 
     /**
@@ -326,7 +336,7 @@ public final class BarnNode implements AutoCloseable {
      * mapping the other side opens a moment later.
      */
     CompletableFuture<PeerLink> punchMany(List<PeerAddress> targets, boolean fromFreshPorts, NodeId expected, boolean initiator,
-            int timeoutMillis) {
+            int timeoutMillis, java.util.concurrent.atomic.AtomicBoolean taken) {
         CompletableFuture<PeerLink> result = new CompletableFuture<>();
         if (targets.isEmpty() || (!fromFreshPorts && (!REUSE_PORT || boundAddress == null))) {
             result.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST,
@@ -345,10 +355,9 @@ public final class BarnNode implements AutoCloseable {
         List<io.netty.channel.Channel> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<io.netty.channel.Channel> winner = new java.util.concurrent.atomic.AtomicReference<>();
-        // A birthday search can form several connections. The initiator alone decides which one
-        // carries the link: it starts the handshake on the first that connects and closes the
-        // others, so both sides end with the same one.
-        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        // A birthday search (or a punch over TCP and UDP at once) can form several connections.
+        // The initiator alone decides which one carries the link: it starts the handshake on the
+        // first that connects and closes the others ({@code taken}), so both sides end with the same one.
         for (PeerAddress to : targets) {
             CompletableFuture<PeerLink> one = new CompletableFuture<>();
             io.netty.channel.ChannelFuture f = b.clone().handler(new ChannelInitializer<SocketChannel>() {
@@ -392,7 +401,7 @@ public final class BarnNode implements AutoCloseable {
     }
 
     /** Lets the first connection of a punch through to its link driver and closes every later one. */
-    private static final class FirstConnectionOnly extends io.netty.channel.ChannelInboundHandlerAdapter {
+    static final class FirstConnectionOnly extends io.netty.channel.ChannelInboundHandlerAdapter {
         private final java.util.concurrent.atomic.AtomicBoolean taken;
         private final CompletableFuture<PeerLink> attempt;
 
@@ -448,21 +457,56 @@ public final class BarnNode implements AutoCloseable {
         }
     }
 
-    private void acceptChannel(SocketChannel ch) {
+    /** Runs the responder side of a link on an accepted connection (TCP, or a QUIC stream); false if refused. */
+    boolean acceptChannel(io.netty.channel.Channel ch) {
         if (closing || links.size() >= config.maxLinks()) {
             ch.close();
-            return;
+            return false;
         }
         if (pendingInbound.incrementAndGet() > config.maxPendingHandshakes()) {
             pendingInbound.decrementAndGet();
             log.debug("dropping connection from {}: too many handshakes in progress", ch.remoteAddress());
             ch.close();
-            return;
+            return false;
         }
         CompletableFuture<PeerLink> established = new CompletableFuture<>();
         established.whenComplete((l, e) -> pendingInbound.decrementAndGet());
         ch.pipeline().addLast(new LinkFrameDecoder(true), new LinkFrameEncoder(),
                 new LinkDriver(this, false, null, established));
+        return true;
+    }
+
+    /** The UDP port, or null where none could be bound. */
+    UdpEndpoint udp() {
+        return udp;
+    }
+
+    /** Which transports hole punches try (both by default); tests and the testbed single one out. */
+    public void setPunchTransports(boolean tcp, boolean udp) {
+        if (!tcp && !udp) {
+            throw new IllegalArgumentException("a hole punch needs TCP or UDP");
+        }
+        this.punchTcp = tcp;
+        this.punchUdp = udp;
+    }
+
+    boolean punchesOverTcp() {
+        return punchTcp;
+    }
+
+    boolean punchesOverUdp() {
+        return punchUdp && udp != null;
+    }
+
+    /**
+     * Dials {@code to} over QUIC from this node's port, as a link's initiator; null where this
+     * node has no UDP port. Direct dials use TCP; this serves hole punches and tests.
+     */
+    public CompletableFuture<PeerLink> dialUdp(InetSocketAddress to, NodeId expected) {
+        if (udp == null) {
+            return CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "this node has no UDP port"));
+        }
+        return udp.dial(to, expected, null, 5000);
     }
 
     private volatile java.util.function.Predicate<NodeId> refused = id -> false;
@@ -782,6 +826,9 @@ public final class BarnNode implements AutoCloseable {
         reachability.close();
         relay.close();
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (udp != null) {
+            udp.close();
+        }
         List<io.netty.channel.ChannelFuture> closed = new ArrayList<>();
         for (LinkDriver driver : List.copyOf(drivers)) { // established links and handshakes alike
             closed.add(driver.closeFuture());

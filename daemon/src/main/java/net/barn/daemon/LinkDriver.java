@@ -129,9 +129,17 @@ final class LinkDriver extends ChannelDuplexHandler {
         return rttNanos;
     }
 
-    /** The peer's address for a TCP link; null for a link over a relay circuit. */
+    /** The peer's address for a TCP or QUIC link; null for a link over a relay circuit. */
     InetSocketAddress remoteAddress() {
+        if (ctx.channel() instanceof io.netty.handler.codec.quic.QuicStreamChannel stream) {
+            return stream.parent().remoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+        }
         return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+    }
+
+    /** Whether the link runs over QUIC (a UDP path) rather than TCP or a relay circuit. */
+    boolean overQuic() {
+        return ctx.channel() instanceof io.netty.handler.codec.quic.QuicStreamChannel;
     }
 
     @Override
@@ -422,7 +430,7 @@ final class LinkDriver extends ChannelDuplexHandler {
             return;
         }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (ch instanceof io.netty.channel.socket.SocketChannel socket && f.isSuccess() && !socket.isOutputShutdown()) {
+            if (ch instanceof io.netty.channel.socket.DuplexChannel socket && f.isSuccess() && !socket.isOutputShutdown()) {
                 socket.shutdownOutput();
                 ctx.executor().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
             } else {

@@ -59,6 +59,11 @@ public final class PeerLink {
         return peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
     }
 
+    /** "tcp", "quic" (over UDP) or "relay" (over a circuit): how this link reaches its peer. */
+    public String transport() {
+        return driver.via() != null ? "relay" : driver.overQuic() ? "quic" : "tcp";
+    }
+
     public boolean isOutbound() {
         return driver.isOutbound();
     }
@@ -155,6 +160,6 @@ public final class PeerLink {
 
     @Override
     public String toString() {
-        return "link to " + peer.id().shortForm() + " (" + remote + ")";
+        return "link to " + peer.id().shortForm() + " (" + transport() + " " + remote + ")";
     }
 }

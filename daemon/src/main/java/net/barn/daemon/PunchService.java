@@ -2,11 +2,13 @@ package net.barn.daemon;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.ErrorCode;
 import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
 import net.barn.core.nat.PunchPlan;
+import net.barn.core.nat.ReachCodec;
 import net.barn.core.nat.Reachability;
 import net.barn.core.relay.RelayCodec;
 import org.slf4j.Logger;
@@ -77,8 +79,17 @@ final class PunchService implements NodeListener {
         }
     }
 
+    /** Punches whose QUIC link the peer dials in: completed when it comes up. */
+    private final java.util.Map<NodeId, CompletableFuture<PeerLink>> awaitingQuic = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public void linkUp(PeerLink link) {
+        if (link.transport().equals("quic")) {
+            CompletableFuture<PeerLink> waiting = awaitingQuic.remove(link.peerId());
+            if (waiting != null) {
+                waiting.complete(link);
+            }
+        }
         if (link.relayedVia() != null && link.isOutbound()) {
             Thread.ofVirtual().name("barn-punch").start(() -> initiate(link));
         }
@@ -170,17 +181,84 @@ final class PunchService implements NodeListener {
                     peer.shortForm(), SEARCHES_PER_WINDOW);
             return;
         }
+        boolean overUdp = plan.kind() == PunchPlan.Kind.DIAL && node.punchesOverUdp()
+                && relayed.peerInfo().capabilities().contains(net.barn.core.link.LinkConfig.QUIC);
+        boolean overTcp = search || node.punchesOverTcp() || !overUdp;
         String what = search ? "birthday search (" + plan.kind().name().toLowerCase(java.util.Locale.ROOT) + ", "
-                + targets.size() + " connections)" : "hole punch to " + targets.get(0);
+                + targets.size() + " connections)"
+                : "hole punch to " + targets.get(0) + (overTcp && overUdp ? " (TCP and UDP)" : overUdp ? " (UDP)" : " (TCP)");
         long t0 = System.nanoTime();
-        node.punchMany(targets, plan.fromFreshPorts(), peer, initiator, search ? SEARCH_MILLIS : DIRECT_MILLIS).whenComplete((l, e) -> {
+        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        List<CompletableFuture<PeerLink>> attempts = new java.util.ArrayList<>();
+        if (overTcp) {
+            attempts.add(node.punchMany(targets, plan.fromFreshPorts(), peer, initiator, search ? SEARCH_MILLIS : DIRECT_MILLIS, taken));
+        }
+        if (overUdp) {
+            attempts.add(punchUdp(targets.get(0), peer, initiator, taken));
+        }
+        firstOf(attempts).whenComplete((l, e) -> {
             if (e == null) {
-                log.info("hole punch with {}: {} succeeded in {} ms", peer.shortForm(), what, (System.nanoTime() - t0) / 1_000_000);
+                log.info("hole punch with {}: {} succeeded over {} in {} ms", peer.shortForm(), what, l.transport(),
+                        (System.nanoTime() - t0) / 1_000_000);
             } else {
                 log.info("hole punch with {}: {} failed: {}; staying relayed", peer.shortForm(), what,
                         e instanceof LinkException le ? le.getMessage() : String.valueOf(e));
             }
         });
+    }
+
+    /** Punch datagrams each side sends, and how far apart: they cover clock skew and a lost datagram or two. */
+    static final int UDP_PUNCHES = 10;
+    static final long UDP_PUNCH_GAP_MILLIS = 200;
+
+    /**
+     * The UDP half of a punch (PROTOCOL.md 16.5): both sides send punch datagrams from their
+     * port to the other's mapping, which opens each NAT toward the other; the initiator then
+     * dials QUIC from the same port, whose first packets pass the mapping the other side's
+     * datagrams opened. The other side's QUIC listener takes the connection as any inbound link.
+     */
+    private CompletableFuture<PeerLink> punchUdp(PeerAddress target, NodeId peer, boolean initiator,
+            java.util.concurrent.atomic.AtomicBoolean taken) {
+        UdpEndpoint udp = node.udp();
+        java.net.InetSocketAddress to = new java.net.InetSocketAddress(target.host(), target.port());
+        if (udp == null || to.isUnresolved()) {
+            return CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no UDP path to " + target));
+        }
+        byte[] nonce = new byte[ReachCodec.NONCE];
+        synchronized (rng) {
+            rng.nextBytes(nonce);
+        }
+        udp.punch(to, nonce, UDP_PUNCHES, UDP_PUNCH_GAP_MILLIS);
+        if (!initiator) { // the link arrives as an inbound QUIC connection
+            CompletableFuture<PeerLink> inbound = new CompletableFuture<>();
+            awaitingQuic.put(peer, inbound);
+            node.eventLoopGroup().next().schedule(() -> {
+                awaitingQuic.remove(peer, inbound);
+                inbound.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "no QUIC connection came from the peer"));
+            }, DIRECT_MILLIS + UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS, TimeUnit.MILLISECONDS);
+            return inbound;
+        }
+        return udp.dial(to, peer, taken, DIRECT_MILLIS + (int) (UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS));
+    }
+
+    /** The first attempt that succeeds; fails when all have failed, with the first failure. */
+    private static CompletableFuture<PeerLink> firstOf(List<CompletableFuture<PeerLink>> attempts) {
+        CompletableFuture<PeerLink> result = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> first = new java.util.concurrent.atomic.AtomicReference<>();
+        for (CompletableFuture<PeerLink> a : attempts) {
+            a.whenComplete((l, e) -> {
+                if (e == null) {
+                    result.complete(l);
+                } else {
+                    first.compareAndSet(null, e instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e);
+                    if (failed.incrementAndGet() == attempts.size()) {
+                        result.completeExceptionally(first.get());
+                    }
+                }
+            });
+        }
+        return result;
     }
 
     /**

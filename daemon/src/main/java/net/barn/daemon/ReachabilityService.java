@@ -50,7 +50,7 @@ public final class ReachabilityService implements AutoCloseable {
     private final Reachability core;
     private final DialBackGuard guard = new DialBackGuard();
     private final SecureRandom random = new SecureRandom();
-    private final Channel udp;
+    private final UdpEndpoint udp;
     /** Observe nonces in flight: which peer, at which IP, was asked (on the loop). */
     private final Map<String, Object[]> asked = new HashMap<>();
     private long observeWindow;
@@ -63,7 +63,7 @@ public final class ReachabilityService implements AutoCloseable {
     private volatile String seenIp;
     private volatile List<Integer> seenPorts = List.of();
 
-    private ReachabilityService(BarnNode node, Channel udp) {
+    private ReachabilityService(BarnNode node, UdpEndpoint udp) {
         this.node = node;
         this.loop = node.eventLoopGroup().next();
         this.core = new Reachability(System.nanoTime());
@@ -72,26 +72,11 @@ public final class ReachabilityService implements AutoCloseable {
 
     /** Answers others from now on; asks nothing until {@link #startAsking()}. */
     static ReachabilityService start(BarnNode node) {
-        Channel udp = null;
-        ReachabilityService[] self = new ReachabilityService[1];
-        try {
-            udp = new Bootstrap().group(node.eventLoopGroup()).channel(NioDatagramChannel.class)
-                    .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                            if (self[0] != null && p.content().readableBytes() <= ReachCodec.MAX_DATAGRAM) {
-                                byte[] bytes = ByteBufUtil.getBytes(p.content());
-                                InetSocketAddress from = p.sender();
-                                self[0].loop.execute(() -> self[0].onDatagram(from, bytes));
-                            }
-                        }
-                    })
-                    .bind(node.listenAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            log.info("no UDP on {}: NAT mapping will stay unknown ({})", node.listenAddress(), e.getMessage());
-        }
+        UdpEndpoint udp = node.udp();
         ReachabilityService s = new ReachabilityService(node, udp);
-        self[0] = s;
+        if (udp != null) {
+            udp.onDatagram((from, bytes) -> s.loop.execute(() -> s.onDatagram(from, bytes)));
+        }
         node.bind(SERVICE, s::accept);
         return s;
     }
@@ -221,7 +206,7 @@ public final class ReachabilityService implements AutoCloseable {
         byte[] nonce = new byte[ReachCodec.NONCE];
         random.nextBytes(nonce);
         asked.put(java.util.HexFormat.of().formatHex(nonce), new Object[] {link.peerId(), r.getAddress().getHostAddress()});
-        udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(ReachCodec.observe(nonce)), r));
+        udp.send(r, ReachCodec.observe(nonce));
     }
 
     // ---------------------------------------------------------------- answering
@@ -241,9 +226,11 @@ public final class ReachabilityService implements AutoCloseable {
                     observesInWindow = 0;
                 }
                 if (++observesInWindow <= OBSERVE_PER_SECOND) {
-                    udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(ReachCodec.observed(q.nonce(),
-                            PeerAddressFormat.of(from))), from));
+                    udp.send(from, ReachCodec.observed(q.nonce(), PeerAddressFormat.of(from)));
                 }
+            }
+            case ReachCodec.PunchDatagram p -> {
+                // a hole punch opening the sender's NAT toward this node: nothing to answer
             }
             case ReachCodec.ObservedAnswer a -> {
                 Object[] who = asked.remove(java.util.HexFormat.of().formatHex(a.nonce()));
@@ -302,9 +289,6 @@ public final class ReachabilityService implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        if (udp != null) {
-            udp.close();
-        }
+        closed = true; // the UDP port is the node's: it closes it
     }
 }

@@ -15,6 +15,8 @@ public record LinkConfig(PowParams pow, long handshakeTimeoutNanos, List<String>
     public static final List<String> CAPABILITIES = List.of("mux/1", "dgram/1");
     /** Streams may move between two links to the same peer (MOVE frames, docs/PROTOCOL.md 5.10). */
     public static final String MOVE = "move/1";
+    /** The node takes links over QUIC on its UDP port, the same number as its TCP one (docs/PROTOCOL.md 16.5). */
+    public static final String QUIC = "quic/1";
 
     public LinkConfig {
         capabilities = List.copyOf(capabilities);

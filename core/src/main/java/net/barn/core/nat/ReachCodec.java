@@ -39,6 +39,9 @@ public final class ReachCodec {
 
     public record ObserveRequest(byte[] nonce) implements Datagram {}
 
+    /** A datagram that opens the sender's NAT toward this node during a UDP hole punch; dropped on receipt. */
+    public record PunchDatagram(byte[] nonce) implements Datagram {}
+
     public record ObservedAnswer(byte[] nonce, String address) implements Datagram {}
 
     public static byte[] encode(Message m) {
@@ -94,6 +97,17 @@ public final class ReachCodec {
                 .setAddress(address)).build().toByteArray());
     }
 
+    /** A hole-punch datagram. */
+    public static byte[] punch(byte[] nonce) {
+        return withMagic(UdpMessage.newBuilder().setPunch(net.barn.wire.reach.Punch.newBuilder()
+                .setNonce(ByteString.copyFrom(nonce))).build().toByteArray());
+    }
+
+    /** Whether {@code bytes} begins with this protocol's magic (else it is QUIC's, on the same port). */
+    public static boolean hasMagic(byte[] bytes) {
+        return bytes.length >= MAGIC.length && Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    }
+
     private static byte[] withMagic(byte[] body) {
         byte[] out = Arrays.copyOf(MAGIC, MAGIC.length + body.length);
         System.arraycopy(body, 0, out, MAGIC.length, body.length);
@@ -124,6 +138,7 @@ public final class ReachCodec {
                 }
                 yield new ObservedAnswer(nonce(m.getObserved().getNonce()), a);
             }
+            case PUNCH -> new PunchDatagram(nonce(m.getPunch().getNonce()));
             case KIND_NOT_SET -> throw bad("an empty UdpMessage");
         };
     }

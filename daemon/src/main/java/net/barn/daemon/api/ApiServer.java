@@ -238,6 +238,7 @@ public final class ApiServer implements AutoCloseable {
                     .setAddress(l.remoteAddress() == null ? "" : l.remoteAddress().getAddress().getHostAddress()
                             + ":" + l.remoteAddress().getPort())
                     .setRelayedVia(l.relayedVia() == null ? "" : l.relayedVia().toString())
+                    .setTransport(l.transport())
                     .setOutbound(l.isOutbound())
                     .setRttMicros(Math.max(0, l.rttNanos() / 1000))
                     .setBytesIn(l.bytesReceived())
