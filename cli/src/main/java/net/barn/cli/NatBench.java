@@ -21,8 +21,9 @@ import net.barn.sdk.Role;
  * {@code barn bench nat}: stream throughput through a relay against a direct link, between
  * daemons behind the NATs of the testbed ({@link Testbed}), each NAT's link to the public
  * network limited to one rate both ways, as home uplinks are. Relayed: the two symmetric NATs,
- * which stay relayed; direct: the two cone NATs, whose link a hole punch makes direct. Both
- * paths cross two limited NAT links. The public nodes' relays allow 4 GiB per circuit so that one
+ * which stay relayed; direct: the two cone NATs, whose link a hole punch makes direct, once
+ * over TCP and once over QUIC (a second node behind the second cone NAT punches over UDP
+ * only). Every path crosses two limited NAT links. The public nodes' relays allow 4 GiB per circuit so that one
  * circuit carries a whole run. Each measurement is one echo stream, written as fast as
  * flow control lets for a while; throughput counts the bytes that came back.
  */
@@ -54,7 +55,9 @@ final class NatBench {
             Invite symmetric = node(daemons, tmp, prefix + "-h2", "symmetric", "192.168.2.2:7000", seeds).invite(START);
             Invite cone2 = node(daemons, tmp, prefix + "-h3", "cone2", "192.168.3.2:7000", seeds).invite(START);
             Invite block = node(daemons, tmp, prefix + "-h4", "block", "192.168.4.2:7000", seeds).invite(START);
-            for (String n : List.of("cone", "symmetric", "cone2", "block")) {
+            Invite udpOnly = node(daemons, tmp, prefix + "-h3", "udp-only", "192.168.3.2:7001", seeds, List.of("--punch", "udp"))
+                    .invite(START);
+            for (String n : List.of("cone", "symmetric", "cone2", "block", "udp-only")) {
                 if (!poll(120, () -> reachability(tmp, n).contains("reserved on"))) {
                     throw new IllegalStateException(n + " reserved no relay: " + reachability(tmp, n));
                 }
@@ -64,6 +67,12 @@ final class NatBench {
             if (!poll(90, () -> !limited(tmp.resolve("cone"), cone2))) {
                 throw new IllegalStateException("the cone nodes' link never became direct");
             }
+            reach(tmp.resolve("cone"), udpOnly);
+            if (!poll(90, () -> !limited(tmp.resolve("cone"), udpOnly))) {
+                throw new IllegalStateException("the cone and UDP-only nodes' link never became direct");
+            }
+            String cone2Transport = transport(tmp.resolve("cone"), cone2);
+            String udpTransport = transport(tmp.resolve("cone"), udpOnly);
             reach(tmp.resolve("symmetric"), block);
             if (!limited(tmp.resolve("symmetric"), block)) {
                 throw new IllegalStateException("the symmetric nodes' link is not relayed");
@@ -72,15 +81,23 @@ final class NatBench {
                     rate, runs, seconds);
             double[] relayed = new double[runs];
             double[] direct = new double[runs];
+            double[] quic = new double[runs];
             for (int r = 0; r < runs; r++) {
                 relayed[r] = echo(tmp.resolve("symmetric"), block, seconds);
                 direct[r] = echo(tmp.resolve("cone"), cone2, seconds);
-                System.out.printf(Locale.ROOT, "run %d: relayed (symmetric/symmetric) %.2f MiB/s, direct (cone/cone) %.2f MiB/s%n", r + 1,
-                        relayed[r], direct[r]);
+                quic[r] = echo(tmp.resolve("cone"), udpOnly, seconds);
+                System.out.printf(Locale.ROOT, "run %d: relayed (symmetric/symmetric) %.2f MiB/s, direct (cone/cone, %s) %.2f MiB/s,"
+                        + " direct (cone/cone, %s) %.2f MiB/s%n", r + 1, relayed[r], cone2Transport, direct[r], udpTransport, quic[r]);
             }
             double rel = median(relayed);
             double dir = median(direct);
-            System.out.printf(Locale.ROOT, "median: relayed %.2f MiB/s, direct %.2f MiB/s, ratio relayed / direct %.2f%n", rel, dir, rel / dir);
+            double q = median(quic);
+            System.out.printf(Locale.ROOT, "median: relayed %.2f MiB/s, direct over %s %.2f MiB/s, direct over %s %.2f MiB/s;"
+                    + " relayed / direct %.2f (%s), %.2f (%s)%n", rel, cone2Transport, dir, udpTransport, q, rel / dir, cone2Transport,
+                    rel / q, udpTransport);
+            for (DaemonProcess d : daemons) { // how long each punch took, from the nodes' logs
+                d.stderr.stream().filter(l -> l.contains("hole punch with") && l.contains("succeeded")).forEach(System.out::println);
+            }
         } finally {
             for (DaemonProcess d : daemons) {
                 try {
@@ -95,8 +112,14 @@ final class NatBench {
 
     private static DaemonProcess node(List<DaemonProcess> all, Path tmp, String netns, String name, String listen, List<Invite> peers)
             throws IOException {
+        return node(all, tmp, netns, name, listen, peers, List.of());
+    }
+
+    private static DaemonProcess node(List<DaemonProcess> all, Path tmp, String netns, String name, String listen, List<Invite> peers,
+            List<String> extra) throws IOException {
         // Relays carry a whole run on one circuit (16 MiB by default would end it).
         List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan", "--relay-circuit-mib", "4096"));
+        args.addAll(extra);
         for (Invite i : peers) {
             args.addAll(List.of("--peer", i.toString()));
         }
@@ -132,6 +155,13 @@ final class NatBench {
     private static boolean limited(Path api, Invite to) throws IOException {
         try (Barn b = Barn.connect(Barn.socketIn(api), "bench", Role.CLIENT)) {
             return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && p.limited());
+        }
+    }
+
+    private static String transport(Path api, Invite to) throws IOException {
+        try (Barn b = Barn.connect(Barn.socketIn(api), "bench", Role.CLIENT)) {
+            return b.peers().stream().filter(p -> p.nodeId().equals(to.nodeId().toString())).map(p -> p.transport())
+                    .findFirst().orElse("no link");
         }
     }
 

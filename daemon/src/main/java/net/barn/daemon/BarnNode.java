@@ -135,7 +135,7 @@ public final class BarnNode implements AutoCloseable {
         if (!withAddresses.capabilities().contains(LinkConfig.MOVE)) {
             withAddresses = withAddresses.withCapability(LinkConfig.MOVE);
         }
-        if (udp != null && !withAddresses.capabilities().contains(LinkConfig.QUIC)) {
+        if (udp != null && udp.quic() && !withAddresses.capabilities().contains(LinkConfig.QUIC)) {
             withAddresses = withAddresses.withCapability(LinkConfig.QUIC); // links also over QUIC on the same port number
         }
         this.linkConfig = withAddresses;
@@ -495,7 +495,7 @@ public final class BarnNode implements AutoCloseable {
     }
 
     boolean punchesOverUdp() {
-        return punchUdp && udp != null;
+        return punchUdp && udp != null && udp.quic();
     }
 
     /**

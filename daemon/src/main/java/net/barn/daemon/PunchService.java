@@ -228,6 +228,7 @@ final class PunchService implements NodeListener {
         synchronized (rng) {
             rng.nextBytes(nonce);
         }
+        CompletableFuture<Void> heard = initiator ? udp.heardPunch(to, UDP_DIAL_FALLBACK_MILLIS) : null;
         udp.punch(to, nonce, UDP_PUNCHES, UDP_PUNCH_GAP_MILLIS);
         if (!initiator) { // the link arrives as an inbound QUIC connection
             CompletableFuture<PeerLink> inbound = new CompletableFuture<>();
@@ -238,8 +239,11 @@ final class PunchService implements NodeListener {
             }, DIRECT_MILLIS + UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS, TimeUnit.MILLISECONDS);
             return inbound;
         }
-        return udp.dial(to, peer, taken, DIRECT_MILLIS + (int) (UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS));
+        return heard.thenCompose(v -> udp.dial(to, peer, taken, DIRECT_MILLIS + (int) (UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS)));
     }
+
+    /** How long the initiator waits for the peer's first punch datagram before it dials QUIC anyway. */
+    static final long UDP_DIAL_FALLBACK_MILLIS = 1000;
 
     /** The first attempt that succeeds; fails when all have failed, with the first failure. */
     private static CompletableFuture<PeerLink> firstOf(List<CompletableFuture<PeerLink>> attempts) {

@@ -70,6 +70,16 @@ final class UdpEndpoint {
     private final QuicSslContext clientTls;
     private final AtomicInteger connections = new AtomicInteger();
     private volatile BiConsumer<InetSocketAddress, byte[]> datagrams = (from, bytes) -> {};
+    /** Punches waiting to hear the peer's first punch datagram, by its address. */
+    private final java.util.Map<InetSocketAddress, CompletableFuture<Void>> awaitingPunch = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Where punch datagrams came from lately, and when (the peer may act a moment before this node): at most 64. */
+    private final java.util.LinkedHashMap<InetSocketAddress, Long> recentPunches = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<InetSocketAddress, Long> eldest) {
+            return size() > 64;
+        }
+    };
+    private static final long RECENT_PUNCH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private UdpEndpoint(BarnNode node, Channel channel, QuicSslContext clientTls, int maxConnections) {
         this.node = node;
@@ -81,6 +91,24 @@ final class UdpEndpoint {
     /** Binds {@code at} for datagrams and QUIC; null (and a log line) when UDP is not available there. */
     static UdpEndpoint bind(BarnNode node, InetSocketAddress at, int maxConnections, SecureRandom entropy) {
         UdpEndpoint[] self = new UdpEndpoint[1];
+        boolean quic;
+        try {
+            quic = io.netty.handler.codec.quic.Quic.isAvailable();
+        } catch (LinkageError e) {
+            quic = false;
+        }
+        if (!quic) { // reachability datagrams still work; links stay on TCP
+            log.info("no QUIC on this platform ({}): links run over TCP only", unavailable());
+            try {
+                Channel ch = new Bootstrap().group(node.eventLoopGroup()).channel(NioDatagramChannel.class)
+                        .handler(new BarnDatagrams(self)).bind(at).syncUninterruptibly().channel();
+                self[0] = new UdpEndpoint(node, ch, null, 0);
+                return self[0];
+            } catch (RuntimeException e) {
+                log.info("no UDP on {}: NAT mappings stay unknown ({})", at, e.toString());
+                return null;
+            }
+        }
         try {
             KeyPair tlsKey = tlsKey(entropy);
             QuicSslContext serverTls = QuicSslContextBuilder.forServer(tlsKey.getPrivate(), null, selfSigned(tlsKey))
@@ -139,6 +167,20 @@ final class UdpEndpoint {
         }
     };
 
+    private static String unavailable() {
+        try {
+            Throwable cause = io.netty.handler.codec.quic.Quic.unavailabilityCause();
+            return cause == null ? "unknown" : cause.toString();
+        } catch (LinkageError e) {
+            return e.toString();
+        }
+    }
+
+    /** Whether links run over QUIC on this port (the native QUIC library loaded). */
+    boolean quic() {
+        return clientTls != null;
+    }
+
     private static <B extends io.netty.handler.codec.quic.QuicCodecBuilder<B>> B transport(B b) {
         return b.maxIdleTimeout(IDLE_SECONDS, TimeUnit.SECONDS)
                 .initialMaxData(16L << 20)
@@ -178,6 +220,10 @@ final class UdpEndpoint {
      */
     CompletableFuture<PeerLink> dial(InetSocketAddress to, NodeId expected, AtomicBoolean taken, int timeoutMillis) {
         CompletableFuture<PeerLink> result = new CompletableFuture<>();
+        if (!quic()) {
+            result.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "no QUIC on this node: " + unavailable()));
+            return result;
+        }
         ChannelHandler codec = transport(new QuicClientCodecBuilder()).sslContext(clientTls).build();
         UdpEndpoint[] self = {this};
         new Bootstrap().group(node.eventLoopGroup()).channel(NioDatagramChannel.class)
@@ -257,6 +303,39 @@ final class UdpEndpoint {
         return result;
     }
 
+    /**
+     * Completes when a punch datagram from {@code from} arrives, or after {@code fallbackMillis}
+     * whatever happened: the peer's datagram getting through shows its NAT is open toward this
+     * node, so a QUIC dial sent then is not dropped there and needs no resend (about a second).
+     */
+    CompletableFuture<Void> heardPunch(InetSocketAddress from, long fallbackMillis) {
+        CompletableFuture<Void> heard = new CompletableFuture<>();
+        synchronized (recentPunches) {
+            Long at = recentPunches.get(from);
+            if (at != null && System.nanoTime() - at < RECENT_PUNCH_NANOS) {
+                heard.complete(null);
+                return heard;
+            }
+        }
+        awaitingPunch.put(from, heard);
+        channel.eventLoop().schedule(() -> {
+            awaitingPunch.remove(from, heard);
+            heard.complete(null);
+        }, fallbackMillis, TimeUnit.MILLISECONDS);
+        return heard;
+    }
+
+    private void punchArrived(InetSocketAddress from) {
+        synchronized (recentPunches) {
+            recentPunches.remove(from);
+            recentPunches.put(from, System.nanoTime());
+        }
+        CompletableFuture<Void> heard = awaitingPunch.remove(from);
+        if (heard != null) {
+            heard.complete(null);
+        }
+    }
+
     /** Sends {@code count} punch datagrams to {@code to}, {@code gapMillis} apart, from this port. */
     void punch(InetSocketAddress to, byte[] nonce, int count, long gapMillis) {
         byte[] bytes = ReachCodec.punch(nonce);
@@ -303,11 +382,13 @@ final class UdpEndpoint {
                 byte[] bytes = ByteBufUtil.getBytes(p.content());
                 if (ReachCodec.hasMagic(bytes)) {
                     try {
-                        ReachCodec.decodeDatagram(bytes);
+                        ReachCodec.Datagram d = ReachCodec.decodeDatagram(bytes);
                         InetSocketAddress from = p.sender();
                         p.release();
                         UdpEndpoint e = endpoint[0];
-                        if (e != null) {
+                        if (e != null && d instanceof ReachCodec.PunchDatagram) {
+                            e.punchArrived(from);
+                        } else if (e != null) {
                             e.datagrams.accept(from, bytes);
                         }
                         return;

@@ -123,4 +123,21 @@ class ReachabilityTest {
         shortObserve[4] = 0x0a; // field 1 (observe) instead of 2
         assertThatThrownBy(() -> ReachCodec.decodeDatagram(shortObserve)).isInstanceOf(ProtocolException.class);
     }
+
+    @Test
+    void punchDatagramsAreTwentyFourBytesAsDocumentedAndRefuseAWrongNonce() throws Exception {
+        byte[] nonce = new byte[16];
+        java.util.Arrays.fill(nonce, (byte) 0x11);
+        byte[] punch = ReachCodec.punch(nonce);
+        // PROTOCOL.md 16.5 and SECURITY.md: "BRN1", then UdpMessage{punch: {nonce}}.
+        assertThat(java.util.HexFormat.of().formatHex(punch))
+                .isEqualTo("42524e31" + "1a12" + "0a10" + "11".repeat(16));
+        assertThat(ReachCodec.hasMagic(punch)).isTrue();
+        assertThat(ReachCodec.decodeDatagram(punch)).isInstanceOfSatisfying(ReachCodec.PunchDatagram.class,
+                p -> assertThat(p.nonce()).isEqualTo(nonce));
+        byte[] wrong = ReachCodec.punch(new byte[16]);
+        wrong[7] = 5; // the nonce field claims 5 bytes
+        assertThatThrownBy(() -> ReachCodec.decodeDatagram(java.util.Arrays.copyOf(wrong, 13))).isInstanceOf(ProtocolException.class);
+        assertThat(ReachCodec.hasMagic("BRN".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isFalse();
+    }
 }
