@@ -207,9 +207,13 @@ final class PunchService implements NodeListener {
         });
     }
 
-    /** Punch datagrams each side sends, and how far apart: they cover clock skew and a lost datagram or two. */
-    static final int UDP_PUNCHES = 10;
-    static final long UDP_PUNCH_GAP_MILLIS = 200;
+    /**
+     * When each side sends its punch datagrams, from the moment it acts: close together first,
+     * because the first can reach the other NAT before that side's own datagram has opened it
+     * (the two sides act a little apart), then spread out over clock skew and losses.
+     */
+    static final long[] UDP_PUNCH_MILLIS = {0, 25, 50, 100, 200, 400, 600, 800, 1000, 1200};
+    private static final long UDP_PUNCH_SPAN_MILLIS = UDP_PUNCH_MILLIS[UDP_PUNCH_MILLIS.length - 1];
 
     /**
      * The UDP half of a punch (PROTOCOL.md 16.5): both sides send punch datagrams from their
@@ -229,17 +233,17 @@ final class PunchService implements NodeListener {
             rng.nextBytes(nonce);
         }
         CompletableFuture<Void> heard = initiator ? udp.heardPunch(to, UDP_DIAL_FALLBACK_MILLIS) : null;
-        udp.punch(to, nonce, UDP_PUNCHES, UDP_PUNCH_GAP_MILLIS);
+        udp.punch(to, nonce, UDP_PUNCH_MILLIS);
         if (!initiator) { // the link arrives as an inbound QUIC connection
             CompletableFuture<PeerLink> inbound = new CompletableFuture<>();
             awaitingQuic.put(peer, inbound);
             node.eventLoopGroup().next().schedule(() -> {
                 awaitingQuic.remove(peer, inbound);
                 inbound.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "no QUIC connection came from the peer"));
-            }, DIRECT_MILLIS + UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS, TimeUnit.MILLISECONDS);
+            }, DIRECT_MILLIS + UDP_PUNCH_SPAN_MILLIS, TimeUnit.MILLISECONDS);
             return inbound;
         }
-        return heard.thenCompose(v -> udp.dial(to, peer, taken, DIRECT_MILLIS + (int) (UDP_PUNCHES * UDP_PUNCH_GAP_MILLIS)));
+        return heard.thenCompose(v -> udp.dial(to, peer, taken, DIRECT_MILLIS + (int) UDP_PUNCH_SPAN_MILLIS));
     }
 
     /** How long the initiator waits for the peer's first punch datagram before it dials QUIC anyway. */

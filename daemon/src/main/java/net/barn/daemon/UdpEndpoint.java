@@ -336,11 +336,11 @@ final class UdpEndpoint {
         }
     }
 
-    /** Sends {@code count} punch datagrams to {@code to}, {@code gapMillis} apart, from this port. */
-    void punch(InetSocketAddress to, byte[] nonce, int count, long gapMillis) {
+    /** Sends a punch datagram to {@code to} from this port at each of {@code offsetsMillis} from now. */
+    void punch(InetSocketAddress to, byte[] nonce, long[] offsetsMillis) {
         byte[] bytes = ReachCodec.punch(nonce);
-        for (int i = 0; i < count; i++) {
-            channel.eventLoop().schedule(() -> send(to, bytes), i * gapMillis, TimeUnit.MILLISECONDS);
+        for (long at : offsetsMillis) {
+            channel.eventLoop().schedule(() -> send(to, bytes), at, TimeUnit.MILLISECONDS);
         }
     }
 
