@@ -154,7 +154,7 @@ final class NatBench {
 
     private static boolean limited(Path api, Invite to) throws IOException {
         try (Barn b = Barn.connect(Barn.socketIn(api), "bench", Role.CLIENT)) {
-            return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && p.limited());
+            return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && !p.relayedVia().isEmpty());
         }
     }
 

@@ -42,7 +42,7 @@ final class PeersCommand implements Callable<Integer> {
             out.printf("%-10s %-24s %-4s %-9s %-11s %-11s %-8s %s%n", "PEER", "ADDRESS", "DIR", "RTT", "IN", "OUT", "STREAMS", "UP FOR");
             for (PeerStatus p : peers) {
                 out.printf("%-10s %-24s %-4s %-9s %-11s %-11s %-8d %s%n", p.nodeId().substring(0, 8),
-                        p.limited() ? "via " + p.relayedVia().substring(0, 8) + " (limited)"
+                        !p.relayedVia().isEmpty() ? "via " + p.relayedVia().substring(0, 8) + (p.limited() ? " (limited)" : " (member)")
                                 : p.transport().equals("quic") ? p.address() + " udp" : p.address(),
                         p.outbound() ? "out" : "in", Formats.rtt(p.rttMicros()), Formats.bytes(p.bytesIn()),
                         Formats.bytes(p.bytesOut()), p.streams(), Formats.duration(now - p.sinceMillis()));

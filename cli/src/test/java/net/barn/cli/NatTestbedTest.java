@@ -128,7 +128,7 @@ class NatTestbedTest {
     private boolean awaitDirect(String from, Invite to, int seconds) throws Exception {
         return poll(seconds, () -> {
             try (Barn b = Barn.connect(Barn.socketIn(tmp.resolve(from)), "test", Role.CLIENT)) {
-                return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && !p.limited());
+                return b.peers().stream().anyMatch(p -> p.nodeId().equals(to.nodeId().toString()) && p.relayedVia().isEmpty());
             }
         }, direct -> direct);
     }

@@ -92,15 +92,15 @@ final class GroupStreams<M> {
     private final Codec<M> codec;
     private final Receiver<M> receiver;
     private final BiConsumer<String, NodeId> linkDown;
-    private final java.util.function.Function<NodeId, CompletableFuture<PeerLink>> elsewhere;
+    private final java.util.function.BiFunction<String, NodeId, CompletableFuture<PeerLink>> elsewhere;
     private final Map<String, Out> outbound = new HashMap<>();
 
     /**
      * As below, reaching a peer that cannot be dialled at its address another way ({@code
-     * elsewhere}: through a relay it publishes, for a node behind NAT).
+     * elsewhere}, given the group and the peer: through a relay, for a node behind NAT).
      */
     GroupStreams(BarnNode node, EventLoop loop, String service, int maxMessage, Codec<M> codec, Receiver<M> receiver,
-            BiConsumer<String, NodeId> linkDown, java.util.function.Function<NodeId, CompletableFuture<PeerLink>> elsewhere) {
+            BiConsumer<String, NodeId> linkDown, java.util.function.BiFunction<String, NodeId, CompletableFuture<PeerLink>> elsewhere) {
         this.node = node;
         this.loop = loop;
         this.service = service;
@@ -149,7 +149,7 @@ final class GroupStreams<M> {
                         ? CompletableFuture.failedFuture(new LinkException(ErrorCode.CONNECTION_LOST, "no address known"))
                         : node.dial(new Invite(to, List.of(address))));
         CompletableFuture<PeerLink> link = elsewhere == null ? direct
-                : direct.handle((l, e) -> e == null ? CompletableFuture.completedFuture(l) : elsewhere.apply(to)).thenCompose(f -> f);
+                : direct.handle((l, e) -> e == null ? CompletableFuture.completedFuture(l) : elsewhere.apply(group, to)).thenCompose(f -> f);
         link.thenCompose(l -> l.openStream(service, fresh)).whenComplete((stream, err) -> loop.execute(() -> {
             if (err != null) {
                 fresh.gone(err.getMessage());

@@ -123,7 +123,65 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
                 mine.endpoint.handleLinkDown(System.nanoTime(), peer);
                 drain(mine);
             }
-        }, dht::linkTo);
+        }, this::linkTo);
+        node.relay().relayForMembers(this::privateMembers);
+    }
+
+    /**
+     * Whether this node is a member of the private maze {@code maze} and lists both {@code a}
+     * and {@code b} as members: then it relays between them without limits, and accepts a
+     * circuit from one through the other (docs/PROTOCOL.md 16.6). Public mazes do not count:
+     * anyone may join one.
+     */
+    boolean privateMembers(String maze, NodeId a, NodeId b) {
+        try {
+            return loop.submit(() -> {
+                Membership m = mazes.get(maze);
+                if (m == null || m.sealed == null) {
+                    return false;
+                }
+                List<NodeId> members = m.core.members();
+                return members.contains(a) && members.contains(b);
+            }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Members of a private maze this node links to directly: they relay to other members without limits. */
+    static final int MEMBER_RELAYS_TRIED = 3;
+
+    /**
+     * A link to member {@code to} that could not be dialled directly: for a private maze, first
+     * through up to {@value #MEMBER_RELAYS_TRIED} fellow members this node links to directly
+     * (a member circuit, without the public relays' limits), then through the relays {@code to}
+     * publishes.
+     */
+    private CompletableFuture<PeerLink> linkTo(String maze, NodeId to) {
+        CompletableFuture<List<NodeId>> relays = new CompletableFuture<>();
+        loop.execute(() -> {
+            Membership m = mazes.get(maze);
+            List<NodeId> out = new ArrayList<>();
+            if (m != null && m.sealed != null) {
+                for (NodeId member : m.core.members()) {
+                    if (!member.equals(to) && !member.equals(node.id()) && out.size() < MEMBER_RELAYS_TRIED
+                            && node.link(member).map(l -> l.relayedVia() == null).orElse(false)) {
+                        out.add(member);
+                    }
+                }
+            }
+            relays.complete(out);
+        });
+        return relays.thenCompose(members -> viaMember(maze, to, members, 0));
+    }
+
+    private CompletableFuture<PeerLink> viaMember(String maze, NodeId to, List<NodeId> members, int i) {
+        if (i >= members.size()) {
+            return dht.linkTo(to);
+        }
+        return node.relay().dialVia(members.get(i), to, maze)
+                .handle((l, e) -> e == null ? CompletableFuture.completedFuture(l) : viaMember(maze, to, members, i + 1))
+                .thenCompose(f -> f);
     }
 
     @Override

@@ -147,7 +147,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                 m.overlay.handleLinkDown(System.nanoTime(), peer);
                 drain(m);
             }
-        }, dht::linkTo);
+        }, (group, peer) -> dht.linkTo(peer));
     }
 
     @Override

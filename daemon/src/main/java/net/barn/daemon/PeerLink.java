@@ -59,6 +59,14 @@ public final class PeerLink {
         return peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
     }
 
+    /** A relayed link whose circuit has no byte or time limit (a fellow maze member relays it, PROTOCOL.md 16.6). */
+    volatile boolean unlimitedCircuit;
+
+    /** Whether the link ends when its relay circuit's bytes or time run out. */
+    public boolean limited() {
+        return relayedVia() != null && !unlimitedCircuit;
+    }
+
     /** "tcp", "quic" (over UDP) or "relay" (over a circuit): how this link reaches its peer. */
     public String transport() {
         return driver.via() != null ? "relay" : driver.overQuic() ? "quic" : "tcp";

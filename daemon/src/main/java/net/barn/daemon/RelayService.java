@@ -382,7 +382,7 @@ public final class RelayService implements AutoCloseable {
             s.setReadTimeout(TIMEOUT_MILLIS);
             RelayCodec.Message q = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
             switch (q) {
-                case RelayCodec.ConnectRequest c -> keep = relayCircuit(s, link, c.target());
+                case RelayCodec.ConnectRequest c -> keep = relayCircuit(s, link, c.target(), c.maze());
                 case RelayCodec.IncomingCircuit i -> keep = acceptCircuit(s, link, i);
                 default -> StreamRequests.write(s, RelayCodec.encode(loop.submit(() -> decide(q, link)).get(5, TimeUnit.SECONDS)));
             }
@@ -406,8 +406,17 @@ public final class RelayService implements AutoCloseable {
      * reservation here and accepts, then splices the two streams until either ends or the
      * circuit's bytes or time run out. Returns whether the stream now belongs to the circuit.
      */
-    private boolean relayCircuit(BlockingStream from, PeerLink link, NodeId target) throws Exception {
-        RelayServer.Reply r = loop.submit(() -> !relaying
+    private boolean relayCircuit(BlockingStream from, PeerLink link, NodeId target, String maze) throws Exception {
+        // Between members of a private maze this node is in: no reservation, no limits, public or not.
+        boolean members = !maze.isEmpty();
+        String notMembers = !members ? null
+                : link.relayedVia() != null || node.link(target).map(l -> l.relayedVia() != null).orElse(true)
+                ? "a member circuit needs this node's direct links to both ends"
+                : !memberCheck.test(maze, link.peerId(), target)
+                ? "this node is not in private maze \"" + maze + "\" with both ends" : null;
+        RelayServer.Reply r = notMembers != null ? new RelayServer.Refused(notMembers) : loop.submit(() -> members
+                ? server.connectMembers(System.nanoTime(), link.peerId(), target)
+                : !relaying
                 ? new RelayServer.Refused("this node does not relay (its operator turned relaying off)")
                 : node.reachability().verdict() != Reachability.Verdict.PUBLIC
                 ? new RelayServer.Refused("this node is not publicly reachable: it relays for nobody")
@@ -423,17 +432,18 @@ public final class RelayService implements AutoCloseable {
                 StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Refused("the target is not linked to this relay now")));
                 return false;
             }
-            int seconds = (int) TimeUnit.NANOSECONDS.toSeconds(server.config().circuitNanos());
+            int seconds = members ? 0 : (int) TimeUnit.NANOSECONDS.toSeconds(server.config().circuitNanos());
+            long bytes = members ? 0 : o.bytes();
             to = toLink.openBlocking(SERVICE);
             to.setReadTimeout(TIMEOUT_MILLIS);
-            StreamRequests.write(to, RelayCodec.encode(new RelayCodec.IncomingCircuit(link.peerId(), o.bytes(), seconds)));
+            StreamRequests.write(to, RelayCodec.encode(new RelayCodec.IncomingCircuit(link.peerId(), bytes, seconds, maze)));
             RelayCodec.Message answer = RelayCodec.decode(StreamRequests.read(to, RelayCodec.MAX_MESSAGE));
             if (!(answer instanceof RelayCodec.Accept)) {
                 StreamRequests.write(from, RelayCodec.encode(answer instanceof RelayCodec.Refused no ? no
                         : new RelayCodec.Refused("the target did not accept the circuit")));
                 return false;
             }
-            StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Connected(o.bytes(), seconds)));
+            StreamRequests.write(from, RelayCodec.encode(new RelayCodec.Connected(bytes, seconds)));
             from.setReadTimeout(0);
             to.setReadTimeout(0);
             splice(from, to, o);
@@ -462,8 +472,9 @@ public final class RelayService implements AutoCloseable {
                 loop.execute(() -> server.close(o.circuit()));
             }
         };
-        long delay = Math.max(0, o.deadline() - System.nanoTime());
-        loop.schedule(end, delay, TimeUnit.NANOSECONDS);
+        if (o.deadline() != Long.MAX_VALUE) { // a member circuit has no time limit
+            loop.schedule(end, Math.max(0, o.deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
         for (BlockingStream[] pair : new BlockingStream[][] {{a, b}, {b, a}}) {
             Thread.ofVirtual().name("barn-relay-splice").start(() -> {
                 byte[] buf = new byte[16 * 1024];
@@ -494,7 +505,13 @@ public final class RelayService implements AutoCloseable {
      * reservation on) and runs a link over it. Returns whether the stream now belongs to it.
      */
     private boolean acceptCircuit(BlockingStream s, PeerLink relay, RelayCodec.IncomingCircuit i) throws Exception {
-        boolean reserved = loop.submit(() -> held.containsKey(relay.peerId())).get(5, TimeUnit.SECONDS);
+        boolean members = !i.maze().isEmpty();
+        if (members && !memberCheck.test(i.maze(), relay.peerId(), i.from())) {
+            StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Refused(
+                    "this node is not in private maze \"" + i.maze() + "\" with that relay and that node")));
+            return false;
+        }
+        boolean reserved = members || loop.submit(() -> held.containsKey(relay.peerId())).get(5, TimeUnit.SECONDS);
         if (!reserved) {
             StreamRequests.write(s, RelayCodec.encode(new RelayCodec.Refused("no reservation of this node on that relay")));
             return false;
@@ -503,10 +520,29 @@ public final class RelayService implements AutoCloseable {
         s.setReadTimeout(0);
         node.circuits().open(s, null, false, relay.peerId()).whenComplete((l, e) -> {
             if (e == null) {
-                log.info("link from {} over a circuit of relay {}", l.peerId().shortForm(), relay.peerId().shortForm());
+                l.unlimitedCircuit = members;
+                log.info("link from {} over a {}circuit of relay {}", l.peerId().shortForm(), members ? "member " : "",
+                        relay.peerId().shortForm());
             }
         });
         return true;
+    }
+
+    /** Decides whether two nodes and this one are members of a private maze (set by the maze service). */
+    @FunctionalInterface
+    interface MemberCheck {
+        boolean test(String maze, NodeId a, NodeId b);
+    }
+
+    private volatile MemberCheck memberCheck = (maze, a, b) -> false;
+
+    void relayForMembers(MemberCheck check) {
+        this.memberCheck = check;
+    }
+
+    /** As {@link #dialVia(NodeId, NodeId)}, through a fellow member of private maze {@code maze}: a circuit without limits. */
+    public java.util.concurrent.CompletableFuture<PeerLink> dialVia(NodeId relay, NodeId target, String maze) {
+        return dialVia(relay, target, new RelayCodec.ConnectRequest(target, maze));
     }
 
     /**
@@ -515,6 +551,10 @@ public final class RelayService implements AutoCloseable {
      * proved end to end, carried by the relay within its circuit limits.
      */
     public java.util.concurrent.CompletableFuture<PeerLink> dialVia(NodeId relay, NodeId target) {
+        return dialVia(relay, target, new RelayCodec.ConnectRequest(target));
+    }
+
+    private java.util.concurrent.CompletableFuture<PeerLink> dialVia(NodeId relay, NodeId target, RelayCodec.ConnectRequest request) {
         java.util.concurrent.CompletableFuture<PeerLink> result = new java.util.concurrent.CompletableFuture<>();
         Thread.ofVirtual().name("barn-relay-dial").start(() -> {
             PeerLink toRelay = node.link(relay).orElse(null);
@@ -527,7 +567,7 @@ public final class RelayService implements AutoCloseable {
             try {
                 s = toRelay.openBlocking(SERVICE);
                 s.setReadTimeout(TIMEOUT_MILLIS * 2);
-                StreamRequests.write(s, RelayCodec.encode(new RelayCodec.ConnectRequest(target)));
+                StreamRequests.write(s, RelayCodec.encode(request));
                 RelayCodec.Message m = RelayCodec.decode(StreamRequests.read(s, RelayCodec.MAX_MESSAGE));
                 if (!(m instanceof RelayCodec.Connected)) {
                     node.reputation().handleRelay(System.nanoTime(), relay, false);
@@ -537,8 +577,12 @@ public final class RelayService implements AutoCloseable {
                     return;
                 }
                 s.setReadTimeout(0);
+                boolean unlimited = ((RelayCodec.Connected) m).unlimited();
                 node.circuits().open(s, target, true, relay).whenComplete((l, e) -> {
                     node.reputation().handleRelay(System.nanoTime(), relay, e == null);
+                    if (e == null) {
+                        l.unlimitedCircuit = unlimited;
+                    }
                     if (e != null) {
                         result.completeExceptionally(e);
                     } else {

@@ -206,7 +206,7 @@ public final class Barn implements AutoCloseable {
     public List<PeerStatus> peers() throws IOException {
         return call(AppMessage.newBuilder().setPeers(PeersRequest.getDefaultInstance())).getPeers().getPeersList().stream()
                 .map(p -> new PeerStatus(p.getNodeId(), p.getAddress(), p.getOutbound(), p.getRttMicros(), p.getBytesIn(),
-                        p.getBytesOut(), p.getSinceMillis(), p.getStreams(), p.getRelayedVia(), p.getTransport()))
+                        p.getBytesOut(), p.getSinceMillis(), p.getStreams(), p.getRelayedVia(), p.getTransport(), p.getUnlimited()))
                 .toList();
     }
 

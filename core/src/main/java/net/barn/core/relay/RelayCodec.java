@@ -32,11 +32,28 @@ public final class RelayCodec {
 
     public record LoadAnswer(int sparePermille, int capacity) implements Message {}
 
-    public record ConnectRequest(NodeId target) implements Message {}
+    /** {@code maze}: empty, or the private maze the requester, target and relay share (PROTOCOL.md 16.6). */
+    public record ConnectRequest(NodeId target, String maze) implements Message {
+        public ConnectRequest(NodeId target) {
+            this(target, "");
+        }
+    }
 
-    public record Connected(long circuitBytes, int circuitSeconds) implements Message {}
+    /** Longest maze name a maze circuit may carry. */
+    public static final int MAX_MAZE = 128;
 
-    public record IncomingCircuit(NodeId from, long circuitBytes, int circuitSeconds) implements Message {}
+    /** Both 0: a circuit without limits (between members of a private maze). */
+    public record Connected(long circuitBytes, int circuitSeconds) implements Message {
+        public boolean unlimited() {
+            return circuitBytes == 0 && circuitSeconds == 0;
+        }
+    }
+
+    public record IncomingCircuit(NodeId from, long circuitBytes, int circuitSeconds, String maze) implements Message {
+        public IncomingCircuit(NodeId from, long circuitBytes, int circuitSeconds) {
+            this(from, circuitBytes, circuitSeconds, "");
+        }
+    }
 
     public record Accept() implements Message {}
 
@@ -114,12 +131,12 @@ public final class RelayCodec {
             case ReleaseRequest q -> b.setRelease(net.barn.wire.relay.Release.getDefaultInstance());
             case LoadAnswer a -> b.setLoad(Load.newBuilder().setSparePermille(a.sparePermille()).setCapacity(a.capacity()));
             case ConnectRequest c -> b.setConnect(net.barn.wire.relay.Connect.newBuilder()
-                    .setTarget(com.google.protobuf.ByteString.copyFrom(c.target().toBytes())));
+                    .setTarget(com.google.protobuf.ByteString.copyFrom(c.target().toBytes())).setMaze(c.maze()));
             case Connected c -> b.setConnected(net.barn.wire.relay.Connected.newBuilder().setCircuitBytes(c.circuitBytes())
                     .setCircuitSeconds(c.circuitSeconds()));
             case IncomingCircuit i -> b.setIncoming(net.barn.wire.relay.Incoming.newBuilder()
                     .setFrom(com.google.protobuf.ByteString.copyFrom(i.from().toBytes())).setCircuitBytes(i.circuitBytes())
-                    .setCircuitSeconds(i.circuitSeconds()));
+                    .setCircuitSeconds(i.circuitSeconds()).setMaze(i.maze()));
             case Accept a -> b.setAccepted(net.barn.wire.relay.Accepted.getDefaultInstance());
             case PunchOffer o -> b.setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder().addAllAddresses(o.addresses())
                     .setReach(switch (o.reach()) {
@@ -160,19 +177,22 @@ public final class RelayCodec {
             case LOAD_QUERY -> new LoadRequest();
             case RELEASE -> new ReleaseRequest();
             case LOAD -> new LoadAnswer(permille(m.getLoad().getSparePermille()), capacity(m.getLoad().getCapacity()));
-            case CONNECT -> new ConnectRequest(id(m.getConnect().getTarget()));
+            case CONNECT -> new ConnectRequest(id(m.getConnect().getTarget()), maze(m.getConnect().getMaze()));
             case CONNECTED -> {
-                if (m.getConnected().getCircuitBytes() < 1 || m.getConnected().getCircuitSeconds() < 1) {
+                boolean unlimited = m.getConnected().getCircuitBytes() == 0 && m.getConnected().getCircuitSeconds() == 0;
+                if (!unlimited && (m.getConnected().getCircuitBytes() < 1 || m.getConnected().getCircuitSeconds() < 1)) {
                     throw bad("a circuit with no time or bytes");
                 }
                 yield new Connected(m.getConnected().getCircuitBytes(), m.getConnected().getCircuitSeconds());
             }
             case INCOMING -> {
                 net.barn.wire.relay.Incoming i = m.getIncoming();
-                if (i.getCircuitBytes() < 1 || i.getCircuitSeconds() < 1) {
-                    throw bad("a circuit with no time or bytes");
+                String maze = maze(i.getMaze());
+                boolean unlimited = i.getCircuitBytes() == 0 && i.getCircuitSeconds() == 0;
+                if (unlimited ? maze.isEmpty() : (i.getCircuitBytes() < 1 || i.getCircuitSeconds() < 1)) {
+                    throw bad(unlimited ? "a circuit without limits outside a maze" : "a circuit with no time or bytes");
                 }
-                yield new IncomingCircuit(id(i.getFrom()), i.getCircuitBytes(), i.getCircuitSeconds());
+                yield new IncomingCircuit(id(i.getFrom()), i.getCircuitBytes(), i.getCircuitSeconds(), maze);
             }
             case ACCEPTED -> new Accept();
             case PUNCH_OFFER -> {
@@ -207,6 +227,13 @@ public final class RelayCodec {
             case PUNCH_GO -> new PunchGo();
             case KIND_NOT_SET -> throw bad("an empty RelayMessage");
         };
+    }
+
+    private static String maze(String name) throws ProtocolException {
+        if (name.length() > MAX_MAZE) {
+            throw bad("a maze name of " + name.length() + " characters, limit " + MAX_MAZE);
+        }
+        return name;
     }
 
     private static NodeId id(com.google.protobuf.ByteString b) throws ProtocolException {

@@ -34,13 +34,15 @@ public final class RelayServer {
         final NodeId from;
         final NodeId to;
         final long deadline;
+        final long limit;
         long bytes;
 
-        Circuit(long id, NodeId from, NodeId to, long deadline) {
+        Circuit(long id, NodeId from, NodeId to, long deadline, long limit) {
             this.id = id;
             this.from = from;
             this.to = to;
             this.deadline = deadline;
+            this.limit = limit;
         }
     }
 
@@ -99,6 +101,20 @@ public final class RelayServer {
         if (!reservations.containsKey(target)) {
             return refuse("no reservation for " + target.shortForm() + " at this relay");
         }
+        return open(now, from, target, now + config.circuitNanos(), config.circuitBytes());
+    }
+
+    /**
+     * A circuit between two members of a private maze this relay is a member of (the caller
+     * checks the membership): no reservation and no byte or time limit, since members relay
+     * for each other, but the circuit counts toward the relay's and each node's circuit caps.
+     */
+    public Reply connectMembers(long now, NodeId from, NodeId target) {
+        expire(now);
+        return open(now, from, target, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    private Reply open(long now, NodeId from, NodeId target, long deadline, long bytes) {
         if (from.equals(target)) {
             return refuse("a circuit to oneself");
         }
@@ -109,11 +125,11 @@ public final class RelayServer {
                 || circuitsPerClient.getOrDefault(from, 0) >= config.maxCircuitsPerClient()) {
             return refuse("at most " + config.maxCircuitsPerClient() + " circuits per node");
         }
-        Circuit c = new Circuit(nextCircuit++, from, target, now + config.circuitNanos());
+        Circuit c = new Circuit(nextCircuit++, from, target, deadline, bytes);
         circuits.put(c.id, c);
         circuitsPerClient.merge(target, 1, Integer::sum);
         circuitsPerClient.merge(from, 1, Integer::sum);
-        return new Opened(c.id, config.circuitBytes(), c.deadline);
+        return new Opened(c.id, bytes, c.deadline);
     }
 
     /**
@@ -126,9 +142,9 @@ public final class RelayServer {
             return "no such circuit";
         }
         c.bytes += bytes;
-        if (c.bytes > config.circuitBytes()) {
+        if (c.bytes > c.limit) {
             close(id);
-            return "circuit carried its " + config.circuitBytes() + " bytes";
+            return "circuit carried its " + c.limit + " bytes";
         }
         if (now >= c.deadline) {
             close(id);

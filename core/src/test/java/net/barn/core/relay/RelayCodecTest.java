@@ -21,7 +21,9 @@ class RelayCodecTest {
                 new RelayCodec.Accept(), new RelayCodec.PunchOffer(List.of("10.81.0.2:7000")),
                 new RelayCodec.PunchOffer(List.of("10.82.0.2:4000"), net.barn.core.nat.PunchPlan.Reach.SYMMETRIC, List.of(4000, 51000)),
                 new RelayCodec.PunchOffer(List.of("10.71.0.1:7000"), net.barn.core.nat.PunchPlan.Reach.PUBLIC, List.of()),
-                new RelayCodec.PunchGo())) {
+                new RelayCodec.PunchGo(), new RelayCodec.ConnectRequest(net.barn.core.identity.NodeId.of(new byte[32]), "club/#inner"),
+                new RelayCodec.Connected(0, 0),
+                new RelayCodec.IncomingCircuit(net.barn.core.identity.NodeId.of(new byte[32]), 0, 0, "club/#inner"))) {
             assertThat(RelayCodec.decode(RelayCodec.encode(m))).isEqualTo(m);
         }
     }
@@ -47,6 +49,19 @@ class RelayCodecTest {
                 .addAddresses("10.82.0.2:4000").addSeenPorts(70000)).build().toByteArray())).hasMessageContaining("seen port out of range");
         assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setPunchOffer(net.barn.wire.relay.PunchOffer.newBuilder()
                 .addAddresses("10.82.0.2:4000").setReachValue(9)).build().toByteArray())).hasMessageContaining("unknown kind of reach");
+    }
+
+    @Test
+    void onlyAMemberCircuitMayComeWithoutLimits() {
+        com.google.protobuf.ByteString id = com.google.protobuf.ByteString.copyFrom(new byte[32]);
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setIncoming(net.barn.wire.relay.Incoming.newBuilder()
+                .setFrom(id)).build().toByteArray())).hasMessageContaining("a circuit without limits outside a maze");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setConnected(net.barn.wire.relay.Connected.newBuilder()
+                .setCircuitBytes(5)).build().toByteArray())).hasMessageContaining("a circuit with no time or bytes");
+        assertThatThrownBy(() -> RelayCodec.decode(RelayMessage.newBuilder().setConnect(net.barn.wire.relay.Connect.newBuilder()
+                .setTarget(id).setMaze("x".repeat(129))).build().toByteArray())).hasMessageContaining("limit 128");
+        assertThat(new RelayCodec.Connected(0, 0).unlimited()).isTrue();
+        assertThat(new RelayCodec.Connected(1, 1).unlimited()).isFalse();
     }
 
     @Test

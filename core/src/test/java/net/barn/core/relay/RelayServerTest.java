@@ -64,6 +64,18 @@ class RelayServerTest {
     }
 
     @Test
+    void memberCircuitsNeedNoReservationAndHaveNoLimitsButCountTowardTheCaps() {
+        RelayServer r = new RelayServer(small());
+        RelayServer.Opened m = (RelayServer.Opened) r.connectMembers(0, id(9), id(2));
+        assertThat(m.bytes()).isEqualTo(Long.MAX_VALUE);
+        assertThat(r.carried(S, m.circuit(), 1_000_000)).as("far past a public circuit's 1000 bytes").isNull();
+        assertThat(r.expire(365 * 24 * 3600 * S)).doesNotContain(m.circuit());
+        assertThat(r.connectMembers(0, id(8), id(2))).isInstanceOf(RelayServer.Opened.class);
+        assertThat(r.connectMembers(0, id(7), id(2))).isEqualTo(new RelayServer.Refused("at most 2 circuits per node"));
+        assertThat(r.connectMembers(0, id(2), id(2))).isEqualTo(new RelayServer.Refused("a circuit to oneself"));
+    }
+
+    @Test
     void aRelayAboveItsHighWaterShedsItsNewestReservationsAndNamesThem() {
         RelayServer r = new RelayServer(new RelayConfig(10, 10, 10, 2, 600 * S, 1000, 30 * S, 0.8, 0.5));
         for (int i = 0; i < 9; i++) {

@@ -239,6 +239,7 @@ public final class ApiServer implements AutoCloseable {
                             + ":" + l.remoteAddress().getPort())
                     .setRelayedVia(l.relayedVia() == null ? "" : l.relayedVia().toString())
                     .setTransport(l.transport())
+                    .setUnlimited(l.relayedVia() != null && !l.limited())
                     .setOutbound(l.isOutbound())
                     .setRttMicros(Math.max(0, l.rttNanos() / 1000))
                     .setBytesIn(l.bytesReceived())
