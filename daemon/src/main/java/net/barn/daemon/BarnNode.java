@@ -100,6 +100,7 @@ public final class BarnNode implements AutoCloseable {
         this.identity = identity;
         this.entropy = entropy;
         this.credentials = LinkCredentials.create(identity, entropy);
+        InetSocketAddress listen = REUSE_PORT ? claimPort(config.listen()) : config.listen();
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         try {
             ServerBootstrap sb = new ServerBootstrap();
@@ -118,7 +119,7 @@ public final class BarnNode implements AutoCloseable {
                             acceptChannel(ch);
                         }
                     })
-                    .bind(config.listen())
+                    .bind(listen)
                     .syncUninterruptibly();
             this.server = bind.channel();
         } catch (Exception e) {
@@ -314,6 +315,31 @@ public final class BarnNode implements AutoCloseable {
         boolean v6 = to.host().contains(":");
         boolean literal = v6 || to.host().chars().allMatch(c -> c == '.' || Character.isDigit(c));
         return literal && v6 == (listen instanceof java.net.Inet6Address) ? listen : null;
+    }
+
+    /**
+     * Checks that nothing holds {@code listen} for TCP or UDP, by binding both there without
+     * SO_REUSEPORT and letting go, and returns it with the port a port 0 got. The node's own
+     * sockets share the port with each other (SO_REUSEPORT, for hole punching), which would
+     * also let a second node bind it and take half of its connections: this refuses that.
+     */
+    private static InetSocketAddress claimPort(InetSocketAddress listen) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < (listen.getPort() == 0 ? 5 : 1); attempt++) {
+            try (java.nio.channels.ServerSocketChannel tcp = java.nio.channels.ServerSocketChannel.open()) {
+                tcp.bind(listen);
+                InetSocketAddress got = new InetSocketAddress(listen.getAddress(), ((InetSocketAddress) tcp.getLocalAddress()).getPort());
+                try (java.nio.channels.DatagramChannel udp = java.nio.channels.DatagramChannel.open()) {
+                    udp.bind(got);
+                }
+                return got;
+            } catch (BindException e) {
+                last = new IOException("cannot listen on " + describe(listen) + ": address in use", e);
+            } catch (java.nio.channels.UnsupportedAddressTypeException | java.nio.channels.UnresolvedAddressException e) {
+                throw new IOException("cannot listen on " + describe(listen) + ": " + e, e);
+            }
+        }
+        throw last;
     }
 
     /** Linux lets a socket dial from a port another listens on when both ask for SO_REUSEPORT. */

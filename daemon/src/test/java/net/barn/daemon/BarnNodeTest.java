@@ -251,5 +251,10 @@ class BarnNodeTest {
         NodeConfig clash = NodeConfig.defaults(tmp.resolve("clash"), a.listenAddress());
         assertThatThrownBy(() -> nodes.start(9, clash)).isInstanceOf(IOException.class).hasMessageContaining("in use");
         assertThat(List.of(a.invite().addresses().get(0).port())).containsExactly(a.listenAddress().getPort());
+        // The node's UDP port is the same number: a port taken for UDP only is refused as clearly.
+        try (java.net.DatagramSocket udp = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            NodeConfig udpClash = NodeConfig.defaults(tmp.resolve("udp-clash"), (java.net.InetSocketAddress) udp.getLocalSocketAddress());
+            assertThatThrownBy(() -> nodes.start(10, udpClash)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+        }
     }
 }
