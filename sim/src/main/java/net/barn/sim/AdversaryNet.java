@@ -183,7 +183,7 @@ final class AdversaryNet {
      * The k adversarial nodes closest to {@code target}; when bounded, of those sharing at most
      * D bits more with the target than {@code responder} does.
      */
-    private List<Contact> poison(Key target, DhtSimulation.Node responder) {
+    List<Contact> poison(Key target, DhtSimulation.Node responder) {
         int limit = strategy == Strategy.BOUNDED ? target.commonPrefixLength(responder.contact().key()) + bound : Key.BITS;
         return poisonCache.computeIfAbsent(new Ask(target, Math.min(limit, Key.BITS)), a -> {
             Key t = a.target();
