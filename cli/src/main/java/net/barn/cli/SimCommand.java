@@ -337,6 +337,15 @@ final class SimCommand implements Runnable {
                 description = "sybil: honest nodes keep a local reputation and order lookups by it (default ${DEFAULT-VALUE}).")
         String reputation;
 
+        @Option(names = "--adversary-strategy", defaultValue = "greedy", paramLabel = "greedy|bounded",
+                description = "sybil: the adversary names its nodes closest to the target (greedy), or the closest that pass"
+                        + " the lookups' bound check as seen from the responder (bounded) (default ${DEFAULT-VALUE}).")
+        String strategy;
+
+        @Option(names = "--lookup-bound", paramLabel = "D|off",
+                description = "sybil: D of the honest nodes' bound check on lookup answers, or off (default: the protocol's, 8).")
+        String lookupBound;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -353,7 +362,17 @@ final class SimCommand implements Runnable {
                 case sybil -> {
                     net.barn.sim.SybilScenario.Params p = new net.barn.sim.SybilScenario.Params(orDefault(nodes, 5000), seed,
                             adversary, groups, orDefault(trials, 1000));
-                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on(reputation));
+                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on(reputation))
+                            .withBoundedAdversary(switch (strategy) {
+                                case "greedy" -> false;
+                                case "bounded" -> true;
+                                default -> throw new IllegalArgumentException(
+                                        "--adversary-strategy takes greedy or bounded, not " + strategy);
+                            });
+                    if (lookupBound != null) {
+                        s.withLookupBound(lookupBound.equals("off") ? net.barn.core.dht.DhtConfig.LOOKUP_BOUND_OFF
+                                : Integer.parseInt(lookupBound));
+                    }
                     s.onProgress(progress);
                     table = s.run();
                 }

@@ -26,6 +26,11 @@ import net.barn.core.identity.PeerAddress;
  * adversarial nodes (the ones closest to the target), and they never return a record. This
  * is the routing-poisoning attack S/Kademlia's disjoint paths are meant to survive.
  *
+ * <p>How the adversary chooses its nodes ({@link Strategy}): greedy, the k adversarial nodes
+ * closest to the target wherever the responder sits; or bounded, as an adversary would that
+ * knows lookups check answers against the responder's own distance to the target (PROTOCOL
+ * §9.2): the k adversarial nodes closest to the target among those that pass that check.
+ *
  * <p>Adversarial addresses come either from a few /16 blocks (what a Sybil operator renting
  * addresses actually holds; spread over all the /24s inside them) or from anywhere (an
  * adversary with unlimited address diversity, such as a botnet). Honest addresses are drawn
@@ -50,14 +55,26 @@ final class AdversaryNet {
             return size() > 500_000;
         }
     };
-    private final Map<Key, List<Contact>> poisonCache = new LinkedHashMap<>(1 << 12, 0.75f, true) {
+    /** How adversarial responders choose the contacts they name. */
+    enum Strategy {
+        /** The k adversarial nodes closest to the target. */
+        GREEDY,
+        /** The k adversarial nodes closest to the target among those within the bound as seen from the responder. */
+        BOUNDED
+    }
+
+    private record Ask(Key target, int limit) {}
+
+    private final Map<Ask, List<Contact>> poisonCache = new LinkedHashMap<>(1 << 12, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, List<Contact>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Ask, List<Contact>> eldest) {
             return size() > 20_000;
         }
     };
     private final Map<Long, Consumer<DhtEvent.QueryResult>> waiting = new HashMap<>();
     private boolean poisoning = true;
+    private Strategy strategy = Strategy.GREEDY;
+    private int bound = Key.BITS;
 
     /**
      * @param adversaryCount the last {@code adversaryCount} nodes are the adversary's
@@ -119,6 +136,12 @@ final class AdversaryNet {
         poisoning = on;
     }
 
+    /** How the adversary picks the nodes it names; {@code bound} is the D it keeps within when bounded. */
+    void strategy(Strategy s, int bound) {
+        this.strategy = s;
+        this.bound = bound;
+    }
+
     boolean isAdversary(DhtSimulation.Node n) {
         return n.index() >= honestCount;
     }
@@ -146,23 +169,29 @@ final class AdversaryNet {
         return switch (m) {
             case DhtMessage.Nodes n -> {
                 Key target = targets.remove(n.id());
-                yield target == null ? m : new DhtMessage.Nodes(n.id(), n.sender(), poison(target));
+                yield target == null ? m : new DhtMessage.Nodes(n.id(), n.sender(), poison(target, from));
             }
             case DhtMessage.Value v -> {
                 Key target = targets.remove(v.id());
-                yield target == null ? m : new DhtMessage.Value(v.id(), v.sender(), null, poison(target));
+                yield target == null ? m : new DhtMessage.Value(v.id(), v.sender(), null, poison(target, from));
             }
             default -> m;
         };
     }
 
-    /** The k adversarial nodes closest to {@code target}. */
-    private List<Contact> poison(Key target) {
-        return poisonCache.computeIfAbsent(target, t -> {
+    /**
+     * The k adversarial nodes closest to {@code target}; when bounded, of those sharing at most
+     * D bits more with the target than {@code responder} does.
+     */
+    List<Contact> poison(Key target, DhtSimulation.Node responder) {
+        int limit = strategy == Strategy.BOUNDED ? target.commonPrefixLength(responder.contact().key()) + bound : Key.BITS;
+        return poisonCache.computeIfAbsent(new Ask(target, Math.min(limit, Key.BITS)), a -> {
+            Key t = a.target();
             List<Contact> out = new ArrayList<>(config.k());
             Set<DhtSimulation.Node> taken = new HashSet<>();
             while (out.size() < config.k()) {
-                DhtSimulation.Node n = adversaryIndex.closest(t, x -> !taken.contains(x) && x.online());
+                DhtSimulation.Node n = adversaryIndex.closest(t, x -> !taken.contains(x) && x.online()
+                        && (a.limit() >= Key.BITS || t.commonPrefixLength(x.contact().key()) <= a.limit()));
                 if (n == null) {
                     break;
                 }
@@ -283,6 +312,19 @@ final class AdversaryNet {
         }
         long bad = contacts.stream().filter(c -> isAdversary(c.id())).count();
         return bad / (double) contacts.size();
+    }
+
+    /** Share of the answers to honest nodes' lookup requests that lost a contact to the bound check. */
+    double honestAnswersTrimmed() {
+        long answers = 0;
+        long trimmed = 0;
+        for (DhtSimulation.Node n : sim.nodes()) {
+            if (!isAdversary(n) && n.dht() != null) {
+                answers += n.dht().lookupAnswers();
+                trimmed += n.dht().lookupAnswersTrimmed();
+            }
+        }
+        return answers == 0 ? 0 : trimmed / (double) answers;
     }
 
     int tableSize(DhtSimulation.Node n) {

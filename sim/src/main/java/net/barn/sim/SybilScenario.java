@@ -46,6 +46,8 @@ public final class SybilScenario {
     private final Params p;
     private Consumer<String> progress = line -> { };
     private boolean reputation;
+    private boolean bounded;
+    private int lookupBound = DhtConfig.DEFAULT.lookupBound();
 
     public SybilScenario(Params p) {
         this.p = p;
@@ -59,6 +61,29 @@ public final class SybilScenario {
     public SybilScenario withReputation(boolean on) {
         reputation = on;
         return this;
+    }
+
+    /**
+     * Whether the adversary keeps within the lookups' bound check (PROTOCOL §9.2) as seen from
+     * each responder (bounded) or names its nodes closest to the target wherever it sits (greedy,
+     * the default). A bounded adversary keeps within the protocol's D even when honest nodes do
+     * not check.
+     */
+    public SybilScenario withBoundedAdversary(boolean on) {
+        bounded = on;
+        return this;
+    }
+
+    /** D of the honest nodes' bound check ({@link DhtConfig#LOOKUP_BOUND_OFF}: no check). */
+    public SybilScenario withLookupBound(int d) {
+        lookupBound = d;
+        return this;
+    }
+
+    private String options() {
+        return (reputation ? " --reputation on" : "") + (bounded ? " --adversary-strategy bounded" : "")
+                + (lookupBound == DhtConfig.DEFAULT.lookupBound() ? ""
+                        : " --lookup-bound " + (lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : lookupBound));
     }
 
     public List<Setting> settings() {
@@ -75,8 +100,9 @@ public final class SybilScenario {
 
     public AttackTable run() {
         AttackTable table = new AttackTable("sybil", String.format(Locale.ROOT,
-                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s", p.nodes(), 100 * p.adversary(), p.seed(),
-                reputation ? ", local reputation on" : ""));
+                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s; %s adversary, lookup bound %s", p.nodes(),
+                100 * p.adversary(), p.seed(), reputation ? ", local reputation on" : "", bounded ? "bounded" : "greedy",
+                lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : "D = " + lookupBound));
         for (Setting s : settings()) {
             table.add(run(s));
         }
@@ -86,24 +112,28 @@ public final class SybilScenario {
                 + " target (records are signed, so that is enough for a read)");
         table.note("real Dht cores (routing table, IP-group limits, disjoint-path lookups) on a simulated network without"
                 + " loss or churn; id puzzles are not solved (adversarial ids are random, as puzzle-paid ids are)");
-        table.note("the adversary answers every lookup request with the adversarial nodes closest to the target and never"
-                + " returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables; the control row"
-                + " measures the simulated lookups themselves (same network, nobody lies)");
+        table.note("the adversary answers every lookup request with the adversarial nodes closest to the target"
+                + (bounded ? " among those that pass the bound check as seen from the responder" : "")
+                + " and never returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables;"
+                + " 'trimmed' = share of the answers honest nodes took in that lost a contact to the bound check; the control"
+                + " row measures the simulated lookups themselves (same network, nobody lies)");
         if (reputation) {
             table.note("local reputation on: each node scores its peers by their answers and timeouts and asks the"
                     + " better-scored of equally near candidates first, a poor one last");
         }
-        return table.replay(p.replayCommand() + (reputation ? " --reputation on" : ""));
+        return table.replay(p.replayCommand() + options());
     }
 
     AttackTable.Row run(Setting s) {
-        DhtConfig config = DhtConfig.DEFAULT.withDisjointPaths(s.paths());
+        DhtConfig config = DhtConfig.DEFAULT.withDisjointPaths(s.paths()).withLookupBound(lookupBound);
         if (!s.ipLimits()) {
             config = config.withIpDiversity(config.k(), Integer.MAX_VALUE);
         }
         int adversaryCount = (int) Math.round(p.adversary() * p.nodes());
         AdversaryNet net = new AdversaryNet(config, p.nodes(), adversaryCount, s.groups(), p.seed(), null);
         net.poisoning(s.lying());
+        net.strategy(bounded ? AdversaryNet.Strategy.BOUNDED : AdversaryNet.Strategy.GREEDY,
+                lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? DhtConfig.DEFAULT.lookupBound() : lookupBound);
         net.sim.useReputation(reputation);
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
         net.joinAll(0, join, n -> false);
@@ -136,7 +166,7 @@ public final class SybilScenario {
         progress.accept(String.format(Locale.ROOT, "%s: %d of %d lookups found the closest honest node (%.0f s wall)",
                 s.label(), done[1], done[0], (System.nanoTime() - wall0) / 1e9));
         return new AttackTable.Row(s.label(), p.adversary(), done[0], done[0] - done[1], done[0], done[1],
-                String.format(Locale.ROOT, "table adv. %.1f%%; reached an honest replica: %.1f%%", 100 * share,
-                        done[0] == 0 ? 0 : 100.0 * done[2] / done[0]));
+                String.format(Locale.ROOT, "table adv. %.1f%%; reached an honest replica: %.1f%%; trimmed %.1f%%", 100 * share,
+                        done[0] == 0 ? 0 : 100.0 * done[2] / done[0], 100 * net.honestAnswersTrimmed()));
     }
 }

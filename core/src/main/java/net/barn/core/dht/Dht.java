@@ -172,6 +172,9 @@ public final class Dht {
     private long messagesReceived;
     private long requestsRefused;
     private long unsolicited;
+    private long lookupAnswers;
+    private long lookupAnswersTrimmed;
+    private long lookupContactsDropped;
 
     public Dht(DhtConfig config, Contact self, RandomGenerator rng, SignatureVerifier verifier, long nowNanos,
             long epochOffsetNanos) {
@@ -303,7 +306,7 @@ public final class Dht {
         table.touched(target, now);
         Lookup lookup = new Lookup(id, kind, target, type, self.id(), allowed(start), paths, width, config.alpha(),
                 quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
-                reputation == null ? null : reputation::score);
+                reputation == null ? null : reputation::score, config.lookupBound());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
         queries.put(id, query);
@@ -814,7 +817,7 @@ public final class Dht {
                     switch (m) {
                         case DhtMessage.Nodes n when excluded.test(from) -> q.lookup.failed(from);
                         case DhtMessage.Value v when excluded.test(from) -> q.lookup.failed(from);
-                        case DhtMessage.Nodes n -> q.lookup.answered(from, allowed(n.contacts()), List.of());
+                        case DhtMessage.Nodes n -> counted(q.lookup.answered(from, allowed(n.contacts()), List.of()));
                         case DhtMessage.Value v -> {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
                             List<Record> valid = new ArrayList<>();
@@ -825,7 +828,7 @@ public final class Dht {
                                     valid.add(r);
                                 }
                             }
-                            q.lookup.answered(from, allowed(v.contacts()), valid);
+                            counted(q.lookup.answered(from, allowed(v.contacts()), valid));
                         }
                         default -> q.lookup.failed(from);
                     }
@@ -866,7 +869,7 @@ public final class Dht {
         boolean fitting;
         switch (m) {
             case DhtMessage.Value v -> {
-                fitting = p.purpose == Purpose.QUERY;
+                fitting = p.purpose == Purpose.QUERY && plausible(p, v.contacts());
                 Query q = queries.get(p.query);
                 if (fitting && q != null) {
                     boolean many = rules.multiValued(q.lookup.recordType);
@@ -884,7 +887,7 @@ public final class Dht {
                             Countersigning.signedBytes(q.lookup.target, q.commitment, c.atMillis()), c.signature());
                 }
             }
-            case DhtMessage.Nodes n -> fitting = p.purpose == Purpose.QUERY;
+            case DhtMessage.Nodes n -> fitting = p.purpose == Purpose.QUERY && plausible(p, n.contacts());
             case DhtMessage.Stored st -> fitting = p.purpose == Purpose.STORE || p.purpose == Purpose.REPAIR;
             case DhtMessage.Pong pong -> fitting = p.purpose == Purpose.LIVENESS || p.purpose == Purpose.BOOTSTRAP_PING;
             default -> fitting = false;
@@ -893,6 +896,23 @@ public final class Dht {
             reputation.handleInvalid(now, from);
         } else {
             reputation.handleAnswer(now, from, fitting, latency);
+        }
+    }
+
+    /**
+     * False if a lookup answer names {@link Lookup#WRONG_BEYOND} or more contacts beyond the
+     * bound (PROTOCOL §9.2): it then counts as a wrong answer, whatever else it holds.
+     */
+    private boolean plausible(Pending p, List<Contact> contacts) {
+        Query q = queries.get(p.query);
+        return q == null || q.lookup.beyondBound(p.to.id(), contacts) < Lookup.WRONG_BEYOND;
+    }
+
+    private void counted(int dropped) {
+        lookupAnswers++;
+        if (dropped > 0) {
+            lookupAnswersTrimmed++;
+            lookupContactsDropped += dropped;
         }
     }
 
@@ -1162,6 +1182,21 @@ public final class Dht {
 
     public long unsolicited() {
         return unsolicited;
+    }
+
+    /** Answers to this node's lookup requests taken in so far. */
+    public long lookupAnswers() {
+        return lookupAnswers;
+    }
+
+    /** Of {@link #lookupAnswers}, those that lost at least one contact to the bound check. */
+    public long lookupAnswersTrimmed() {
+        return lookupAnswersTrimmed;
+    }
+
+    /** Contacts dropped from lookup answers by the bound check. */
+    public long lookupContactsDropped() {
+        return lookupContactsDropped;
     }
 
     public int pendingRequests() {

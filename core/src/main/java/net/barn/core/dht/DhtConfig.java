@@ -24,19 +24,32 @@ package net.barn.core.dht;
  * @param maxValueBytes largest record value accepted
  * @param maxTtlMillis furthest expiry a record may have, from now
  * @param requestsPerSecond requests one peer may make per second (burst: twice that)
+ * @param lookupBound bound checking of lookup answers, D: a contact that shares more than D bits
+ *     more of its prefix with the target than the responder does is one the responder cannot
+ *     have in its table, and is dropped ({@link #LOOKUP_BOUND_OFF} or more: no check). An honest
+ *     responder sharing c bits with the target names its closest contacts from the one bucket
+ *     that covers the target: each shares c + 1 + G bits with it, G geometric with mean 1, so
+ *     one contact passes the bound c + D with probability 2^-D. With 8, an honest answer of 20
+ *     loses a contact with probability 1 - (1 - 2^-8)^20 = 7.5%, two or more (what counts as
+ *     a wrong answer in local reputation) 0.3%.
  */
 public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rpcTimeoutNanos, long lookupTimeoutNanos,
         long stallNanos, long refreshIntervalNanos, long replicationIntervalNanos, long livenessIntervalNanos, int maxFailures,
         int replacementCacheSize, int perBucketPer24, int perTablePer16, int maxRecords, int maxValueBytes,
-        long maxTtlMillis, double requestsPerSecond) {
+        long maxTtlMillis, double requestsPerSecond, int lookupBound) {
     private static final long SECOND = 1_000_000_000L;
 
+    /** A {@link #lookupBound} this large checks nothing: no two keys share more than 256 bits. */
+    public static final int LOOKUP_BOUND_OFF = Key.BITS;
+
     public static final DhtConfig DEFAULT = new DhtConfig(20, 3, 3, 3, 2 * SECOND, 10 * SECOND, SECOND, 3600 * SECOND,
-            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20);
+            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20, 8);
 
     public DhtConfig {
-        if (k < 2 || k > 64 || alpha < 1 || disjointPaths < 1 || disjointPaths > k || quorum < 1 || quorum > k) {
-            throw new IllegalArgumentException("need 2 <= k <= 64, alpha >= 1, 1 <= disjointPaths <= k, 1 <= quorum <= k");
+        if (k < 2 || k > 64 || alpha < 1 || disjointPaths < 1 || disjointPaths > k || quorum < 1 || quorum > k
+                || lookupBound < 1) {
+            throw new IllegalArgumentException("need 2 <= k <= 64, alpha >= 1, 1 <= disjointPaths <= k, 1 <= quorum <= k,"
+                    + " lookupBound >= 1");
         }
     }
 
@@ -48,24 +61,31 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
     public DhtConfig withDisjointPaths(int d) {
         return new DhtConfig(k, alpha, d, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
     }
 
     public DhtConfig withIpDiversity(int perBucket24, int perTable16) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucket24,
-                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond);
+                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
     }
 
     public DhtConfig withTimers(long rpcTimeout, long lookupTimeout, long refresh, long replication) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeout, lookupTimeout, stallNanos, refresh, replication,
                 livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24, perTablePer16, maxRecords,
-                maxValueBytes, maxTtlMillis, requestsPerSecond);
+                maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
     }
 
     public DhtConfig withRequestsPerSecond(double rate) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate, lookupBound);
+    }
+
+    /** Bound checking of lookup answers with this D ({@link #LOOKUP_BOUND_OFF}: none). */
+    public DhtConfig withLookupBound(int d) {
+        return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
+                replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, d);
     }
 }

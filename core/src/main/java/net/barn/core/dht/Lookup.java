@@ -28,9 +28,18 @@ import net.barn.core.trust.reputation.Reputation;
  * poor} candidate is asked only once no path has anything else to ask or wait for. The working
  * set, and so when a lookup ends, stays the k nearest by XOR distance: reputation only changes
  * the order, and lets a read that reaches its quorum end without ever asking a poor peer.
+ *
+ * <p>Bound checking ({@link DhtConfig#lookupBound}, D = 8 by default): a contact in an answer
+ * that shares more than D bits more of its prefix with the target than the responder does is
+ * dropped, since the responder's routing table cannot hold it (see {@link #beyondBound}). An
+ * adversary that answers every request with its own nodes nearest the target, wherever it
+ * sits, then cannot jump a path to the end from far away; it must come closer a hop at a time.
  */
 final class Lookup {
     enum Kind { NODES, VALUE }
+
+    /** An answer naming this many contacts beyond the bound, or more, counts as a wrong answer in local reputation. */
+    static final int WRONG_BEYOND = 2;
 
 
     enum State { FRESH, WAITING, ANSWERED, FAILED }
@@ -80,6 +89,8 @@ final class Lookup {
     private boolean quorumReached;
     /** This node's score of a peer (0..1), or null to ask in distance order only. */
     private final ToDoubleFunction<NodeId> score;
+    /** D of the bound check ({@link DhtConfig#lookupBound}); {@link DhtConfig#LOOKUP_BOUND_OFF} or more: none. */
+    private final int bound;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup) {
@@ -88,6 +99,14 @@ final class Lookup {
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score) {
+        this(id, kind, target, recordType, self, start, d, k, alpha, quorum, nowNanos, timeoutNanos, stallNanos, perGroup, score,
+                DhtConfig.LOOKUP_BOUND_OFF);
+    }
+
+    Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
+            int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score,
+            int bound) {
+        this.bound = bound;
         this.score = score;
         this.stallNanos = stallNanos;
         this.perGroup = perGroup;
@@ -287,20 +306,30 @@ final class Lookup {
         return head == null ? Long.MAX_VALUE : head.sentAt + stallNanos;
     }
 
-    /** A candidate answered with contacts (and, for VALUE lookups, maybe a record). */
-    void answered(NodeId from, List<Contact> contacts, List<Record> records) {
+    /**
+     * A candidate answered with contacts (and, for VALUE lookups, maybe a record). Of its first
+     * k contacts, those {@linkplain #beyondBound beyond the bound} are dropped; the others join
+     * its path. Returns how many were dropped.
+     */
+    int answered(NodeId from, List<Contact> contacts, List<Record> records) {
         Candidate c = candidates.get(from);
         if (c == null || c.state != State.WAITING) {
-            return;
+            return 0;
         }
         c.state = State.ANSWERED;
         paths[c.path].inFlight--;
+        int limit = limit(c);
         int taken = 0;
+        int dropped = 0;
         for (Contact n : contacts) {
             if (taken >= k) {
                 break; // a responder gets to suggest k contacts, no more
             }
             taken++;
+            if (target.commonPrefixLength(n.key()) > limit) {
+                dropped++; // closer to the target than the responder's own table can reach
+                continue;
+            }
             if (n.id().equals(self) || !n.isReachable() || candidates.containsKey(n.id())) {
                 continue; // disjointness: a node claimed by any path is not offered to another
             }
@@ -315,6 +344,35 @@ final class Lookup {
                 quorumDepth = c.depth;
             }
         }
+        return dropped;
+    }
+
+    /**
+     * How many of the first k contacts an answer from {@code from} (a candidate asked) names
+     * beyond the bound: sharing more than D bits more of their prefix with the target than
+     * {@code from} does. {@code from}'s closest contacts to the target come from the one bucket
+     * of its table that covers the target, and those share c + 1 + G bits with it, where c is
+     * what {@code from} shares and G is geometric (P(G >= m) = 2^-m); a contact much closer than
+     * that is one it cannot know, only invent or have been handed. 0 for a node not asked.
+     */
+    int beyondBound(NodeId from, List<Contact> contacts) {
+        Candidate c = candidates.get(from);
+        if (c == null) {
+            return 0;
+        }
+        int limit = limit(c);
+        int n = 0;
+        for (int i = 0; i < Math.min(k, contacts.size()); i++) {
+            if (target.commonPrefixLength(contacts.get(i).key()) > limit) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The longest prefix with the target a contact named by {@code c} may share. */
+    private int limit(Candidate c) {
+        return bound >= DhtConfig.LOOKUP_BOUND_OFF ? Integer.MAX_VALUE : target.commonPrefixLength(c.contact.key()) + bound;
     }
 
     void failed(NodeId from) {
