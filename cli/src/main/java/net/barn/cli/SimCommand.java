@@ -343,7 +343,7 @@ final class SimCommand implements Runnable {
         String strategy;
 
         @Option(names = "--lookup-bound", paramLabel = "D|off",
-                description = "sybil: D of the honest nodes' bound check on lookup answers, or off (default: the protocol's, 8).")
+                description = "sybil: D of the honest nodes' bound check on lookup answers, or off (default: off, as nodes run; 8 is the D suggested for a node that checks).")
         String lookupBound;
 
         @picocli.CommandLine.Spec

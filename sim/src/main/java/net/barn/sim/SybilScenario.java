@@ -133,7 +133,7 @@ public final class SybilScenario {
         AdversaryNet net = new AdversaryNet(config, p.nodes(), adversaryCount, s.groups(), p.seed(), null);
         net.poisoning(s.lying());
         net.strategy(bounded ? AdversaryNet.Strategy.BOUNDED : AdversaryNet.Strategy.GREEDY,
-                lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? DhtConfig.DEFAULT.lookupBound() : lookupBound);
+                lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? DhtConfig.SUGGESTED_LOOKUP_BOUND : lookupBound);
         net.sim.useReputation(reputation);
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
         net.joinAll(0, join, n -> false);

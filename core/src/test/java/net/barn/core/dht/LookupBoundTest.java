@@ -104,7 +104,7 @@ class LookupBoundTest {
             Key target = self.randomWithCommonPrefix(i % 20, rng); // up to 19 bits shared: its own neighbourhood too
             List<Contact> answer = table.closest(target, 20);
             Lookup l = new Lookup(1, Lookup.Kind.NODES, target, 0, SELF, List.of(responder), 1, 20, 3, 1, 0,
-                    10_000_000_000L, 1_000_000_000L, Integer.MAX_VALUE, null, DhtConfig.DEFAULT.lookupBound());
+                    10_000_000_000L, 1_000_000_000L, Integer.MAX_VALUE, null, DhtConfig.SUGGESTED_LOOKUP_BOUND);
             l.next(0);
             int beyond = l.beyondBound(responder.id(), answer);
             assertThat(l.answered(responder.id(), answer, List.of())).isEqualTo(beyond);
@@ -121,7 +121,7 @@ class LookupBoundTest {
     void anAnswerNamingContactsItCannotKnowCountsAgainstTheResponder() {
         Reputation scores = new Reputation(Reputation.Config.DEFAULT);
         Contact me = new Contact(SELF, new PeerAddress("10.1.0.1", 7345));
-        Dht dht = new Dht(DhtConfig.DEFAULT, me, new SplittableRandom(1), SignatureVerifier.ED25519, 0, 0);
+        Dht dht = new Dht(DhtConfig.DEFAULT.withLookupBound(DhtConfig.SUGGESTED_LOOKUP_BOUND), me, new SplittableRandom(1), SignatureVerifier.ED25519, 0, 0);
         dht.reputeWith(scores);
         SplittableRandom rng = new SplittableRandom(4);
         Contact liar = new Contact(TARGET.randomWithCommonPrefix(1, rng).toNodeId(), new PeerAddress("10.2.0.1", 7345));
