@@ -516,6 +516,7 @@ public final class BarnNode implements AutoCloseable {
                 // Upgraded: new streams take the direct link; the relayed one closes once its streams have ended.
                 log.info("link to {} upgraded from relay {} to direct", link.peerId().shortForm(), old.relayedVia().shortForm());
                 old.upgraded = true;
+                old.replacedBy = link; // before the move starts: streams opened through old from now on go direct
                 link.replacedRelayed = old;
                 if (old.canMoveStreams() && link.canMoveStreams()) { // its streams move over (PROTOCOL.md 5.10)
                     LinkDriver to = link.driver();

@@ -252,4 +252,40 @@ class StreamMoveTest {
         writer.get(30, TimeUnit.SECONDS);
         TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
     }
+
+    @Test
+    void aStreamOpenedOnTheReplacedRelayedLinkRunsOnTheDirectLinkAndTheRelayedLinkStillCloses() throws Exception {
+        BarnNode[] trio = relayedPair(111);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        EchoTraffic first = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 111);
+        for (int i = 0; i < 16; i++) {
+            first.write(16 * 1024);
+        }
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.link(hidden.id()).orElseThrow().relayedVia() == null
+                && hidden.link(dialler.id()).orElseThrow().relayedVia() == null, "both sides took the direct link", 30);
+        // Code that took the link before the upgrade (a service, an application) opens on it while the first stream
+        // moves, from both ends: these streams must not hold the relayed link open.
+        EchoTraffic late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 112);
+        EchoTraffic lateFromHidden = new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 113);
+        late.write(4 * 1024);
+        lateFromHidden.write(4 * 1024);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(),
+                "the relayed link closes while the streams opened on it late are still open", 10);
+        assertThat(late.received).isNotDone();
+        assertThat(lateFromHidden.received).isNotDone();
+
+        for (EchoTraffic t : List.of(first, late, lateFromHidden)) {
+            t.write(16 * 1024);
+            t.stream.out().close();
+        }
+        for (EchoTraffic t : List.of(first, late, lateFromHidden)) {
+            assertThat(t.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(t.sent.toByteArray());
+            assertThat(t.stream.stream().link().relayedVia()).as("the stream runs on the direct link").isNull();
+        }
+    }
 }
