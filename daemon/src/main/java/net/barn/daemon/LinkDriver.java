@@ -64,6 +64,19 @@ final class LinkDriver extends ChannelDuplexHandler {
     private final Map<Integer, Ready> readyContinuations = new HashMap<>();
     /** Streams whose peer MOVE came before their continuation was known here (a rare race). */
     private final Set<Integer> peerMovedEarly = new HashSet<>();
+    /** Continuations the peer opened for streams whose OPEN has not arrived here yet, by that stream's id. */
+    private final Map<Integer, Ready> awaitingOpen = new HashMap<>();
+    /**
+     * The PING sent here once the peer uses the direct link, and whether it was answered: the
+     * answer follows every stream the peer opened here, so the link may close (PROTOCOL.md 5.10).
+     */
+    private boolean closeBarrierSent;
+    private boolean closeBarrierAnswered;
+    private static final long CLOSE_BARRIER = 0x8000_0000_6d6f_7665L; // above any keepalive counter
+    // On the new (direct) link:
+    /** A transport message from the peer arrived here: it established this link and uses it. */
+    private boolean peerSpoke;
+    private boolean toldReplaced;
     // On the new (direct) link:
     /** Continuations whose stream has not been handed over yet: their events wait here. */
     private final Map<Integer, Pending> pendingContinuations = new HashMap<>();
@@ -157,7 +170,9 @@ final class LinkDriver extends ChannelDuplexHandler {
             case LinkFrameDecoder.Input.PreambleBytes p -> link.handlePreamble(now, p.bytes());
             case LinkFrameDecoder.Input.FrameBody f -> {
                 node.countFrameReceived();
+                boolean transport = link.state() == Link.State.ESTABLISHED;
                 link.handleMessage(now, f.bytes());
+                peerSpoke |= transport;
             }
             case LinkFrameDecoder.Input.Truncated t -> link.handleEof(now, true);
         }
@@ -235,6 +250,9 @@ final class LinkDriver extends ChannelDuplexHandler {
     private void driveOnce() {
         long now = System.nanoTime();
         dispatchEvents();
+        if (peerSpoke && !toldReplaced) {
+            tellReplacedLink();
+        }
         boolean wrote = false;
         Transmit t;
         while ((link.state() != Link.State.ESTABLISHED || ctx.channel().isWritable())
@@ -290,8 +308,17 @@ final class LinkDriver extends ChannelDuplexHandler {
                 case MuxEvent.ContinuationOpened c -> onContinuationOpened(c);
                 case MuxEvent.DatagramReceived g -> node.deliverDatagram(peerLink, g.destinationPort(), g.sourcePort(), g.payload());
                 case MuxEvent.RttSample r -> rttNanos = link.mux().smoothedRttNanos();
+                case MuxEvent.PingAnswered a -> {
+                    if (a.opaque() == CLOSE_BARRIER && closeBarrierSent) {
+                        closeBarrierAnswered = true;
+                        closeIfMovedAway();
+                    }
+                }
                 default -> onStreamEvent(m);
             }
+        }
+        if (!awaitingOpen.isEmpty()) {
+            acceptAwaited();
         }
     }
 
@@ -399,6 +426,10 @@ final class LinkDriver extends ChannelDuplexHandler {
             r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
         }
         readyContinuations.clear();
+        for (Ready r : awaitingOpen.values()) {
+            r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
+        }
+        awaitingOpen.clear();
         for (Pending p : pendingContinuations.values()) {
             if (p.opener()) {
                 p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), false));
@@ -629,11 +660,51 @@ final class LinkDriver extends ChannelDuplexHandler {
     /** On the old loop: the peer offers a continuation for stream {@code id}; accept by moving. */
     private void acceptContinuation(int id, LinkDriver to, int continuation) {
         BarnStream s = streams.get(id);
+        if (s == null && !isClosed() && link.mux().peerMayOpen(id)) {
+            // The continuation outran the stream's own OPEN, which the relay carries slower: wait for it.
+            awaitingOpen.put(id, new Ready(to, continuation));
+            return;
+        }
         if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed()) {
             to.eventLoop().execute(() -> to.dropContinuation(continuation, "no such stream to continue"));
             return;
         }
         commitMove(id, to, continuation, false);
+    }
+
+    /** On the old loop: the OPENs some continuations waited for have come (or the peer skipped their ids). */
+    private void acceptAwaited() {
+        Mux mux = link.mux();
+        for (var it = awaitingOpen.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!mux.peerMayOpen(e.getKey())) {
+                it.remove();
+                acceptContinuation(e.getKey(), e.getValue().to(), e.getValue().continuation());
+            }
+        }
+    }
+
+    /**
+     * On the new loop, once: the peer sent a transport message on this link, so it has taken
+     * this link and opens nothing more on the relayed link this one replaced. That one may
+     * close once it knows every OPEN the peer sent it has arrived: a PING there answers that.
+     */
+    private void tellReplacedLink() {
+        toldReplaced = true;
+        PeerLink old = peerLink == null ? null : peerLink.replacedRelayed;
+        if (old != null) {
+            LinkDriver d = old.driver();
+            d.eventLoop().execute(d::peerUsesDirectLink);
+        }
+    }
+
+    /** On the old loop: asks the peer, by a PING, to confirm it has sent here every stream it opened here. */
+    private void peerUsesDirectLink() {
+        if (!closeBarrierSent && !isClosed()) {
+            closeBarrierSent = true;
+            link.mux().ping(CLOSE_BARRIER);
+            requestDrive();
+        }
     }
 
     /** On the new loop: refuses or abandons a continuation; the stream, if any, stays where it was. */
@@ -785,11 +856,26 @@ final class LinkDriver extends ChannelDuplexHandler {
         }
     }
 
-    /** No stream, moving or moved, has anything left on this link, and nothing waits to be sent. */
+    /**
+     * No stream, moving or moved, has anything left on this link, nothing waits to be sent, and
+     * no stream the peer opened can still be on its way here (PROTOCOL.md 5.10, closing L): the
+     * peer answered the PING sent once it used the direct link, or that link is gone.
+     */
     boolean carriesNothing() {
         Mux mux = link == null ? null : link.mux();
-        return streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty()
-                && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()));
+        return streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty() && awaitingOpen.isEmpty()
+                && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()))
+                && (closeBarrierAnswered || directLinkGone());
+    }
+
+    private boolean directLinkGone() {
+        PeerLink direct = peerLink == null ? null : peerLink.replacedBy;
+        return direct == null || !direct.isActive();
+    }
+
+    /** Continuations the peer opened that wait for their stream's OPEN to arrive here (tests). */
+    int continuationsAwaitingOpen() {
+        return awaitingOpen.size();
     }
 
     /** The link's tag (docs/PROTOCOL.md 5.10). */

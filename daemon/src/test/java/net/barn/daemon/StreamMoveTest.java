@@ -51,6 +51,15 @@ class StreamMoveTest {
         return new BarnNode[] {relay, hidden, dialler};
     }
 
+    /** Asks a link's loop, where its state lives. */
+    private static boolean onLoop(LinkDriver driver, java.util.function.BooleanSupplier question) {
+        try {
+            return driver.eventLoop().submit(question::getAsBoolean).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Writes seeded bytes to an echo stream on one thread and checks what comes back on another. */
     private static final class EchoTraffic {
         final BlockingStream stream;
@@ -287,5 +296,49 @@ class StreamMoveTest {
             assertThat(t.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(t.sent.toByteArray());
             assertThat(t.stream.stream().link().relayedVia()).as("the stream runs on the direct link").isNull();
         }
+    }
+
+    @Test
+    void aStreamWhoseOpenIsStillOnTheRelayWhenTheLinksSwitchMovesOnceItArrivesAndIsNotCutOffByTheRelayedLinkClosing()
+            throws Exception {
+        BarnNode[] trio = relayedPair(121);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        // The relay holds what the circuit carries (its event loops wait), as a slow relay would.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        for (io.netty.util.concurrent.EventExecutor e : relay.eventLoopGroup()) {
+            e.execute(() -> {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        EchoTraffic late;
+        try {
+            // Opened on the relayed link just before the direct one comes up: its OPEN is still at the relay
+            // when the dialler opens its continuation on the direct link, and when the hidden node has nothing
+            // of its own left on the relayed link.
+            late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 121);
+            late.write(4 * 1024);
+            hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            LinkDriver oldAtHidden = relayedAtHidden.driver();
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() > 0 || oldAtHidden.isClosed()),
+                    "the continuation reaches the hidden node before the stream's OPEN", 10);
+            assertThat(relayedAtHidden.isActive())
+                    .as("the hidden node keeps the relayed link while a stream the peer opened may be on its way").isTrue();
+        } finally {
+            release.countDown();
+        }
+        TestRoots.await(() -> dialler.streamsMoved() == 1 && hidden.streamsMoved() == 1, "the stream moved once its OPEN came", 30);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
+        late.write(16 * 1024);
+        late.stream.out().close();
+        assertThat(late.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(late.sent.toByteArray());
+        assertThat(late.stream.stream().link().relayedVia()).isNull();
     }
 }
