@@ -60,7 +60,7 @@ public final class BarnNode implements AutoCloseable {
     private final Identity identity;
     private final SecureRandom entropy;
     private final LinkCredentials credentials;
-    private final LinkConfig linkConfig;
+    private volatile LinkConfig linkConfig;
     private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
@@ -761,6 +761,16 @@ public final class BarnNode implements AutoCloseable {
 
     LinkConfig linkConfig() {
         return linkConfig;
+    }
+
+    /**
+     * Tests: links made from now on do not announce {@code move/1}, as with a node that predates
+     * moving streams (docs/PROTOCOL.md 5.9, 5.10).
+     */
+    void leaveOutMoveCapability() {
+        LinkConfig c = linkConfig;
+        linkConfig = new LinkConfig(c.pow(), c.handshakeTimeoutNanos(),
+                c.capabilities().stream().filter(x -> !x.equals(LinkConfig.MOVE)).toList(), c.listenAddresses(), c.mux());
     }
 
     SecureRandom entropy() {

@@ -108,6 +108,13 @@ final class LinkDriver extends ChannelDuplexHandler {
         this.via = via;
     }
 
+    private volatile boolean announcedMove;
+
+    /** This node announced {@code move/1} on this link. */
+    boolean announcedMove() {
+        return announcedMove;
+    }
+
     /** The relay whose circuit carries this link, or null. */
     NodeId via() {
         return via;
@@ -151,10 +158,12 @@ final class LinkDriver extends ChannelDuplexHandler {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         startedNanos = System.nanoTime();
+        LinkConfig config = node.linkConfig();
+        announcedMove = config.capabilities().contains(LinkConfig.MOVE);
         link = outbound
-                ? Link.initiate(node.credentials(), probe ? node.linkConfig().withCapability(LinkConfig.PROBE) : node.linkConfig(),
+                ? Link.initiate(node.credentials(), probe ? config.withCapability(LinkConfig.PROBE) : config,
                         expectedPeer, node.entropy(), node.verifiedKeys(), startedNanos)
-                : Link.accept(node.credentials(), node.linkConfig(), node.entropy(), node.verifiedKeys(), startedNanos);
+                : Link.accept(node.credentials(), config, node.entropy(), node.verifiedKeys(), startedNanos);
         node.driverActive(this);
         requestDrive();
         ctx.fireChannelActive();

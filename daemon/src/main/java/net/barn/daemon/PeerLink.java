@@ -59,9 +59,9 @@ public final class PeerLink {
         return driver.via();
     }
 
-    /** Both ends can move streams between links (docs/PROTOCOL.md 5.10). */
+    /** Both ends announced {@code move/1} on this link: streams can move between links (docs/PROTOCOL.md 5.10). */
     public boolean canMoveStreams() {
-        return peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
+        return driver.announcedMove() && peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
     }
 
     public boolean isOutbound() {

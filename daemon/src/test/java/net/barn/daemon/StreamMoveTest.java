@@ -36,10 +36,18 @@ class StreamMoveTest {
 
     /** relay, hidden (behind "NAT", reserved on relay), dialler linked to hidden over relay's circuit. */
     private BarnNode[] relayedPair(long seed) throws Exception {
+        return relayedPair(seed, false);
+    }
+
+    /** @param hiddenWithoutMove the hidden node does not announce {@code move/1}, as one that predates it */
+    private BarnNode[] relayedPair(long seed, boolean hiddenWithoutMove) throws Exception {
         nodes = new TestNodes(tmp);
         BarnNode relay = nodes.start(seed);
         BarnNode hidden = nodes.start(seed + 1);
         BarnNode dialler = nodes.start(seed + 2);
+        if (hiddenWithoutMove) {
+            hidden.leaveOutMoveCapability();
+        }
         relay.reachability().assume(Reachability.Verdict.PUBLIC);
         hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
         hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
@@ -340,5 +348,52 @@ class StreamMoveTest {
         late.stream.out().close();
         assertThat(late.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(late.sent.toByteArray());
         assertThat(late.stream.stream().link().relayedVia()).isNull();
+    }
+
+    @Test
+    void withAPeerThatDoesNotAnnounceMoveTheStreamsStayOnTheRelayedLinkWhichClosesOnceTheyEnded() throws Exception {
+        BarnNode[] trio = relayedPair(131, true);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        assertThat(relayed.canMoveStreams()).isFalse();
+        assertThat(relayedAtHidden.canMoveStreams()).as("the peer announced it, this node did not").isFalse();
+        EchoTraffic fromDialler = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 131);
+        EchoTraffic fromHidden = new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 132);
+        fromDialler.write(8 * 1024);
+        fromHidden.write(8 * 1024);
+        TestRoots.await(() -> fromDialler.echoed == 8 * 1024 && fromHidden.echoed == 8 * 1024, "both streams echo over the relay", 30);
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.link(hidden.id()).orElseThrow().relayedVia() == null
+                && hidden.link(dialler.id()).orElseThrow().relayedVia() == null, "both sides took the direct link", 30);
+        // A new stream takes the direct link, even one asked of the relayed link.
+        EchoTraffic fresh = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 133);
+        assertThat(fresh.stream.stream().link().relayedVia()).isNull();
+
+        // The two streams keep working where they are, over the relay.
+        fromDialler.write(16 * 1024);
+        fromHidden.write(16 * 1024);
+        fresh.write(16 * 1024);
+        TestRoots.await(() -> fromDialler.echoed == 24 * 1024 && fromHidden.echoed == 24 * 1024 && fresh.echoed == 16 * 1024,
+                "the old streams echo over the relay, the new one over the direct link", 30);
+        assertThat(fromDialler.stream.stream().link()).isSameAs(relayed);
+        assertThat(fromHidden.stream.stream().link()).isSameAs(relayedAtHidden);
+        assertThat(dialler.streamsMoved()).isZero();
+        assertThat(hidden.streamsMoved()).isZero();
+        assertThat(relayed.isActive()).isTrue();
+
+        fromDialler.stream.out().close();
+        assertThat(fromDialler.received.get(30, TimeUnit.SECONDS)).isEqualTo(fromDialler.sent.toByteArray());
+        TestRoots.await(() -> relayed.streamCount() == 1 && relayedAtHidden.streamCount() == 1, "one stream ended", 30);
+        assertThat(relayed.isActive()).as("the relayed link still carries the other stream").isTrue();
+        assertThat(relayedAtHidden.isActive()).isTrue();
+
+        fromHidden.stream.out().close();
+        assertThat(fromHidden.received.get(30, TimeUnit.SECONDS)).isEqualTo(fromHidden.sent.toByteArray());
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes once both ended", 30);
+        fresh.stream.out().close();
+        assertThat(fresh.received.get(30, TimeUnit.SECONDS)).isEqualTo(fresh.sent.toByteArray());
     }
 }
