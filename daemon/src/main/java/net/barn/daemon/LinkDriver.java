@@ -439,9 +439,13 @@ final class LinkDriver extends ChannelDuplexHandler {
             r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
         }
         awaitingOpen.clear();
-        for (Pending p : pendingContinuations.values()) {
+        for (Map.Entry<Integer, Pending> e : pendingContinuations.entrySet()) {
+            Pending p = e.getValue();
+            int continuation = e.getKey();
             if (p.opener()) {
                 p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), false));
+            } else { // not accepted yet: the move is off and the stream stays (PROTOCOL.md 5.10)
+                p.old().eventLoop().execute(() -> p.old().continuationGone(p.oldId(), this, continuation));
             }
         }
         pendingContinuations.clear();
@@ -674,11 +678,20 @@ final class LinkDriver extends ChannelDuplexHandler {
             awaitingOpen.put(id, new Ready(to, continuation));
             return;
         }
-        if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed()) {
+        if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed() || to.isClosed()) {
             to.eventLoop().execute(() -> to.dropContinuation(continuation, "no such stream to continue"));
             return;
         }
         commitMove(id, to, continuation, false);
+    }
+
+    /** On the old loop: the link of a continuation that waited for its stream's OPEN is gone; the stream stays here. */
+    private void continuationGone(int id, LinkDriver to, int continuation) {
+        Ready r = awaitingOpen.get(id);
+        if (r != null && r.to() == to && r.continuation() == continuation) {
+            awaitingOpen.remove(id);
+            closeIfMovedAway();
+        }
     }
 
     /** On the old loop: the OPENs some continuations waited for have come (or the peer skipped their ids). */
@@ -712,7 +725,7 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (!closeBarrierSent && !isClosed()) {
             closeBarrierSent = true;
             link.mux().ping(CLOSE_BARRIER);
-            requestDrive();
+            scheduleDrive();
         }
     }
 
@@ -872,9 +885,13 @@ final class LinkDriver extends ChannelDuplexHandler {
      */
     boolean carriesNothing() {
         Mux mux = link == null ? null : link.mux();
-        return streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty() && awaitingOpen.isEmpty()
-                && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()))
-                && (closeBarrierAnswered || directLinkGone());
+        boolean empty = streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty() && awaitingOpen.isEmpty()
+                && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()));
+        if (empty && !closeBarrierSent && directLinkGone()) {
+            peerUsesDirectLink(); // the direct link ended before the peer spoke on it: ask now
+            return false;
+        }
+        return empty && closeBarrierAnswered;
     }
 
     private boolean directLinkGone() {
@@ -885,6 +902,11 @@ final class LinkDriver extends ChannelDuplexHandler {
     /** Continuations the peer opened that wait for their stream's OPEN to arrive here (tests). */
     int continuationsAwaitingOpen() {
         return awaitingOpen.size();
+    }
+
+    /** Tests: the connection drops at once, without a GOAWAY, as when the network loses it. */
+    void loseConnection() {
+        ctx.channel().close();
     }
 
     /** The link's tag (docs/PROTOCOL.md 5.10). */

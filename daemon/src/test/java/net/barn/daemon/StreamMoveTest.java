@@ -59,6 +59,21 @@ class StreamMoveTest {
         return new BarnNode[] {relay, hidden, dialler};
     }
 
+    /** Makes the relay's event loops wait, so that what the circuit carries waits there too; returns the release. */
+    private static Runnable holdRelay(BarnNode relay) {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        for (io.netty.util.concurrent.EventExecutor e : relay.eventLoopGroup()) {
+            e.execute(() -> {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        return release::countDown;
+    }
+
     /** Asks a link's loop, where its state lives. */
     private static boolean onLoop(LinkDriver driver, java.util.function.BooleanSupplier question) {
         try {
@@ -316,16 +331,7 @@ class StreamMoveTest {
         PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
         PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
         // The relay holds what the circuit carries (its event loops wait), as a slow relay would.
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        for (io.netty.util.concurrent.EventExecutor e : relay.eventLoopGroup()) {
-            e.execute(() -> {
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException x) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
+        Runnable release = holdRelay(relay);
         EchoTraffic late;
         try {
             // Opened on the relayed link just before the direct one comes up: its OPEN is still at the relay
@@ -340,7 +346,7 @@ class StreamMoveTest {
             assertThat(relayedAtHidden.isActive())
                     .as("the hidden node keeps the relayed link while a stream the peer opened may be on its way").isTrue();
         } finally {
-            release.countDown();
+            release.run();
         }
         TestRoots.await(() -> dialler.streamsMoved() == 1 && hidden.streamsMoved() == 1, "the stream moved once its OPEN came", 30);
         TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
@@ -395,5 +401,83 @@ class StreamMoveTest {
         TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes once both ended", 30);
         fresh.stream.out().close();
         assertThat(fresh.received.get(30, TimeUnit.SECONDS)).isEqualTo(fresh.sent.toByteArray());
+    }
+
+    @Test
+    void whenTheDirectLinkIsLostBeforeTheAcceptorsMoveTheMoveIsOffAndTheStreamCarriesOnOverTheRelay() throws Exception {
+        BarnNode[] trio = relayedPair(141);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        Runnable release = holdRelay(relay);
+        EchoTraffic stream;
+        try {
+            // The stream's OPEN waits at the relay, so its continuation waits at the hidden node, unanswered.
+            stream = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 141);
+            stream.write(4 * 1024);
+            PeerLink direct = hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            LinkDriver oldAtHidden = relayedAtHidden.driver();
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() > 0),
+                    "the continuation waits at the hidden node", 10);
+            direct.driver().eventLoop().execute(direct.driver()::loseConnection);
+            TestRoots.await(() -> !direct.isActive() && dialler.link(hidden.id()).isEmpty(), "both ends lost the direct link", 10);
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() == 0),
+                    "the continuation is forgotten", 10);
+        } finally {
+            release.run();
+        }
+        // No MOVE was sent: the stream still runs on the relayed link, which closes once it ends.
+        stream.write(16 * 1024);
+        TestRoots.await(() -> stream.echoed == 20 * 1024, "the stream echoes over the relay", 30);
+        assertThat(stream.stream.stream().link()).isSameAs(relayed);
+        assertThat(stream.stream.stream().hasMoved()).isFalse();
+        assertThat(relayed.isActive()).isTrue();
+        stream.stream.out().close();
+        assertThat(stream.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(stream.sent.toByteArray());
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes once the stream ended", 30);
+        assertThat(dialler.streamsMoved()).isZero();
+        assertThat(hidden.streamsMoved()).isZero();
+    }
+
+    @Test
+    void whenTheDirectLinkIsLostAfterTheAcceptorsMoveBothEndsSeeTheStreamLostAndNothingIsLeftOpen() throws Exception {
+        BarnNode[] trio = relayedPair(151);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        BlockingStream mine = relayed.openBlocking("probe");
+        mine.out().write(1);
+        mine.out().flush();
+        BlockingStream theirs = accepted.poll(10, TimeUnit.SECONDS);
+        theirs.setReadTimeout(10_000);
+        mine.setReadTimeout(10_000);
+        assertThat(theirs.in().read()).isEqualTo(1);
+
+        Runnable release = holdRelay(relay);
+        try {
+            // The hidden node accepts the continuation and sends its MOVE, which waits at the relay: the dialler
+            // has not moved its half yet when the direct link is lost.
+            PeerLink direct = hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            TestRoots.await(() -> hidden.streamsMoved() == 1, "the hidden node moved its half", 10);
+            assertThat(dialler.streamsMoved()).isZero();
+            direct.driver().eventLoop().execute(direct.driver()::loseConnection);
+            TestRoots.await(() -> !direct.isActive() && dialler.link(hidden.id()).isEmpty(), "both ends lost the direct link", 10);
+        } finally {
+            release.run();
+        }
+        // The hidden half went with the direct link; the dialler learns it from the MOVE: a clear error at both ends.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mine.in().read())
+                .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(net.barn.core.ErrorCode.CONNECTION_LOST));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> theirs.in().read()).isInstanceOf(LinkException.class);
+        assertThat(dialler.streamsMoved()).isZero();
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes, empty", 30);
+        assertThat(mine.stream().isGone()).isTrue();
+        assertThat(theirs.stream().isGone()).isTrue();
     }
 }
