@@ -64,6 +64,14 @@ final class LinkDriver extends ChannelDuplexHandler {
     private final Map<Integer, Ready> readyContinuations = new HashMap<>();
     /** Streams whose peer MOVE came before their continuation was known here (a rare race). */
     private final Set<Integer> peerMovedEarly = new HashSet<>();
+    /**
+     * Streams whose peer MOVE came before their continuation was known here, and whose own half
+     * had ended here, when this link closed: nothing of theirs is lost with it, so they still
+     * move once the continuation is known.
+     */
+    private final Map<Integer, BarnStream> movedAfterClose = new HashMap<>();
+    /** Tests: holds back the news that a continuation is open, to let the peer's MOVE come first. */
+    volatile CompletableFuture<Void> continuationReadyGate;
     /** Continuations the peer opened for streams whose OPEN has not arrived here yet, by that stream's id. */
     private final Map<Integer, Ready> awaitingOpen = new HashMap<>();
     /**
@@ -423,6 +431,13 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (forwarded.isEmpty() && streams.isEmpty()) {
             reportMoved(); // the peer's side emptied first and closed the link
         }
+        for (int id : List.copyOf(peerMovedEarly)) {
+            BarnStream s = streams.get(id);
+            if (s != null && s.moving && !link.mux().isOpen(id)) { // both halves done here: it only waits for its continuation
+                movedAfterClose.put(id, streams.remove(id));
+            }
+        }
+        peerMovedEarly.clear();
         for (BarnStream s : List.copyOf(streams.values())) {
             s.deliverReset(c.code(), "link closed: " + c.reason());
         }
@@ -610,12 +625,24 @@ final class LinkDriver extends ChannelDuplexHandler {
             return;
         }
         pendingContinuations.put(t, new Pending(old, oldId, true, new ArrayDeque<>()));
-        old.eventLoop().execute(() -> old.continuationReady(oldId, this, t));
+        Runnable ready = () -> old.continuationReady(oldId, this, t);
+        CompletableFuture<Void> gate = old.continuationReadyGate;
+        if (gate == null) {
+            old.eventLoop().execute(ready);
+        } else {
+            gate.thenRun(() -> old.eventLoop().execute(ready));
+        }
         requestDrive();
     }
 
     /** On the old loop: the continuation exists; the stream moves when the peer's MOVE arrives. */
     private void continuationReady(int id, LinkDriver to, int continuation) {
+        BarnStream late = movedAfterClose.remove(id);
+        if (late != null) { // this link closed after the peer's MOVE; the stream goes on there
+            streams.put(id, late);
+            commitMove(id, to, continuation, true);
+            return;
+        }
         BarnStream s = streams.get(id);
         if (s == null || s.isGone() || isClosed()) {
             to.eventLoop().execute(() -> to.dropContinuation(continuation, "the stream ended before it moved"));
@@ -637,6 +664,11 @@ final class LinkDriver extends ChannelDuplexHandler {
      * slower than the direct link carries the continuation's.
      */
     private void continuationFailed(int id, boolean refused) {
+        BarnStream late = movedAfterClose.remove(id);
+        if (late != null) { // the peer's half went on to the continuation, which is gone
+            late.deliverReset(ErrorCode.CONNECTION_LOST, "the direct link ended while the stream moved to it");
+            return;
+        }
         readyContinuations.remove(id);
         BarnStream s = streams.get(id);
         if (s != null) {

@@ -480,4 +480,39 @@ class StreamMoveTest {
         assertThat(mine.stream().isGone()).isTrue();
         assertThat(theirs.stream().isGone()).isTrue();
     }
+
+    @Test
+    void aStreamWhosePeerMovedAndClosedTheRelayedLinkBeforeItsOwnContinuationWasKnownStillMoves() throws Exception {
+        BarnNode[] trio = relayedPair(161);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        BlockingStream mine = relayed.openBlocking("probe");
+        mine.out().write("request".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        mine.out().close(); // the dialler's half ends here; the hidden node's half stays open
+        BlockingStream theirs = accepted.poll(10, TimeUnit.SECONDS);
+        theirs.setReadTimeout(10_000);
+        assertThat(theirs.in().readAllBytes()).asString().isEqualTo("request");
+
+        // The dialler learns late that its continuation is open: the hidden node's MOVE, and its GOAWAY (nothing is
+        // left on the relayed link there), arrive first.
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        relayed.driver().continuationReadyGate = gate;
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        try {
+            TestRoots.await(() -> hidden.streamsMoved() == 1, "the hidden node moved its half", 10);
+            TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closed", 10);
+        } finally {
+            gate.complete(null);
+        }
+        TestRoots.await(() -> dialler.streamsMoved() == 1, "the dialler's stream moved all the same", 10);
+        theirs.out().write("reply".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        theirs.out().close();
+        mine.setReadTimeout(10_000);
+        assertThat(mine.in().readAllBytes()).asString().isEqualTo("reply");
+        assertThat(mine.stream().link().relayedVia()).isNull();
+    }
 }
