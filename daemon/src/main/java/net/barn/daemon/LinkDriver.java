@@ -85,7 +85,6 @@ final class LinkDriver extends ChannelDuplexHandler {
     /** A transport message from the peer arrived here: it established this link and uses it. */
     private boolean peerSpoke;
     private boolean toldReplaced;
-    // On the new (direct) link:
     /** Continuations whose stream has not been handed over yet: their events wait here. */
     private final Map<Integer, Pending> pendingContinuations = new HashMap<>();
 
@@ -913,7 +912,8 @@ final class LinkDriver extends ChannelDuplexHandler {
     /**
      * No stream, moving or moved, has anything left on this link, nothing waits to be sent, and
      * no stream the peer opened can still be on its way here (PROTOCOL.md 5.10, closing L): the
-     * peer answered the PING sent once it used the direct link, or that link is gone.
+     * peer answered the PING sent once it used the direct link (or, if that link ended before
+     * the peer spoke on it, sent now).
      */
     boolean carriesNothing() {
         Mux mux = link == null ? null : link.mux();
