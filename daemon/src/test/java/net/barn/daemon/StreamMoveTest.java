@@ -515,4 +515,22 @@ class StreamMoveTest {
         assertThat(mine.in().readAllBytes()).asString().isEqualTo("reply");
         assertThat(mine.stream().link().relayedVia()).isNull();
     }
+
+    @Test
+    void aRelayedLinkWithoutStreamsClosesOnceTheDirectLinkReplacedItAtBothEnds() throws Exception {
+        BarnNode[] trio = relayedPair(171);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 10);
+        assertThat(dialler.link(hidden.id()).orElseThrow().relayedVia()).isNull();
+        assertThat(hidden.link(dialler.id()).orElseThrow().relayedVia()).isNull();
+        // Asked of the closed relayed link, a stream still opens, on the direct one.
+        EchoTraffic late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 171);
+        late.write(1024);
+        late.stream.out().close();
+        assertThat(late.received.get(10, TimeUnit.SECONDS)).isEqualTo(late.sent.toByteArray());
+    }
 }
