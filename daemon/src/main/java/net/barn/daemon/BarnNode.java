@@ -60,7 +60,7 @@ public final class BarnNode implements AutoCloseable {
     private final Identity identity;
     private final SecureRandom entropy;
     private final LinkCredentials credentials;
-    private final LinkConfig linkConfig;
+    private volatile LinkConfig linkConfig;
     private final VerifiedKeys verifiedKeys = new VerifiedKeys(4096);
     private final EventLoopGroup group;
     private final ReachabilityService reachability;
@@ -586,6 +586,7 @@ public final class BarnNode implements AutoCloseable {
                 // Upgraded: new streams take the direct link; the relayed one closes once its streams have ended.
                 log.info("link to {} upgraded from relay {} to direct", link.peerId().shortForm(), old.relayedVia().shortForm());
                 old.upgraded = true;
+                old.replacedBy = link; // before the move starts: streams opened through old from now on go direct
                 link.replacedRelayed = old;
                 if (old.canMoveStreams() && link.canMoveStreams()) { // its streams move over (PROTOCOL.md 5.10)
                     LinkDriver to = link.driver();
@@ -830,6 +831,16 @@ public final class BarnNode implements AutoCloseable {
 
     LinkConfig linkConfig() {
         return linkConfig;
+    }
+
+    /**
+     * Tests: links made from now on do not announce {@code move/1}, as with a node that predates
+     * moving streams (docs/PROTOCOL.md 5.9, 5.10).
+     */
+    void leaveOutMoveCapability() {
+        LinkConfig c = linkConfig;
+        linkConfig = new LinkConfig(c.pow(), c.handshakeTimeoutNanos(),
+                c.capabilities().stream().filter(x -> !x.equals(LinkConfig.MOVE)).toList(), c.listenAddresses(), c.mux());
     }
 
     SecureRandom entropy() {

@@ -64,7 +64,27 @@ final class LinkDriver extends ChannelDuplexHandler {
     private final Map<Integer, Ready> readyContinuations = new HashMap<>();
     /** Streams whose peer MOVE came before their continuation was known here (a rare race). */
     private final Set<Integer> peerMovedEarly = new HashSet<>();
+    /**
+     * Streams whose peer MOVE came before their continuation was known here, and whose own half
+     * had ended here, when this link closed: nothing of theirs is lost with it, so they still
+     * move once the continuation is known.
+     */
+    private final Map<Integer, BarnStream> movedAfterClose = new HashMap<>();
+    /** Tests: holds back the news that a continuation is open, to let the peer's MOVE come first. */
+    volatile CompletableFuture<Void> continuationReadyGate;
+    /** Continuations the peer opened for streams whose OPEN has not arrived here yet, by that stream's id. */
+    private final Map<Integer, Ready> awaitingOpen = new HashMap<>();
+    /**
+     * The PING sent here once the peer uses the direct link, and whether it was answered: the
+     * answer follows every stream the peer opened here, so the link may close (PROTOCOL.md 5.10).
+     */
+    private boolean closeBarrierSent;
+    private boolean closeBarrierAnswered;
+    private static final long CLOSE_BARRIER = 0x8000_0000_6d6f_7665L; // above any keepalive counter
     // On the new (direct) link:
+    /** A transport message from the peer arrived here: it established this link and uses it. */
+    private boolean peerSpoke;
+    private boolean toldReplaced;
     /** Continuations whose stream has not been handed over yet: their events wait here. */
     private final Map<Integer, Pending> pendingContinuations = new HashMap<>();
 
@@ -93,6 +113,13 @@ final class LinkDriver extends ChannelDuplexHandler {
         this.established = established;
         this.probe = probe;
         this.via = via;
+    }
+
+    private volatile boolean announcedMove;
+
+    /** This node announced {@code move/1} on this link. */
+    boolean announcedMove() {
+        return announcedMove;
     }
 
     /** The relay whose circuit carries this link, or null. */
@@ -146,10 +173,12 @@ final class LinkDriver extends ChannelDuplexHandler {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         startedNanos = System.nanoTime();
+        LinkConfig config = node.linkConfig();
+        announcedMove = config.capabilities().contains(LinkConfig.MOVE);
         link = outbound
-                ? Link.initiate(node.credentials(), probe ? node.linkConfig().withCapability(LinkConfig.PROBE) : node.linkConfig(),
+                ? Link.initiate(node.credentials(), probe ? config.withCapability(LinkConfig.PROBE) : config,
                         expectedPeer, node.entropy(), node.verifiedKeys(), startedNanos)
-                : Link.accept(node.credentials(), node.linkConfig(), node.entropy(), node.verifiedKeys(), startedNanos);
+                : Link.accept(node.credentials(), config, node.entropy(), node.verifiedKeys(), startedNanos);
         node.driverActive(this);
         requestDrive();
         ctx.fireChannelActive();
@@ -165,7 +194,9 @@ final class LinkDriver extends ChannelDuplexHandler {
             case LinkFrameDecoder.Input.PreambleBytes p -> link.handlePreamble(now, p.bytes());
             case LinkFrameDecoder.Input.FrameBody f -> {
                 node.countFrameReceived();
+                boolean transport = link.state() == Link.State.ESTABLISHED;
                 link.handleMessage(now, f.bytes());
+                peerSpoke |= transport;
             }
             case LinkFrameDecoder.Input.Truncated t -> link.handleEof(now, true);
         }
@@ -243,6 +274,9 @@ final class LinkDriver extends ChannelDuplexHandler {
     private void driveOnce() {
         long now = System.nanoTime();
         dispatchEvents();
+        if (peerSpoke && !toldReplaced) {
+            tellReplacedLink();
+        }
         boolean wrote = false;
         Transmit t;
         while ((link.state() != Link.State.ESTABLISHED || ctx.channel().isWritable())
@@ -298,8 +332,17 @@ final class LinkDriver extends ChannelDuplexHandler {
                 case MuxEvent.ContinuationOpened c -> onContinuationOpened(c);
                 case MuxEvent.DatagramReceived g -> node.deliverDatagram(peerLink, g.destinationPort(), g.sourcePort(), g.payload());
                 case MuxEvent.RttSample r -> rttNanos = link.mux().smoothedRttNanos();
+                case MuxEvent.PingAnswered a -> {
+                    if (a.opaque() == CLOSE_BARRIER && closeBarrierSent) {
+                        closeBarrierAnswered = true;
+                        closeIfMovedAway();
+                    }
+                }
                 default -> onStreamEvent(m);
             }
+        }
+        if (!awaitingOpen.isEmpty()) {
+            acceptAwaited();
         }
     }
 
@@ -395,6 +438,13 @@ final class LinkDriver extends ChannelDuplexHandler {
         if (forwarded.isEmpty() && streams.isEmpty()) {
             reportMoved(); // the peer's side emptied first and closed the link
         }
+        for (int id : List.copyOf(peerMovedEarly)) {
+            BarnStream s = streams.get(id);
+            if (s != null && s.moving && !link.mux().isOpen(id)) { // both halves done here: it only waits for its continuation
+                movedAfterClose.put(id, streams.remove(id));
+            }
+        }
+        peerMovedEarly.clear();
         for (BarnStream s : List.copyOf(streams.values())) {
             s.deliverReset(c.code(), "link closed: " + c.reason());
         }
@@ -407,9 +457,17 @@ final class LinkDriver extends ChannelDuplexHandler {
             r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
         }
         readyContinuations.clear();
-        for (Pending p : pendingContinuations.values()) {
+        for (Ready r : awaitingOpen.values()) {
+            r.to().eventLoop().execute(() -> r.to().dropContinuation(r.continuation(), "the old link closed"));
+        }
+        awaitingOpen.clear();
+        for (Map.Entry<Integer, Pending> e : pendingContinuations.entrySet()) {
+            Pending p = e.getValue();
+            int continuation = e.getKey();
             if (p.opener()) {
                 p.old().eventLoop().execute(() -> p.old().continuationFailed(p.oldId(), false));
+            } else { // not accepted yet: the move is off and the stream stays (PROTOCOL.md 5.10)
+                p.old().eventLoop().execute(() -> p.old().continuationGone(p.oldId(), this, continuation));
             }
         }
         pendingContinuations.clear();
@@ -574,12 +632,24 @@ final class LinkDriver extends ChannelDuplexHandler {
             return;
         }
         pendingContinuations.put(t, new Pending(old, oldId, true, new ArrayDeque<>()));
-        old.eventLoop().execute(() -> old.continuationReady(oldId, this, t));
+        Runnable ready = () -> old.continuationReady(oldId, this, t);
+        CompletableFuture<Void> gate = old.continuationReadyGate;
+        if (gate == null) {
+            old.eventLoop().execute(ready);
+        } else {
+            gate.thenRun(() -> old.eventLoop().execute(ready));
+        }
         requestDrive();
     }
 
     /** On the old loop: the continuation exists; the stream moves when the peer's MOVE arrives. */
     private void continuationReady(int id, LinkDriver to, int continuation) {
+        BarnStream late = movedAfterClose.remove(id);
+        if (late != null) { // this link closed after the peer's MOVE; the stream goes on there
+            streams.put(id, late);
+            commitMove(id, to, continuation, true);
+            return;
+        }
         BarnStream s = streams.get(id);
         if (s == null || s.isGone() || isClosed()) {
             to.eventLoop().execute(() -> to.dropContinuation(continuation, "the stream ended before it moved"));
@@ -601,6 +671,11 @@ final class LinkDriver extends ChannelDuplexHandler {
      * slower than the direct link carries the continuation's.
      */
     private void continuationFailed(int id, boolean refused) {
+        BarnStream late = movedAfterClose.remove(id);
+        if (late != null) { // the peer's half went on to the continuation, which is gone
+            late.deliverReset(ErrorCode.CONNECTION_LOST, "the direct link ended while the stream moved to it");
+            return;
+        }
         readyContinuations.remove(id);
         BarnStream s = streams.get(id);
         if (s != null) {
@@ -637,11 +712,60 @@ final class LinkDriver extends ChannelDuplexHandler {
     /** On the old loop: the peer offers a continuation for stream {@code id}; accept by moving. */
     private void acceptContinuation(int id, LinkDriver to, int continuation) {
         BarnStream s = streams.get(id);
-        if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed()) {
+        if (s == null && !isClosed() && link.mux().peerMayOpen(id)) {
+            // The continuation outran the stream's own OPEN, which the relay carries slower: wait for it.
+            awaitingOpen.put(id, new Ready(to, continuation));
+            return;
+        }
+        if (s == null || s.isGone() || !s.isInbound() || s.moving || isClosed() || to.isClosed()) {
             to.eventLoop().execute(() -> to.dropContinuation(continuation, "no such stream to continue"));
             return;
         }
         commitMove(id, to, continuation, false);
+    }
+
+    /** On the old loop: the link of a continuation that waited for its stream's OPEN is gone; the stream stays here. */
+    private void continuationGone(int id, LinkDriver to, int continuation) {
+        Ready r = awaitingOpen.get(id);
+        if (r != null && r.to() == to && r.continuation() == continuation) {
+            awaitingOpen.remove(id);
+            closeIfMovedAway();
+        }
+    }
+
+    /** On the old loop: the OPENs some continuations waited for have come (or the peer skipped their ids). */
+    private void acceptAwaited() {
+        Mux mux = link.mux();
+        for (var it = awaitingOpen.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!mux.peerMayOpen(e.getKey())) {
+                it.remove();
+                acceptContinuation(e.getKey(), e.getValue().to(), e.getValue().continuation());
+            }
+        }
+    }
+
+    /**
+     * On the new loop, once: the peer sent a transport message on this link, so it has taken
+     * this link and opens nothing more on the relayed link this one replaced. That one may
+     * close once it knows every OPEN the peer sent it has arrived: a PING there answers that.
+     */
+    private void tellReplacedLink() {
+        toldReplaced = true;
+        PeerLink old = peerLink == null ? null : peerLink.replacedRelayed;
+        if (old != null) {
+            LinkDriver d = old.driver();
+            d.eventLoop().execute(d::peerUsesDirectLink);
+        }
+    }
+
+    /** On the old loop: asks the peer, by a PING, to confirm it has sent here every stream it opened here. */
+    private void peerUsesDirectLink() {
+        if (!closeBarrierSent && !isClosed()) {
+            closeBarrierSent = true;
+            link.mux().ping(CLOSE_BARRIER);
+            scheduleDrive();
+        }
     }
 
     /** On the new loop: refuses or abandons a continuation; the stream, if any, stays where it was. */
@@ -793,11 +917,36 @@ final class LinkDriver extends ChannelDuplexHandler {
         }
     }
 
-    /** No stream, moving or moved, has anything left on this link, and nothing waits to be sent. */
+    /**
+     * No stream, moving or moved, has anything left on this link, nothing waits to be sent, and
+     * no stream the peer opened can still be on its way here (PROTOCOL.md 5.10, closing L): the
+     * peer answered the PING sent once it used the direct link (or, if that link ended before
+     * the peer spoke on it, sent now).
+     */
     boolean carriesNothing() {
         Mux mux = link == null ? null : link.mux();
-        return streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty()
+        boolean empty = streams.isEmpty() && forwarded.isEmpty() && readyContinuations.isEmpty() && awaitingOpen.isEmpty()
                 && (mux == null || (mux.streamCount() == 0 && !mux.hasPendingOutput()));
+        if (empty && !closeBarrierSent && directLinkGone()) {
+            peerUsesDirectLink(); // the direct link ended before the peer spoke on it: ask now
+            return false;
+        }
+        return empty && closeBarrierAnswered;
+    }
+
+    private boolean directLinkGone() {
+        PeerLink direct = peerLink == null ? null : peerLink.replacedBy;
+        return direct == null || !direct.isActive();
+    }
+
+    /** Continuations the peer opened that wait for their stream's OPEN to arrive here (tests). */
+    int continuationsAwaitingOpen() {
+        return awaitingOpen.size();
+    }
+
+    /** Tests: the connection drops at once, without a GOAWAY, as when the network loses it. */
+    void loseConnection() {
+        ctx.channel().close();
     }
 
     /** The link's tag (docs/PROTOCOL.md 5.10). */

@@ -24,6 +24,11 @@ public final class PeerLink {
     volatile boolean upgraded;
     /** On a direct link: the relayed link it replaced, whose streams move here. */
     volatile PeerLink replacedRelayed;
+    /**
+     * On a relayed link a direct one replaced: that direct link, where streams opened through
+     * this object go instead (docs/PROTOCOL.md 5.9). Set before the streams here start moving.
+     */
+    volatile PeerLink replacedBy;
 
     PeerLink(LinkDriver driver, PeerInfo peer, long handshakeNanos) {
         this.driver = driver;
@@ -54,9 +59,9 @@ public final class PeerLink {
         return driver.via();
     }
 
-    /** Both ends can move streams between links (docs/PROTOCOL.md 5.10). */
+    /** Both ends announced {@code move/1} on this link: streams can move between links (docs/PROTOCOL.md 5.10). */
     public boolean canMoveStreams() {
-        return peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
+        return driver.announcedMove() && peer.capabilities().contains(net.barn.core.link.LinkConfig.MOVE);
     }
 
     /** A relayed link whose circuit has no byte or time limit (a fellow maze member relays it, PROTOCOL.md 16.6). */
@@ -105,7 +110,7 @@ public final class PeerLink {
         if (port < 1 || port > 65535) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("port must be 1..65535"));
         }
-        return onLoop(() -> driver.openStream(port, null, handler));
+        return open(port, null, handler);
     }
 
     /** Opens a stream to a named service on the peer. */
@@ -114,7 +119,37 @@ public final class PeerLink {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "service names are 1-63 of a-z 0-9 . _ - /, starting with a letter or digit"));
         }
-        return onLoop(() -> driver.openStream(0, service, handler));
+        return open(0, service, handler);
+    }
+
+    /**
+     * Opens on this link, or on the direct link that replaced it: code that took this link
+     * before the upgrade must not add streams to it, as nothing would move them (the move
+     * covers the streams open when it starts) and they would hold the relay's circuit open.
+     * Decided on this link's loop, where the move starts after {@link #replacedBy} is set: a
+     * stream opened here before that moves with the others.
+     */
+    private CompletableFuture<BarnStream> open(int port, String service, StreamHandler handler) {
+        CompletableFuture<BarnStream> result = new CompletableFuture<>();
+        driver.eventLoop().execute(() -> {
+            PeerLink direct = replacedBy;
+            if (direct != null && direct.isActive()) {
+                direct.open(port, service, handler).whenComplete((s, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                    } else {
+                        result.complete(s);
+                    }
+                });
+                return;
+            }
+            try {
+                result.complete(driver.openStream(port, service, handler));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
     /** Opens a stream to a port and wraps it for blocking use from the calling thread. */

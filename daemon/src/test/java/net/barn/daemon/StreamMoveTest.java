@@ -36,10 +36,18 @@ class StreamMoveTest {
 
     /** relay, hidden (behind "NAT", reserved on relay), dialler linked to hidden over relay's circuit. */
     private BarnNode[] relayedPair(long seed) throws Exception {
+        return relayedPair(seed, false);
+    }
+
+    /** @param hiddenWithoutMove the hidden node does not announce {@code move/1}, as one that predates it */
+    private BarnNode[] relayedPair(long seed, boolean hiddenWithoutMove) throws Exception {
         nodes = new TestNodes(tmp);
         BarnNode relay = nodes.start(seed);
         BarnNode hidden = nodes.start(seed + 1);
         BarnNode dialler = nodes.start(seed + 2);
+        if (hiddenWithoutMove) {
+            hidden.leaveOutMoveCapability();
+        }
         relay.reachability().assume(Reachability.Verdict.PUBLIC);
         hidden.reachability().assume(Reachability.Verdict.CONE_NAT);
         hidden.dial(relay.invite()).get(10, TimeUnit.SECONDS);
@@ -49,6 +57,30 @@ class StreamMoveTest {
         assertThat(relayed.relayedVia()).isEqualTo(relay.id());
         TestRoots.await(() -> hidden.link(dialler.id()).isPresent(), "the hidden node holds the relayed link", 30);
         return new BarnNode[] {relay, hidden, dialler};
+    }
+
+    /** Makes the relay's event loops wait, so that what the circuit carries waits there too; returns the release. */
+    private static Runnable holdRelay(BarnNode relay) {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        for (io.netty.util.concurrent.EventExecutor e : relay.eventLoopGroup()) {
+            e.execute(() -> {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        return release::countDown;
+    }
+
+    /** Asks a link's loop, where its state lives. */
+    private static boolean onLoop(LinkDriver driver, java.util.function.BooleanSupplier question) {
+        try {
+            return driver.eventLoop().submit(question::getAsBoolean).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Writes seeded bytes to an echo stream on one thread and checks what comes back on another. */
@@ -251,5 +283,254 @@ class StreamMoveTest {
         assertThat(sink.in().readAllBytes()).as("every byte, in order").isEqualTo(all);
         writer.get(30, TimeUnit.SECONDS);
         TestRoots.await(() -> !relayed.isActive(), "the relayed link closes", 30);
+    }
+
+    @Test
+    void aStreamOpenedOnTheReplacedRelayedLinkRunsOnTheDirectLinkAndTheRelayedLinkStillCloses() throws Exception {
+        BarnNode[] trio = relayedPair(111);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        EchoTraffic first = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 111);
+        for (int i = 0; i < 16; i++) {
+            first.write(16 * 1024);
+        }
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.link(hidden.id()).orElseThrow().relayedVia() == null
+                && hidden.link(dialler.id()).orElseThrow().relayedVia() == null, "both sides took the direct link", 30);
+        // Code that took the link before the upgrade (a service, an application) opens on it while the first stream
+        // moves, from both ends: these streams must not hold the relayed link open.
+        EchoTraffic late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 112);
+        EchoTraffic lateFromHidden = new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 113);
+        late.write(4 * 1024);
+        lateFromHidden.write(4 * 1024);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(),
+                "the relayed link closes while the streams opened on it late are still open", 10);
+        assertThat(late.received).isNotDone();
+        assertThat(lateFromHidden.received).isNotDone();
+
+        for (EchoTraffic t : List.of(first, late, lateFromHidden)) {
+            t.write(16 * 1024);
+            t.stream.out().close();
+        }
+        for (EchoTraffic t : List.of(first, late, lateFromHidden)) {
+            assertThat(t.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(t.sent.toByteArray());
+            assertThat(t.stream.stream().link().relayedVia()).as("the stream runs on the direct link").isNull();
+        }
+    }
+
+    @Test
+    void aStreamWhoseOpenIsStillOnTheRelayWhenTheLinksSwitchMovesOnceItArrivesAndIsNotCutOffByTheRelayedLinkClosing()
+            throws Exception {
+        BarnNode[] trio = relayedPair(121);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        // The relay holds what the circuit carries (its event loops wait), as a slow relay would.
+        Runnable release = holdRelay(relay);
+        EchoTraffic late;
+        try {
+            // Opened on the relayed link just before the direct one comes up: its OPEN is still at the relay
+            // when the dialler opens its continuation on the direct link, and when the hidden node has nothing
+            // of its own left on the relayed link.
+            late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 121);
+            late.write(4 * 1024);
+            hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            LinkDriver oldAtHidden = relayedAtHidden.driver();
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() > 0 || oldAtHidden.isClosed()),
+                    "the continuation reaches the hidden node before the stream's OPEN", 10);
+            assertThat(relayedAtHidden.isActive())
+                    .as("the hidden node keeps the relayed link while a stream the peer opened may be on its way").isTrue();
+        } finally {
+            release.run();
+        }
+        TestRoots.await(() -> dialler.streamsMoved() == 1 && hidden.streamsMoved() == 1, "the stream moved once its OPEN came", 30);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 30);
+        late.write(16 * 1024);
+        late.stream.out().close();
+        assertThat(late.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(late.sent.toByteArray());
+        assertThat(late.stream.stream().link().relayedVia()).isNull();
+    }
+
+    @Test
+    void withAPeerThatDoesNotAnnounceMoveTheStreamsStayOnTheRelayedLinkWhichClosesOnceTheyEnded() throws Exception {
+        BarnNode[] trio = relayedPair(131, true);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        assertThat(relayed.canMoveStreams()).isFalse();
+        assertThat(relayedAtHidden.canMoveStreams()).as("the peer announced it, this node did not").isFalse();
+        EchoTraffic fromDialler = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 131);
+        EchoTraffic fromHidden = new EchoTraffic(relayedAtHidden.openBlocking(BuiltinServices.ECHO_PORT), 132);
+        fromDialler.write(8 * 1024);
+        fromHidden.write(8 * 1024);
+        TestRoots.await(() -> fromDialler.echoed == 8 * 1024 && fromHidden.echoed == 8 * 1024, "both streams echo over the relay", 30);
+
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> dialler.link(hidden.id()).orElseThrow().relayedVia() == null
+                && hidden.link(dialler.id()).orElseThrow().relayedVia() == null, "both sides took the direct link", 30);
+        // A new stream takes the direct link, even one asked of the relayed link.
+        EchoTraffic fresh = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 133);
+        assertThat(fresh.stream.stream().link().relayedVia()).isNull();
+
+        // The two streams keep working where they are, over the relay.
+        fromDialler.write(16 * 1024);
+        fromHidden.write(16 * 1024);
+        fresh.write(16 * 1024);
+        TestRoots.await(() -> fromDialler.echoed == 24 * 1024 && fromHidden.echoed == 24 * 1024 && fresh.echoed == 16 * 1024,
+                "the old streams echo over the relay, the new one over the direct link", 30);
+        assertThat(fromDialler.stream.stream().link()).isSameAs(relayed);
+        assertThat(fromHidden.stream.stream().link()).isSameAs(relayedAtHidden);
+        assertThat(dialler.streamsMoved()).isZero();
+        assertThat(hidden.streamsMoved()).isZero();
+        assertThat(relayed.isActive()).isTrue();
+
+        fromDialler.stream.out().close();
+        assertThat(fromDialler.received.get(30, TimeUnit.SECONDS)).isEqualTo(fromDialler.sent.toByteArray());
+        TestRoots.await(() -> relayed.streamCount() == 1 && relayedAtHidden.streamCount() == 1, "one stream ended", 30);
+        assertThat(relayed.isActive()).as("the relayed link still carries the other stream").isTrue();
+        assertThat(relayedAtHidden.isActive()).isTrue();
+
+        fromHidden.stream.out().close();
+        assertThat(fromHidden.received.get(30, TimeUnit.SECONDS)).isEqualTo(fromHidden.sent.toByteArray());
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes once both ended", 30);
+        fresh.stream.out().close();
+        assertThat(fresh.received.get(30, TimeUnit.SECONDS)).isEqualTo(fresh.sent.toByteArray());
+    }
+
+    @Test
+    void whenTheDirectLinkIsLostBeforeTheAcceptorsMoveTheMoveIsOffAndTheStreamCarriesOnOverTheRelay() throws Exception {
+        BarnNode[] trio = relayedPair(141);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        Runnable release = holdRelay(relay);
+        EchoTraffic stream;
+        try {
+            // The stream's OPEN waits at the relay, so its continuation waits at the hidden node, unanswered.
+            stream = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 141);
+            stream.write(4 * 1024);
+            PeerLink direct = hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            LinkDriver oldAtHidden = relayedAtHidden.driver();
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() > 0),
+                    "the continuation waits at the hidden node", 10);
+            direct.driver().eventLoop().execute(direct.driver()::loseConnection);
+            TestRoots.await(() -> !direct.isActive() && dialler.link(hidden.id()).isEmpty(), "both ends lost the direct link", 10);
+            TestRoots.await(() -> onLoop(oldAtHidden, () -> oldAtHidden.continuationsAwaitingOpen() == 0),
+                    "the continuation is forgotten", 10);
+        } finally {
+            release.run();
+        }
+        // No MOVE was sent: the stream still runs on the relayed link, which closes once it ends.
+        stream.write(16 * 1024);
+        TestRoots.await(() -> stream.echoed == 20 * 1024, "the stream echoes over the relay", 30);
+        assertThat(stream.stream.stream().link()).isSameAs(relayed);
+        assertThat(stream.stream.stream().hasMoved()).isFalse();
+        assertThat(relayed.isActive()).isTrue();
+        stream.stream.out().close();
+        assertThat(stream.received.get(30, TimeUnit.SECONDS)).as("every byte echoed, in order").isEqualTo(stream.sent.toByteArray());
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes once the stream ended", 30);
+        assertThat(dialler.streamsMoved()).isZero();
+        assertThat(hidden.streamsMoved()).isZero();
+    }
+
+    @Test
+    void whenTheDirectLinkIsLostAfterTheAcceptorsMoveBothEndsSeeTheStreamLostAndNothingIsLeftOpen() throws Exception {
+        BarnNode[] trio = relayedPair(151);
+        BarnNode relay = trio[0];
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        BlockingStream mine = relayed.openBlocking("probe");
+        mine.out().write(1);
+        mine.out().flush();
+        BlockingStream theirs = accepted.poll(10, TimeUnit.SECONDS);
+        theirs.setReadTimeout(10_000);
+        mine.setReadTimeout(10_000);
+        assertThat(theirs.in().read()).isEqualTo(1);
+
+        Runnable release = holdRelay(relay);
+        try {
+            // The hidden node accepts the continuation and sends its MOVE, which waits at the relay: the dialler
+            // has not moved its half yet when the direct link is lost.
+            PeerLink direct = hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+            TestRoots.await(() -> hidden.streamsMoved() == 1, "the hidden node moved its half", 10);
+            assertThat(dialler.streamsMoved()).isZero();
+            direct.driver().eventLoop().execute(direct.driver()::loseConnection);
+            TestRoots.await(() -> !direct.isActive() && dialler.link(hidden.id()).isEmpty(), "both ends lost the direct link", 10);
+        } finally {
+            release.run();
+        }
+        // The hidden half went with the direct link; the dialler learns it from the MOVE: a clear error at both ends.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mine.in().read())
+                .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(net.barn.core.ErrorCode.CONNECTION_LOST));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> theirs.in().read()).isInstanceOf(LinkException.class);
+        assertThat(dialler.streamsMoved()).isZero();
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes, empty", 30);
+        assertThat(mine.stream().isGone()).isTrue();
+        assertThat(theirs.stream().isGone()).isTrue();
+    }
+
+    @Test
+    void aStreamWhosePeerMovedAndClosedTheRelayedLinkBeforeItsOwnContinuationWasKnownStillMoves() throws Exception {
+        BarnNode[] trio = relayedPair(161);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        java.util.concurrent.LinkedBlockingQueue<BlockingStream> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        hidden.bind("probe", s -> accepted.add(BlockingStream.attach(s)));
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        BlockingStream mine = relayed.openBlocking("probe");
+        mine.out().write("request".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        mine.out().close(); // the dialler's half ends here; the hidden node's half stays open
+        BlockingStream theirs = accepted.poll(10, TimeUnit.SECONDS);
+        theirs.setReadTimeout(10_000);
+        assertThat(theirs.in().readAllBytes()).asString().isEqualTo("request");
+
+        // The dialler learns late that its continuation is open: the hidden node's MOVE, and its GOAWAY (nothing is
+        // left on the relayed link there), arrive first.
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        relayed.driver().continuationReadyGate = gate;
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        try {
+            TestRoots.await(() -> hidden.streamsMoved() == 1, "the hidden node moved its half", 10);
+            TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closed", 10);
+        } finally {
+            gate.complete(null);
+        }
+        TestRoots.await(() -> dialler.streamsMoved() == 1, "the dialler's stream moved all the same", 10);
+        theirs.out().write("reply".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        theirs.out().close();
+        mine.setReadTimeout(10_000);
+        assertThat(mine.in().readAllBytes()).asString().isEqualTo("reply");
+        assertThat(mine.stream().link().relayedVia()).isNull();
+    }
+
+    @Test
+    void aRelayedLinkWithoutStreamsClosesOnceTheDirectLinkReplacedItAtBothEnds() throws Exception {
+        BarnNode[] trio = relayedPair(171);
+        BarnNode hidden = trio[1];
+        BarnNode dialler = trio[2];
+        PeerLink relayed = dialler.link(hidden.id()).orElseThrow();
+        PeerLink relayedAtHidden = hidden.link(dialler.id()).orElseThrow();
+        hidden.dialAddress(dialler.invite().addresses().get(0)).get(10, TimeUnit.SECONDS);
+        TestRoots.await(() -> !relayed.isActive() && !relayedAtHidden.isActive(), "the relayed link closes", 10);
+        assertThat(dialler.link(hidden.id()).orElseThrow().relayedVia()).isNull();
+        assertThat(hidden.link(dialler.id()).orElseThrow().relayedVia()).isNull();
+        // Asked of the closed relayed link, a stream still opens, on the direct one.
+        EchoTraffic late = new EchoTraffic(relayed.openBlocking(BuiltinServices.ECHO_PORT), 171);
+        late.write(1024);
+        late.stream.out().close();
+        assertThat(late.received.get(10, TimeUnit.SECONDS)).isEqualTo(late.sent.toByteArray());
     }
 }

@@ -264,6 +264,24 @@ public final class Mux {
         return true;
     }
 
+    /**
+     * Queues a PING with the caller's {@code opaque} (keepalive PINGs use small counters; pick
+     * one they never reach). Its answer comes as {@link MuxEvent.PingAnswered}: by then the peer
+     * had read every frame this side sent before the PING, and had sent every frame it queued
+     * before reading it.
+     */
+    public void ping(long opaque) {
+        control.add(new Frame.Ping(false, opaque));
+    }
+
+    /**
+     * True while the peer may still open stream {@code id}: it has the peer's parity and is
+     * above every id the peer opened so far, so an OPEN for it may be on its way.
+     */
+    public boolean peerMayOpen(int id) {
+        return id > 0 && !isLocalParity(id) && Integer.compareUnsigned(id, highestRemoteId) > 0;
+    }
+
     /** Queues a GOAWAY: the last frame this mux will send. */
     public void goAway(ErrorCode code, String reason) {
         control.add(new Frame.GoAway(code, reason));
@@ -399,12 +417,14 @@ public final class Mux {
             }
             return;
         }
-        if (pingSentNanos >= 0 && p.opaque() == pingOpaque) {
-            long sample = Math.max(1, nowNanos - pingSentNanos);
-            smoothedRttNanos = smoothedRttNanos < 0 ? sample : (7 * smoothedRttNanos + sample) / 8;
-            pingSentNanos = -1;
-            events.add(new MuxEvent.RttSample(sample));
+        if (pingSentNanos < 0 || p.opaque() != pingOpaque) {
+            events.add(new MuxEvent.PingAnswered(p.opaque())); // not the keepalive's: a caller's PING
+            return;
         }
+        long sample = Math.max(1, nowNanos - pingSentNanos);
+        smoothedRttNanos = smoothedRttNanos < 0 ? sample : (7 * smoothedRttNanos + sample) / 8;
+        pingSentNanos = -1;
+        events.add(new MuxEvent.RttSample(sample));
     }
 
     /** The stream for a frame, null if it was closed already; fails on ids never opened. */

@@ -37,6 +37,9 @@ public sealed interface MuxEvent {
     /** A datagram for a local port. */
     record DatagramReceived(int destinationPort, int sourcePort, ByteBuffer payload) implements MuxEvent {}
 
+    /** The peer answered a PING sent with {@link Mux#ping}: it had read every frame sent before it. */
+    record PingAnswered(long opaque) implements MuxEvent {}
+
     /** A new round-trip-time sample from a PING. */
     record RttSample(long rttNanos) implements MuxEvent {}
 }

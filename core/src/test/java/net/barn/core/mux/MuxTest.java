@@ -382,4 +382,23 @@ class MuxTest {
         pair.settle();
         assertThat(pair.bEvents).contains(new MuxEvent.ContinuationOpened(t, 0, "irc/chat", 0x1122334455667788L, 5));
     }
+
+    @Test
+    void aCallersPingIsAnsweredAfterTheOpensThePeerSentBeforeReadingItAndPeerMayOpenFollowsTheIds() {
+        MuxPair pair = new MuxPair(config, MS);
+        int s = pair.b.openStream(7);
+        assertThat(pair.a.peerMayOpen(s)).as("its OPEN is on its way").isTrue();
+        assertThat(pair.a.peerMayOpen(1)).as("an id of a's own").isFalse();
+        pair.a.ping(0x8000_0000_0000_0001L);
+        pair.settle();
+        assertThat(pair.aEvents).containsSubsequence(new MuxEvent.StreamOpened(s, 7, null),
+                new MuxEvent.PingAnswered(0x8000_0000_0000_0001L));
+        assertThat(pair.a.peerMayOpen(s)).isFalse();
+        assertThat(pair.a.peerMayOpen(s + 2)).isTrue();
+
+        pair.advance(1); // the keepalive PING's answer is an RTT sample, not a caller's answer
+        pair.settle();
+        assertThat(pair.aEvents).filteredOn(e -> e instanceof MuxEvent.PingAnswered).hasSize(1);
+        assertThat(pair.aEvents).anyMatch(e -> e instanceof MuxEvent.RttSample);
+    }
 }
