@@ -57,19 +57,7 @@ class MemberRelayTest extends RootNetworkTest {
 
         byte[] big = new byte[1 << 20]; // 16 times what a public circuit of this relay would carry
         new java.util.Random(61).nextBytes(big);
-        try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
-            s.setReadTimeout(20_000);
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    s.out().write(big);
-                    s.out().close();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            assertThat(s.in().readAllBytes()).isEqualTo(big);
-            writer.join(20_000);
-        }
+        assertThat(TestRoots.echo(link, big)).isEqualTo(big);
         aRoot.mazes().send("club/#inner", "through a member".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
         TestRoots.await(() -> heard.contains("through a member"), "the message reaches the other member", 20);
     }

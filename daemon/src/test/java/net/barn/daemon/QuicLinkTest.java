@@ -7,50 +7,21 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.nat.Reachability;
 import net.barn.core.testing.TestIdentities;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Links over QUIC on the node's UDP port (docs/PROTOCOL.md 16.5): real nodes on loopback.
  */
-class QuicLinkTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-
-    @AfterEach
-    void stop() {
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
-    private static byte[] echo(PeerLink link, int size, long seed) throws Exception {
+class QuicLinkTest extends RootNetworkTest {
+    private static void echo(PeerLink link, int size, long seed) throws Exception {
         byte[] sent = new byte[size];
         new Random(seed).nextBytes(sent);
-        try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
-            s.setReadTimeout(20_000);
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    s.out().write(sent);
-                    s.out().close();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            byte[] back = s.in().readAllBytes();
-            writer.join(20_000);
-            assertThat(back).as("every byte echoed over the link, in order").isEqualTo(sent);
-            return back;
-        }
+        assertThat(TestRoots.echo(link, sent)).as("every byte echoed over the link, in order").isEqualTo(sent);
     }
 
     @Test

@@ -46,4 +46,22 @@ final class TestRoots implements AutoCloseable {
         }
         open.clear();
     }
+
+    /** Writes {@code sent} to the echo service over {@code link} (on a thread of its own) and returns what came back. */
+    static byte[] echo(PeerLink link, byte[] sent) throws Exception {
+        try (BlockingStream s = link.openBlocking(BuiltinServices.ECHO_PORT)) {
+            s.setReadTimeout(20_000);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    s.out().write(sent);
+                    s.out().close();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = s.in().readAllBytes();
+            writer.join(20_000);
+            return back;
+        }
+    }
 }
