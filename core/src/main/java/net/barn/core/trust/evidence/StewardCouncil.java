@@ -123,8 +123,9 @@ public final class StewardCouncil {
     /**
      * The epoch is {@code epoch} with seed {@code seed}, and the namespace's members (as listed
      * in the root network) are {@code members}: draws the stewards again. A new epoch drops the
-     * held votes and this node's own; a new steward set in the same epoch counts the held votes
-     * again against it.
+     * held votes and this node's own, and, if this node is one of its stewards, votes again
+     * against every member still excluded ({@link #ownStandingVotes} then carries those); a new
+     * steward set in the same epoch counts the held votes again against it.
      */
     public void update(long now, long epoch, byte[] seed, Collection<NodeId> members) {
         expire(now);
@@ -145,6 +146,32 @@ public final class StewardCouncil {
         events.add(new Event.Rotated(epoch, drawn));
         for (NodeId accused : List.copyOf(votes.keySet())) {
             decide(now, accused);
+        }
+        if (newEpoch) {
+            carryOver(now);
+        }
+    }
+
+    /**
+     * A steward of the new epoch votes again against every member still excluded, so that the
+     * exclusion stands on this epoch's votes, which its standing votes then carry to members
+     * that join now (they refuse another epoch's votes). Each steward does so for exclusions it
+     * holds itself; a late joiner counts from its own time, so it may exclude up to one
+     * exclusion period longer than the others.
+     */
+    private void carryOver(long now) {
+        if (!isSteward(self.id())) {
+            return;
+        }
+        for (var e : List.copyOf(excluded.entrySet())) {
+            NodeId accused = e.getKey();
+            if (accused.equals(self.id()) || votedOn.contains(accused)) {
+                continue;
+            }
+            long minutesLeft = Math.max(0, (e.getValue() - now) / 60_000_000_000L);
+            StewardVote v = StewardVote.sign(self, namespace, epoch, accused, true,
+                    "carries over an exclusion voted in an earlier epoch; about " + minutesLeft + " min left");
+            handleVote(now, v.statement());
         }
     }
 

@@ -119,7 +119,8 @@ class StewardCouncilTest {
         assertThat(watcher.heldVotes()).isEqualTo(4);
         watcher.update(MINUTE, 1, Sha256.hash(new byte[] {1}), ids);
         assertThat(watcher.isExcluded(flooder)).isTrue();
-        assertThat(watcher.heldVotes()).isZero();
+        // Epoch 0's votes are dropped; a steward of epoch 1 holds its own vote carrying the exclusion over.
+        assertThat(watcher.heldVotes()).isEqualTo(watcher.isSteward(plain.id()) ? 1 : 0);
         watcher.expire(10 + 10 * MINUTE);
         assertThat(watcher.isExcluded(flooder)).isFalse();
         assertThat(events(watcher)).contains(new StewardCouncil.Event.Released(flooder));
@@ -149,6 +150,65 @@ class StewardCouncilTest {
         assertThat(judge.ownStandingVotes()).as("its own vote, not the others'").containsExactly(mine);
         judge.expire(2 + 10 * MINUTE);
         assertThat(judge.ownStandingVotes()).as("released: nothing to send").isEmpty();
+    }
+
+    @Test
+    void theNextEpochsStewardsVoteAgainstWhoIsStillExcludedSoAMemberJoiningThenExcludesItToo() {
+        List<NodeId> stewards0 = council(members.get(0), CONFIG).stewards();
+        NodeId flooder = ids.stream().filter(id -> !stewards0.contains(id)).findFirst().orElseThrow();
+        // Every member but the flooder sees the flood in epoch 0; the stewards' votes exclude it everywhere.
+        List<StewardCouncil> everyone = new ArrayList<>();
+        List<StewardVote> votes = new ArrayList<>();
+        for (Identity m : members) {
+            if (m.id().equals(flooder)) {
+                continue;
+            }
+            StewardCouncil c = council(m, CONFIG);
+            everyone.add(c);
+            for (int i = 0; i < 7; i++) {
+                StewardVote v = c.observe(1, flooder);
+                if (v != null) {
+                    votes.add(v);
+                }
+            }
+        }
+        for (StewardCouncil c : everyone) {
+            votes.forEach(v -> c.handleVote(2, v.statement()));
+            assertThat(c.isExcluded(flooder)).isTrue();
+        }
+        // Epoch 1, three minutes later: its stewards vote again; those are the votes its standing votes carry.
+        byte[] seed1 = Sha256.hash(new byte[] {1});
+        List<StewardVote> carried = new ArrayList<>();
+        for (StewardCouncil c : everyone) {
+            c.update(3 * MINUTE, 1, seed1, ids);
+            carried.addAll(c.ownStandingVotes());
+        }
+        List<NodeId> stewards1 = everyone.get(0).stewards();
+        assertThat(carried).extracting(StewardVote::voter)
+                .containsExactlyInAnyOrderElementsOf(stewards1.stream().filter(s -> !s.equals(flooder)).toList());
+        assertThat(carried).allSatisfy(v -> {
+            assertThat(v.epoch()).isEqualTo(1);
+            assertThat(v.reason()).contains("carries over").contains("7 min left");
+        });
+        for (StewardCouncil c : everyone) {
+            assertThat(c.isExcluded(flooder)).isTrue();
+            c.expire(2 + 10 * MINUTE);
+            assertThat(c.isExcluded(flooder)).as("the original end still holds for those who saw the vote").isFalse();
+        }
+        // A member that joins in epoch 1 refuses epoch 0's votes but takes the carried ones.
+        Identity late = identity(9);
+        List<NodeId> withLate = new ArrayList<>(ids);
+        withLate.add(late.id());
+        StewardCouncil joiner = new StewardCouncil(CONFIG, "chess", late, ED);
+        joiner.update(4 * MINUTE, 1, seed1, ids);
+        assertThat(joiner.handleVote(4 * MINUTE, votes.get(0).statement())).isInstanceOf(StewardCouncil.Outcome.Refused.class);
+        carried.forEach(v -> joiner.handleVote(4 * MINUTE, v.statement()));
+        assertThat(joiner.isExcluded(flooder)).isTrue();
+        // Without the carried votes it would never learn it: nobody votes twice in epoch 0.
+        StewardCouncil unaware = new StewardCouncil(CONFIG, "chess", late, ED);
+        unaware.update(4 * MINUTE, 1, seed1, ids);
+        votes.forEach(v -> unaware.handleVote(4 * MINUTE, v.statement()));
+        assertThat(unaware.isExcluded(flooder)).isFalse();
     }
 
     @Test
