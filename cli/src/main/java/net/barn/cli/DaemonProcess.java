@@ -42,6 +42,20 @@ final class DaemonProcess implements AutoCloseable {
      * A daemon started through {@code prefix} (e.g. "ip netns exec NS"), with exactly these
      * node arguments (listen address and LAN setting included).
      */
+    /**
+     * A node in network namespace {@code netns} of the NAT testbed, listening on {@code listen}
+     * (no LAN announcements), seeded with {@code peers}, with {@code extra} node options.
+     */
+    static DaemonProcess inNamespace(String netns, Path data, String listen, List<net.barn.core.identity.Invite> peers,
+            List<String> extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan"));
+        args.addAll(extra);
+        for (net.barn.core.identity.Invite i : peers) {
+            args.addAll(List.of("--peer", i.toString()));
+        }
+        return start(List.of("ip", "netns", "exec", netns), data, args);
+    }
+
     static DaemonProcess start(List<String> prefix, Path data, List<String> nodeArgs) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(

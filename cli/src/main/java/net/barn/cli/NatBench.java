@@ -118,12 +118,9 @@ final class NatBench {
     private static DaemonProcess node(List<DaemonProcess> all, Path tmp, String netns, String name, String listen, List<Invite> peers,
             List<String> extra) throws IOException {
         // Relays carry a whole run on one circuit (16 MiB by default would end it).
-        List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan", "--relay-circuit-mib", "4096"));
+        List<String> args = new ArrayList<>(List.of("--relay-circuit-mib", "4096"));
         args.addAll(extra);
-        for (Invite i : peers) {
-            args.addAll(List.of("--peer", i.toString()));
-        }
-        DaemonProcess d = DaemonProcess.start(List.of("ip", "netns", "exec", netns), tmp.resolve(name), args);
+        DaemonProcess d = DaemonProcess.inNamespace(netns, tmp.resolve(name), listen, peers, args);
         all.add(d);
         return d;
     }

@@ -43,12 +43,7 @@ class NatTestbedTest {
 
     private DaemonProcess node(List<DaemonProcess> all, String netns, String name, String listen, List<Invite> peers,
             List<String> extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--listen", listen, "--no-lan"));
-        args.addAll(extra);
-        for (Invite i : peers) {
-            args.addAll(List.of("--peer", i.toString()));
-        }
-        DaemonProcess d = DaemonProcess.start(List.of("ip", "netns", "exec", netns), tmp.resolve(name), args);
+        DaemonProcess d = DaemonProcess.inNamespace(netns, tmp.resolve(name), listen, peers, extra);
         all.add(d);
         return d;
     }

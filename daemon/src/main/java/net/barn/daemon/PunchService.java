@@ -181,8 +181,8 @@ final class PunchService implements NodeListener {
                     peer.shortForm(), SEARCHES_PER_WINDOW);
             return;
         }
-        boolean overUdp = plan.kind() == PunchPlan.Kind.DIAL && node.punchesOverUdp()
-                && relayed.peerInfo().capabilities().contains(net.barn.core.link.LinkConfig.QUIC);
+        boolean overUdp = node.punchesOverUdp()
+                && PunchPlan.hasUdpHalf(plan, relayed.peerInfo().capabilities().contains(net.barn.core.link.LinkConfig.QUIC));
         boolean overTcp = search || node.punchesOverTcp() || !overUdp;
         String what = search ? "birthday search (" + plan.kind().name().toLowerCase(java.util.Locale.ROOT) + ", "
                 + targets.size() + " connections)"
@@ -207,13 +207,6 @@ final class PunchService implements NodeListener {
         });
     }
 
-    /**
-     * When each side sends its punch datagrams, from the moment it acts: close together first,
-     * because the first can reach the other NAT before that side's own datagram has opened it
-     * (the two sides act a little apart), then spread out over clock skew and losses.
-     */
-    static final long[] UDP_PUNCH_MILLIS = {0, 25, 50, 100, 200, 400, 600, 800, 1000, 1200};
-    private static final long UDP_PUNCH_SPAN_MILLIS = UDP_PUNCH_MILLIS[UDP_PUNCH_MILLIS.length - 1];
 
     /**
      * The UDP half of a punch (PROTOCOL.md 16.5): both sides send punch datagrams from their
@@ -232,22 +225,19 @@ final class PunchService implements NodeListener {
         synchronized (rng) {
             rng.nextBytes(nonce);
         }
-        CompletableFuture<Void> heard = initiator ? udp.heardPunch(to, UDP_DIAL_FALLBACK_MILLIS) : null;
-        udp.punch(to, nonce, UDP_PUNCH_MILLIS);
+        CompletableFuture<Void> heard = initiator ? udp.heardPunch(to, PunchPlan.UDP_DIAL_FALLBACK_MILLIS) : null;
+        udp.punch(to, nonce, PunchPlan.udpPunchMillis());
         if (!initiator) { // the link arrives as an inbound QUIC connection
             CompletableFuture<PeerLink> inbound = new CompletableFuture<>();
             awaitingQuic.put(peer, inbound);
             node.eventLoopGroup().next().schedule(() -> {
                 awaitingQuic.remove(peer, inbound);
                 inbound.completeExceptionally(new LinkException(ErrorCode.CONNECTION_LOST, "no QUIC connection came from the peer"));
-            }, DIRECT_MILLIS + UDP_PUNCH_SPAN_MILLIS, TimeUnit.MILLISECONDS);
+            }, DIRECT_MILLIS + PunchPlan.udpPunchSpanMillis(), TimeUnit.MILLISECONDS);
             return inbound;
         }
-        return heard.thenCompose(v -> udp.dial(to, peer, taken, DIRECT_MILLIS + (int) UDP_PUNCH_SPAN_MILLIS));
+        return heard.thenCompose(v -> udp.dial(to, peer, taken, DIRECT_MILLIS + (int) PunchPlan.udpPunchSpanMillis()));
     }
-
-    /** How long the initiator waits for the peer's first punch datagram before it dials QUIC anyway. */
-    static final long UDP_DIAL_FALLBACK_MILLIS = 1000;
 
     /** The first attempt that succeeds; fails when all have failed, with the first failure. */
     private static CompletableFuture<PeerLink> firstOf(List<CompletableFuture<PeerLink>> attempts) {

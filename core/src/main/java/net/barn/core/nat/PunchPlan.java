@@ -31,6 +31,35 @@ import java.util.random.RandomGenerator;
 public final class PunchPlan {
     /** Sockets (or probes) on each side of a birthday search by default. */
     public static final int BIRTHDAY_SOCKETS = 256;
+
+    /**
+     * When each side sends its UDP punch datagrams, in ms from the moment it acts (PROTOCOL.md
+     * 16.5): close together first, because one side's first datagram can reach the other NAT
+     * before that side's own has opened it (the two act a little apart), then spread over clock
+     * skew and losses.
+     */
+    private static final long[] UDP_PUNCH_MILLIS = {0, 25, 50, 100, 200, 400, 600, 800, 1000, 1200};
+
+    /** How long the initiator waits for the peer's first punch datagram before it dials QUIC anyway. */
+    public static final long UDP_DIAL_FALLBACK_MILLIS = 1000;
+
+    public static long[] udpPunchMillis() {
+        return UDP_PUNCH_MILLIS.clone();
+    }
+
+    /** When the last punch datagram leaves. */
+    public static long udpPunchSpanMillis() {
+        return UDP_PUNCH_MILLIS[UDP_PUNCH_MILLIS.length - 1];
+    }
+
+    /**
+     * Whether a punch has a UDP half (PROTOCOL.md 16.5): a direct dial between two fixed
+     * addresses (public or cone), both of whose nodes take links over QUIC. Birthday searches
+     * run over TCP only.
+     */
+    public static boolean hasUdpHalf(Plan plan, boolean bothSpeakQuic) {
+        return plan.kind() == Kind.DIAL && bothSpeakQuic;
+    }
     /** The lowest port a NAT maps to. */
     static final int FIRST_PORT = 1024;
     static final int LAST_PORT = 65535;

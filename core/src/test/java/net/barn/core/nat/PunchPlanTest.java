@@ -27,6 +27,18 @@ class PunchPlanTest {
     }
 
     @Test
+    void onlyADirectDialBetweenNodesThatBothSpeakQuicHasAUdpHalf() {
+        PunchPlan.Plan dial = PunchPlan.plan(CONE, CONE2, 256, new SplittableRandom(1));
+        assertThat(PunchPlan.hasUdpHalf(dial, true)).isTrue();
+        assertThat(PunchPlan.hasUdpHalf(dial, false)).as("a peer without quic/1").isFalse();
+        assertThat(PunchPlan.hasUdpHalf(PunchPlan.plan(SYMMETRIC, CONE, 256, new SplittableRandom(1)), true))
+                .as("birthday searches run over TCP only").isFalse();
+        // PROTOCOL.md 16.5: ten datagrams, bunched at first, the last at 1.2 s.
+        assertThat(PunchPlan.udpPunchMillis()).containsExactly(0, 25, 50, 100, 200, 400, 600, 800, 1000, 1200);
+        assertThat(PunchPlan.udpPunchSpanMillis()).isEqualTo(1200);
+    }
+
+    @Test
     void aSymmetricSideSpraysFromFreshPortsWhileTheConeSideProbesPredictedPortsAtItsIp() {
         PunchPlan.Plan spray = PunchPlan.plan(SYMMETRIC, CONE, 256, new SplittableRandom(1));
         assertThat(spray.kind()).isEqualTo(Kind.SPRAY);
