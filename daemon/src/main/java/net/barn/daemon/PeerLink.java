@@ -163,10 +163,15 @@ public final class PeerLink {
     }
 
     /**
-     * Sends a datagram (at most 1200 bytes). Completes with false if the link dropped it under
+     * Sends a datagram (at most 1200 bytes), on the direct link that replaced this one if one
+     * did, as {@link #open} does for streams. Completes with false if the link dropped it under
      * congestion; fails if it is too large.
      */
     public CompletableFuture<Boolean> sendDatagram(int destinationPort, int sourcePort, byte[] payload) {
+        PeerLink direct = replacedBy;
+        if (direct != null && direct.isActive()) {
+            return direct.sendDatagram(destinationPort, sourcePort, payload);
+        }
         ByteBuffer copy = ByteBuffer.wrap(payload.clone());
         return onLoop(() -> driver.sendDatagram(destinationPort, sourcePort, copy));
     }

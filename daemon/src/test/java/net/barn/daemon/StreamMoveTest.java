@@ -532,5 +532,12 @@ class StreamMoveTest {
         late.write(1024);
         late.stream.out().close();
         assertThat(late.received.get(10, TimeUnit.SECONDS)).isEqualTo(late.sent.toByteArray());
+        // So does a datagram: sent through the closed relayed link, it goes over the direct one.
+        CompletableFuture<String> got = new CompletableFuture<>();
+        dialler.bindDatagrams(5000, (from, dst, src, payload) -> got.complete(
+                (from.relayedVia() == null ? "direct" : "relayed") + " " + java.nio.charset.StandardCharsets.UTF_8.decode(payload)));
+        assertThat(relayed.sendDatagram(BuiltinServices.ECHO_PORT, 5000, "ping".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo("direct ping");
     }
 }
