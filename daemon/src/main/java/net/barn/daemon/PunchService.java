@@ -207,7 +207,6 @@ final class PunchService implements NodeListener {
         });
     }
 
-
     /**
      * The UDP half of a punch (PROTOCOL.md 16.5): both sides send punch datagrams from their
      * port to the other's mapping, which opens each NAT toward the other; the initiator then

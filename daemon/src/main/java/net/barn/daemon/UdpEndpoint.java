@@ -62,6 +62,9 @@ final class UdpEndpoint {
     static final String ALPN = "barn/1";
     /** QUIC closes a connection silent this long; the link's own keepalive runs well inside it. */
     static final long IDLE_SECONDS = 120;
+    /** How long an inbound QUIC connection may go without opening its link's stream. */
+    static final long STREAM_WAIT_SECONDS = 10;
+    private static final io.netty.util.AttributeKey<Boolean> CARRIES_LINK = io.netty.util.AttributeKey.valueOf("barn.carriesLink");
     /** QUIC connections (a link each) this port holds at once, handshaking or not. */
     private final int maxConnections;
 
@@ -122,6 +125,7 @@ final class UdpEndpoint {
                     .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                         @Override
                         protected void initChannel(QuicStreamChannel ch) {
+                            ch.parent().attr(CARRIES_LINK).set(Boolean.TRUE);
                             ch.closeFuture().addListener(f -> ch.parent().close());
                             if (!node.acceptChannel(ch)) {
                                 ch.parent().close();
@@ -364,6 +368,12 @@ final class UdpEndpoint {
                 ctx.close();
                 return;
             }
+            // A connection that opens no link stream soon would hold a slot until QUIC's idle timeout.
+            ctx.channel().eventLoop().schedule(() -> {
+                if (ctx.channel().attr(CARRIES_LINK).get() == null) {
+                    ctx.close();
+                }
+            }, STREAM_WAIT_SECONDS, TimeUnit.SECONDS);
             ctx.fireChannelActive();
         }
     }

@@ -60,6 +60,33 @@ class QuicLinkTest extends RootNetworkTest {
     }
 
     @Test
+    void aQuicConnectionThatOpensNoLinkStreamIsClosedAndFreesItsSlot() throws Exception {
+        nodes = new TestNodes(tmp);
+        BarnNode b = nodes.start(51);
+        var group = new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        try {
+            var tls = io.netty.handler.codec.quic.QuicSslContextBuilder.forClient()
+                    .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).applicationProtocols("barn/1").build();
+            io.netty.channel.Channel udp = new io.netty.bootstrap.Bootstrap().group(group)
+                    .channel(io.netty.channel.socket.nio.NioDatagramChannel.class)
+                    .handler(new io.netty.handler.codec.quic.QuicClientCodecBuilder().sslContext(tls)
+                            .maxIdleTimeout(300, TimeUnit.SECONDS).initialMaxData(1 << 20).build())
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            var idle = io.netty.handler.codec.quic.QuicChannel.newBootstrap(udp)
+                    .streamHandler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .remoteAddress(b.listenAddress()).connect().get(10, TimeUnit.SECONDS);
+            long opened = System.nanoTime();
+            // It says nothing more: the node closes it well before QUIC's own idle timeout (120 s).
+            assertThat(idle.closeFuture().await(UdpEndpoint.STREAM_WAIT_SECONDS + 10, TimeUnit.SECONDS))
+                    .as("closed by the node").isTrue();
+            assertThat((System.nanoTime() - opened) / 1e9).isGreaterThan(UdpEndpoint.STREAM_WAIT_SECONDS - 1);
+            udp.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void junkOnTheUdpPortIsDroppedAndTheNodeGoesOnServing() throws Exception {
         nodes = new TestNodes(tmp);
         BarnNode a = nodes.start(31);
