@@ -86,24 +86,11 @@ public final class MazeService extends HeldGroups<MazeService.Membership, MazeSe
         Membership(String maze, boolean isPrivate) {
             this.maze = maze;
             this.core = new Maze(MazeConfig.DEFAULT, maze, node.id(), isPrivate);
-            this.sealed = isPrivate ? new PrivateMaze(core, signer(), random) : null;
+            this.sealed = isPrivate ? new PrivateMaze(core, node.identity(), random) : null;
             this.endpoint = sealed != null ? sealed : core;
         }
     }
 
-    private PrivateMaze.Signer signer() {
-        return new PrivateMaze.Signer() {
-            @Override
-            public byte[] publicKey() {
-                return node.identity().publicKey();
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                return node.identity().sign(message);
-            }
-        };
-    }
 
     MazeService(BarnNode node, DhtService dht) {
         super(node.eventLoopGroup().next());

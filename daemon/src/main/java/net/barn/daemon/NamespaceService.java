@@ -112,17 +112,7 @@ public final class NamespaceService extends HeldGroups<NamespaceService.Membersh
                     RandomGeneratorFactory.of("L64X128MixRandom").create(random.nextLong()));
             // Every broadcast carries its origin's signature, and only such are taken in: a relay
             // cannot put its broadcasts (or its floods) in another member's name.
-            this.overlay.signBroadcasts(new NamespaceOverlay.GossipSigner() {
-                @Override
-                public byte[] publicKey() {
-                    return node.identity().publicKey();
-                }
-
-                @Override
-                public byte[] sign(byte[] message) {
-                    return node.identity().sign(message);
-                }
-            }, net.barn.core.dht.SignatureVerifier.ED25519);
+            this.overlay.signBroadcasts(node.identity(), net.barn.core.dht.SignatureVerifier.ED25519);
             this.council = new StewardCouncil(councilConfig, namespace, node.identity(),
                     net.barn.core.dht.SignatureVerifier.ED25519);
             overlay.shun(council::isExcluded);

@@ -6,37 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.nat.Reachability;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Relay reservations and circuits between in-process nodes on loopback. Every node here can
  * reach every other, so the nodes are told their reachability (a relay must be public, the
  * reserving node behind NAT); the NAT testbed test shows the same with real NATs.
  */
-class RelayCircuitTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-
-    @AfterEach
-    void stop() {
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class RelayCircuitTest extends RootNetworkTest {
     private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            Thread.sleep(20); // polling interval of the wait
-        }
+        TestRoots.await(condition, what, 30);
     }
 
     /** A public relay, a node behind NAT holding a reservation on it, and a dialler linked to the relay. */

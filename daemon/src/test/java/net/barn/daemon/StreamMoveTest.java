@@ -5,35 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import net.barn.core.nat.Reachability;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Streams opened over a relayed link move to the direct link when one comes up
  * (docs/PROTOCOL.md 5.10): real nodes on loopback, the relayed link forced by a relay circuit
  * to a node that says it is behind NAT, the direct link by a plain dial the other way.
  */
-class StreamMoveTest {
-    @TempDir
-    Path tmp;
-
-    private TestNodes nodes;
-
-    @AfterEach
-    void stop() {
-        if (nodes != null) {
-            nodes.close();
-        }
-    }
-
+class StreamMoveTest extends RootNetworkTest {
     /** relay, hidden (behind "NAT", reserved on relay), dialler linked to hidden over relay's circuit. */
     private BarnNode[] relayedPair(long seed) throws Exception {
         return relayedPair(seed, false);

@@ -15,7 +15,7 @@ public final class Ed25519 {
     private Ed25519() {}
 
     /** A signing key: the 32-byte RFC 8032 seed and the public key derived from it. */
-    public static final class SigningKey {
+    public static final class SigningKey implements Signer {
         private final byte[] seed;
         private final byte[] publicKey;
 

@@ -7,7 +7,7 @@ import net.barn.core.crypto.Ed25519;
  * A node's long-term identity: an Ed25519 signing key whose id satisfies the network's proof
  * of work, and the dynamic-puzzle nonce that proves it.
  */
-public final class Identity {
+public final class Identity implements net.barn.core.crypto.Signer {
     private final Ed25519.SigningKey key;
     private final NodeId id;
     private final long powNonce;

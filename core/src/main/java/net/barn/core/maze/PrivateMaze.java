@@ -30,13 +30,6 @@ import net.barn.core.identity.NodeId;
  * {@link #pollTimeout} here instead of on the maze. Sans-IO: time and randomness come in.
  */
 public final class PrivateMaze implements MazeEndpoint {
-    /** The member's identity: its Ed25519 public key (the node id is SHA-256 of it) and signing. */
-    public interface Signer {
-        byte[] publicKey();
-
-        byte[] sign(byte[] message);
-    }
-
     static final long SECOND = 1_000_000_000L;
     /** A message waits this long for its sender's key before it is reported lost. */
     static final long KEY_WAIT_NANOS = 30 * SECOND;
@@ -50,7 +43,7 @@ public final class PrivateMaze implements MazeEndpoint {
     private final Maze maze;
     private final String name;
     private final NodeId self;
-    private final Signer signer;
+    private final net.barn.core.crypto.Signer signer;
     private final SecureRandom random;
     private final X25519.KeyPair box;
     private final byte[] helloSignature;
@@ -94,7 +87,7 @@ public final class PrivateMaze implements MazeEndpoint {
     /** A sealed message waiting for its key, or ({@code sealed} null) a gap {@code seq..last} reported meanwhile. */
     private record Waiting(long seq, long last, PrivateKeys.Sealed sealed, long since) {}
 
-    public PrivateMaze(Maze maze, Signer signer, SecureRandom random) {
+    public PrivateMaze(Maze maze, net.barn.core.crypto.Signer signer, SecureRandom random) {
         if (!maze.isPrivate()) {
             throw new IllegalArgumentException("a private maze runs over a Maze created private");
         }

@@ -271,15 +271,7 @@ public final class NamespaceOverlay {
         }
     }
 
-    /** Sets the filter every new broadcast passes (by default, all pass). */
-    /** Signs what this member broadcasts: its node key. */
-    public interface GossipSigner {
-        byte[] publicKey();
-
-        byte[] sign(byte[] message);
-    }
-
-    private GossipSigner signer;
+    private net.barn.core.crypto.Signer signer;
     private net.barn.core.dht.SignatureVerifier verifier;
     private long badSignatures;
 
@@ -288,7 +280,7 @@ public final class NamespaceOverlay {
      * their origin's own key (checked with {@code verifier}): a relay cannot pass its own off as
      * another member's. Others are seen (neither asked for again nor relayed) and counted.
      */
-    public void signBroadcasts(GossipSigner signer, net.barn.core.dht.SignatureVerifier verifier) {
+    public void signBroadcasts(net.barn.core.crypto.Signer signer, net.barn.core.dht.SignatureVerifier verifier) {
         this.signer = signer;
         this.verifier = verifier;
     }

@@ -102,18 +102,7 @@ final class MazeCluster extends net.barn.core.testing.VirtualTime {
             Ed25519.SigningKey key = Ed25519.fromSeed(id);
             NodeId nodeId = NodeId.ofPublicKey(key.publicKey());
             Maze maze = new Maze(config, MAZE, nodeId, true);
-            PrivateMaze.Signer signer = new PrivateMaze.Signer() {
-                @Override
-                public byte[] publicKey() {
-                    return key.publicKey();
-                }
-
-                @Override
-                public byte[] sign(byte[] message) {
-                    return key.sign(message);
-                }
-            };
-            return new Member(i, nodeId, maze, new PrivateMaze(maze, signer, new SeededEntropy(r.nextLong())));
+            return new Member(i, nodeId, maze, new PrivateMaze(maze, key, new SeededEntropy(r.nextLong())));
         }
         NodeId nodeId = NodeId.of(id);
         return new Member(i, nodeId, new Maze(config, MAZE, nodeId), null);

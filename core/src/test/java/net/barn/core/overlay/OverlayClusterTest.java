@@ -193,20 +193,6 @@ class OverlayClusterTest {
         assertThat(o.lazyPeers()).containsExactly(b);
     }
 
-    private static NamespaceOverlay.GossipSigner signer(net.barn.core.identity.Identity who) {
-        return new NamespaceOverlay.GossipSigner() {
-            @Override
-            public byte[] publicKey() {
-                return who.publicKey();
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                return who.sign(message);
-            }
-        };
-    }
-
     @Test
     void aMemberThatRequiresSignaturesTakesOnlyBroadcastsSignedByTheirOrigin() {
         var pow = net.barn.core.identity.PowParams.TEST;
@@ -215,7 +201,7 @@ class OverlayClusterTest {
         var relay = net.barn.core.identity.Identity.generate(new net.barn.core.crypto.SeededEntropy(3), pow);
         NodeId b = relay.id();
         NamespaceOverlay o = new NamespaceOverlay(OverlayConfig.DEFAULT, "chess", me.id(), new SplittableRandom(5));
-        o.signBroadcasts(signer(me), net.barn.core.dht.SignatureVerifier.ED25519);
+        o.signBroadcasts(me, net.barn.core.dht.SignatureVerifier.ED25519);
         o.join(0, List.of());
         o.handleMessage(0, b, new OverlayMessage.Join("chess"));
         drain(o);
