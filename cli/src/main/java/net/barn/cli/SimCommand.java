@@ -337,10 +337,19 @@ final class SimCommand implements Runnable {
                 description = "sybil: honest nodes keep a local reputation and order lookups by it (default ${DEFAULT-VALUE}).")
         String reputation;
 
-        @Option(names = "--adversary-strategy", defaultValue = "greedy", paramLabel = "greedy|bounded",
-                description = "sybil: the adversary names its nodes closest to the target (greedy), or the closest that pass"
-                        + " the lookups' bound check as seen from the responder (bounded) (default ${DEFAULT-VALUE}).")
+        @Option(names = "--adversary-strategy", defaultValue = "greedy", paramLabel = "greedy|bounded|rotating",
+                description = "sybil: the adversary names its nodes closest to the target (greedy), the closest that pass"
+                        + " the lookups' bound check as seen from the responder (bounded), or for each target the closest"
+                        + " not yet named (rotating) (default ${DEFAULT-VALUE}).")
         String strategy;
+
+        @Option(names = "--lookup-width", paramLabel = "W",
+                description = "sybil: live candidates each lookup path works through before it ends (default: as nodes run).")
+        Integer lookupWidth;
+
+        @Option(names = "--rows", split = ",", paramLabel = "N",
+                description = "sybil: run only these rows of the table (1-based, comma-separated; default: all).")
+        java.util.List<Integer> rows;
 
         @Option(names = "--lookup-bound", paramLabel = "D|off",
                 description = "sybil: D of the honest nodes' bound check on lookup answers, or off (default: off, as nodes run; 8 is the D suggested for a node that checks).")
@@ -363,12 +372,19 @@ final class SimCommand implements Runnable {
                     net.barn.sim.SybilScenario.Params p = new net.barn.sim.SybilScenario.Params(orDefault(nodes, 5000), seed,
                             adversary, groups, orDefault(trials, 1000));
                     net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on(reputation))
-                            .withBoundedAdversary(switch (strategy) {
-                                case "greedy" -> false;
-                                case "bounded" -> true;
+                            .withAdversaryStrategy(switch (strategy) {
+                                case "greedy" -> net.barn.sim.AdversaryStrategy.GREEDY;
+                                case "bounded" -> net.barn.sim.AdversaryStrategy.BOUNDED;
+                                case "rotating" -> net.barn.sim.AdversaryStrategy.ROTATING;
                                 default -> throw new IllegalArgumentException(
-                                        "--adversary-strategy takes greedy or bounded, not " + strategy);
+                                        "--adversary-strategy takes greedy, bounded or rotating, not " + strategy);
                             });
+                    if (lookupWidth != null) {
+                        s.withLookupWidth(lookupWidth);
+                    }
+                    if (rows != null) {
+                        s.onlyRows(rows);
+                    }
                     if (lookupBound != null) {
                         s.withLookupBound(lookupBound.equals("off") ? net.barn.core.dht.DhtConfig.LOOKUP_BOUND_OFF
                                 : Integer.parseInt(lookupBound));

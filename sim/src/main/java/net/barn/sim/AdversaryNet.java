@@ -26,10 +26,11 @@ import net.barn.core.identity.PeerAddress;
  * adversarial nodes (the ones closest to the target), and they never return a record. This
  * is the routing-poisoning attack S/Kademlia's disjoint paths are meant to survive.
  *
- * <p>How the adversary chooses its nodes ({@link Strategy}): greedy, the k adversarial nodes
- * closest to the target wherever the responder sits; or bounded, as an adversary would that
+ * <p>How the adversary chooses its nodes ({@link AdversaryStrategy}): greedy, the k adversarial nodes
+ * closest to the target wherever the responder sits; bounded, as an adversary would that
  * knows lookups check answers against the responder's own distance to the target (PROTOCOL
- * §9.2): the k adversarial nodes closest to the target among those that pass that check.
+ * §9.2): the k adversarial nodes closest to the target among those that pass that check; or
+ * rotating, the next k closest not yet named for that target, to crowd a wide lookup.
  *
  * <p>Adversarial addresses come either from a few /16 blocks (what a Sybil operator renting
  * addresses actually holds; spread over all the /24s inside them) or from anywhere (an
@@ -55,13 +56,14 @@ final class AdversaryNet {
             return size() > 500_000;
         }
     };
-    /** How adversarial responders choose the contacts they name. */
-    enum Strategy {
-        /** The k adversarial nodes closest to the target. */
-        GREEDY,
-        /** The k adversarial nodes closest to the target among those within the bound as seen from the responder. */
-        BOUNDED
-    }
+
+    /** Per target, the adversarial nodes already named (ROTATING). */
+    private final Map<Key, Set<DhtSimulation.Node>> named = new LinkedHashMap<>(1 << 12, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Set<DhtSimulation.Node>> eldest) {
+            return size() > 5_000;
+        }
+    };
 
     private record Ask(Key target, int limit) {}
 
@@ -73,7 +75,8 @@ final class AdversaryNet {
     };
     private final Map<Long, Consumer<DhtEvent.QueryResult>> waiting = new HashMap<>();
     private boolean poisoning = true;
-    private Strategy strategy = Strategy.GREEDY;
+    private boolean honestSeed;
+    private AdversaryStrategy strategy = AdversaryStrategy.GREEDY;
     private int bound = Key.BITS;
 
     /**
@@ -131,13 +134,22 @@ final class AdversaryNet {
         sim.intercept(this::intercept);
     }
 
+    /**
+     * Whether an honest node joins through at least one honest seed (true), or through three
+     * seeds drawn from every node already up, so that 0.4^3 = 6.4% of honest nodes join through
+     * the adversary alone at 40% (false, the default).
+     */
+    void honestSeed(boolean on) {
+        honestSeed = on;
+    }
+
     /** Turns the adversary's lying on or off (off: its nodes answer as honest ones do). */
     void poisoning(boolean on) {
         poisoning = on;
     }
 
     /** How the adversary picks the nodes it names; {@code bound} is the D it keeps within when bounded. */
-    void strategy(Strategy s, int bound) {
+    void strategy(AdversaryStrategy s, int bound) {
         this.strategy = s;
         this.bound = bound;
     }
@@ -184,7 +196,20 @@ final class AdversaryNet {
      * D bits more with the target than {@code responder} does.
      */
     List<Contact> poison(Key target, DhtSimulation.Node responder) {
-        int limit = strategy == Strategy.BOUNDED ? target.commonPrefixLength(responder.contact().key()) + bound : Key.BITS;
+        if (strategy == AdversaryStrategy.ROTATING) {
+            Set<DhtSimulation.Node> taken = named.computeIfAbsent(target, t -> new HashSet<>());
+            List<Contact> out = new ArrayList<>(config.k());
+            while (out.size() < config.k()) {
+                DhtSimulation.Node n = adversaryIndex.closest(target, x -> !taken.contains(x) && x.online());
+                if (n == null) {
+                    break;
+                }
+                taken.add(n);
+                out.add(n.contact());
+            }
+            return out;
+        }
+        int limit = strategy == AdversaryStrategy.BOUNDED ? target.commonPrefixLength(responder.contact().key()) + bound : Key.BITS;
         return poisonCache.computeIfAbsent(new Ask(target, Math.min(limit, Key.BITS)), a -> {
             Key t = a.target();
             List<Contact> out = new ArrayList<>(config.k());
@@ -224,7 +249,15 @@ final class AdversaryNet {
             DhtSimulation.Node n = order.get(i);
             long at = from + (i == 0 ? 0 : (long) (window * (i / (double) order.size())));
             sim.queue().at(at, () -> {
-                sim.start(n, randomSeeds(started, 3));
+                List<Contact> seeds = randomSeeds(started, 3);
+                if (honestSeed && !isAdversary(n) && !seeds.isEmpty()
+                        && seeds.stream().allMatch(c -> isAdversary(c.id()))) {
+                    List<DhtSimulation.Node> honest = started.stream().filter(x -> !isAdversary(x)).toList();
+                    if (!honest.isEmpty()) {
+                        seeds.set(0, honest.get(rng.nextInt(honest.size())).contact());
+                    }
+                }
+                sim.start(n, seeds);
                 started.add(n);
             });
         }
@@ -250,7 +283,7 @@ final class AdversaryNet {
     }
 
     /** What one lookup found. */
-    record Outcome(boolean foundClosestHonest, boolean reachedHonestReplica) {}
+    record Outcome(boolean foundClosestHonest, boolean reachedHonestReplica, int requests) {}
 
     /** The k nodes closest to {@code target} of all online nodes (its replica set), honest or not. */
     private Set<NodeId> honestReplicas(Key target) {
@@ -293,6 +326,7 @@ final class AdversaryNet {
         waiting.put(q * 1_000_003L + n.index(), r -> {
             boolean ok = false;
             boolean replica = false;
+            int requests = r instanceof DhtEvent.FindNodeResult f ? f.requests() : 0;
             if (r instanceof DhtEvent.FindNodeResult f && truth != null) {
                 for (Contact c : f.closest()) {
                     ok |= c.id().equals(truth.id());
@@ -300,7 +334,7 @@ final class AdversaryNet {
                 }
             }
             sim.traceFact(n.index() + (ok ? " found " : " missed ") + target + (replica ? " replica" : ""));
-            done.accept(new Outcome(ok, replica));
+            done.accept(new Outcome(ok, replica, requests));
         });
     }
 

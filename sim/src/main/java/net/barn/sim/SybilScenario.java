@@ -36,18 +36,23 @@ public final class SybilScenario {
         }
     }
 
-    /** One setting: what is on, and where the adversary's addresses come from (0 groups: anywhere). */
-    public record Setting(String label, int paths, boolean ipLimits, int groups, boolean lying) {
-        public Setting(String label, int paths, boolean ipLimits, int groups) {
-            this(label, paths, ipLimits, groups, true);
-        }
-    }
-
+    /**
+     * One setting: what is on, and where the adversary's addresses come from (0 groups: anywhere).
+     *
+     * @param wide lookups as nodes run them ({@link DhtConfig#lookupWidth} of the scenario), or
+     *     narrow (width k: plain S/Kademlia)
+     * @param honestSeed each honest node joins through at least one honest seed; otherwise its three
+     *     seeds are drawn from every node up, the adversary's included
+     */
+    public record Setting(String label, int paths, boolean ipLimits, int groups, boolean lying, boolean wide,
+            boolean honestSeed) {}
     private final Params p;
     private Consumer<String> progress = line -> { };
     private boolean reputation;
-    private boolean bounded;
+    private AdversaryStrategy strategy = AdversaryStrategy.GREEDY;
+    private int lookupWidth = DhtConfig.DEFAULT.lookupWidth();
     private int lookupBound = DhtConfig.DEFAULT.lookupBound();
+    private List<Integer> rows = List.of();
 
     public SybilScenario(Params p) {
         this.p = p;
@@ -64,13 +69,19 @@ public final class SybilScenario {
     }
 
     /**
-     * Whether the adversary keeps within the lookups' bound check (PROTOCOL §9.2) as seen from
-     * each responder (bounded) or names its nodes closest to the target wherever it sits (greedy,
-     * the default). A bounded adversary keeps within the protocol's D even when honest nodes do
-     * not check.
+     * How the adversary's nodes choose whom to name ({@link AdversaryStrategy}): its nodes closest
+     * to the target wherever the responder sits (greedy, the default); the closest that pass the
+     * bound check as seen from each responder (bounded; it keeps within the protocol's D even when
+     * honest nodes do not check); or, for each target, the closest not yet named (rotating).
      */
-    public SybilScenario withBoundedAdversary(boolean on) {
-        bounded = on;
+    public SybilScenario withAdversaryStrategy(AdversaryStrategy s) {
+        strategy = s;
+        return this;
+    }
+
+    /** How many live candidates the honest nodes' lookup paths work through ({@link DhtConfig#lookupWidth}). */
+    public SybilScenario withLookupWidth(int w) {
+        lookupWidth = w;
         return this;
     }
 
@@ -81,39 +92,67 @@ public final class SybilScenario {
     }
 
     private String options() {
-        return (reputation ? " --reputation on" : "") + (bounded ? " --adversary-strategy bounded" : "")
+        return (reputation ? " --reputation on" : "") + (strategy == AdversaryStrategy.GREEDY ? ""
+                        : " --adversary-strategy " + strategy.name().toLowerCase(Locale.ROOT))
+                + (lookupWidth == DhtConfig.DEFAULT.lookupWidth() ? "" : " --lookup-width " + lookupWidth)
+                + (rows.isEmpty() ? "" : " --rows " + String.join(",", rows.stream().map(String::valueOf).toList()))
                 + (lookupBound == DhtConfig.DEFAULT.lookupBound() ? ""
                         : " --lookup-bound " + (lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : lookupBound));
     }
 
     public List<Setting> settings() {
         String few = p.groups() + " /16";
+        String wide = "wide lookups (width " + lookupWidth + "), ";
         return List.of(
-                new Setting("3 disjoint paths + IP limits; Sybils in " + few, 3, true, p.groups()),
-                new Setting("1 path + IP limits; Sybils in " + few, 1, true, p.groups()),
-                new Setting("3 disjoint paths, no IP limits; Sybils in " + few, 3, false, p.groups()),
-                new Setting("1 path, no IP limits; Sybils in " + few, 1, false, p.groups()),
-                new Setting("3 disjoint paths + IP limits; adversary IPs anywhere", 3, true, 0),
-                new Setting("1 path + IP limits; adversary IPs anywhere", 1, true, 0),
-                new Setting("control: 3 paths + IP limits, adversary answers honestly", 3, true, p.groups(), false));
+                new Setting(wide + "3 disjoint paths + IP limits; Sybils in " + few, 3, true, p.groups(), true, true, true),
+                new Setting(wide + "3 disjoint paths + IP limits; adversary IPs anywhere", 3, true, 0, true, true, true),
+                new Setting(wide + "1 path + IP limits; adversary IPs anywhere", 1, true, 0, true, true, true),
+                new Setting(wide + "3 paths + IP limits; adversary IPs anywhere; newcomers may join through adversarial"
+                        + " seeds only", 3, true, 0, true, true, false),
+                new Setting("narrow lookups (width 20), 3 disjoint paths + IP limits; Sybils in " + few, 3, true, p.groups(),
+                        true, false, true),
+                new Setting("narrow, 3 disjoint paths, no IP limits; Sybils in " + few, 3, false, p.groups(), true, false, true),
+                new Setting("narrow, 3 disjoint paths + IP limits; adversary IPs anywhere", 3, true, 0, true, false, true),
+                new Setting("narrow, 1 path + IP limits; adversary IPs anywhere", 1, true, 0, true, false, true),
+                new Setting("control: " + wide + "3 paths + IP limits, adversary answers honestly", 3, true, 0, false, true, true),
+                new Setting("control: narrow, 3 paths + IP limits, adversary answers honestly", 3, true, 0, false, false, true));
+    }
+
+    /** Runs only these settings (1-based, in {@link #settings()} order); empty: all. */
+    public SybilScenario onlyRows(List<Integer> rows) {
+        this.rows = List.copyOf(rows);
+        return this;
     }
 
     public AttackTable run() {
         AttackTable table = new AttackTable("sybil", String.format(Locale.ROOT,
-                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s; %s adversary, lookup bound %s", p.nodes(),
-                100 * p.adversary(), p.seed(), reputation ? ", local reputation on" : "", bounded ? "bounded" : "greedy",
+                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s; %s adversary, lookup width %d, lookup bound %s",
+                p.nodes(), 100 * p.adversary(), p.seed(), reputation ? ", local reputation on" : "",
+                strategy.name().toLowerCase(Locale.ROOT), lookupWidth,
                 lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : "D = " + lookupBound));
-        for (Setting s : settings()) {
-            table.add(run(s));
+        List<Setting> all = settings();
+        for (int i = 0; i < all.size(); i++) {
+            if (rows.isEmpty() || rows.contains(i + 1)) {
+                table.add(run(all.get(i)));
+            }
         }
         table.note("trial = one FIND_NODE lookup by a random honest node for a random target; honest success = its result"
                 + " holds the online honest node closest to the target (where a put must land); attack success = it does not;"
                 + " 'reached an honest replica' = its result holds at least one honest node among the k=20 closest to the"
                 + " target (records are signed, so that is enough for a read)");
         table.note("real Dht cores (routing table, IP-group limits, disjoint-path lookups) on a simulated network without"
-                + " loss or churn; id puzzles are not solved (adversarial ids are random, as puzzle-paid ids are)");
+                + " loss or churn; id puzzles are not solved (adversarial ids are random, as puzzle-paid ids are); every"
+                + " node joins through three seeds among the nodes already up, one of them honest unless the row says"
+                + " otherwise (a node whose every seed is the adversary's is eclipsed from its first lookup)");
+        table.note("wide lookup (PROTOCOL.md 9.2): a path also asks every start contact (its k nearest and two from every"
+                + " bucket) and the w nearest candidates named by a responder farther from the target; narrow = width k, as"
+                + " S/Kademlia; 'requests per lookup' = what one lookup sent, the cost of the defence");
         table.note("the adversary answers every lookup request with the adversarial nodes closest to the target"
-                + (bounded ? " among those that pass the bound check as seen from the responder" : "")
+                + switch (strategy) {
+                    case GREEDY -> "";
+                    case BOUNDED -> " among those that pass the bound check as seen from the responder";
+                    case ROTATING -> " not yet named in an answer about that target";
+                }
                 + " and never returns a record; 'table adv.' = mean share of adversarial entries in honest routing tables;"
                 + " 'trimmed' = share of the answers honest nodes took in that lost a contact to the bound check; the control"
                 + " row measures the simulated lookups themselves (same network, nobody lies)");
@@ -125,14 +164,16 @@ public final class SybilScenario {
     }
 
     AttackTable.Row run(Setting s) {
-        DhtConfig config = DhtConfig.DEFAULT.withDisjointPaths(s.paths()).withLookupBound(lookupBound);
+        DhtConfig config = DhtConfig.DEFAULT.withDisjointPaths(s.paths()).withLookupBound(lookupBound)
+                .withLookupWidth(s.wide() ? lookupWidth : DhtConfig.DEFAULT.k());
         if (!s.ipLimits()) {
             config = config.withIpDiversity(config.k(), Integer.MAX_VALUE);
         }
         int adversaryCount = (int) Math.round(p.adversary() * p.nodes());
         AdversaryNet net = new AdversaryNet(config, p.nodes(), adversaryCount, s.groups(), p.seed(), null);
         net.poisoning(s.lying());
-        net.strategy(bounded ? AdversaryNet.Strategy.BOUNDED : AdversaryNet.Strategy.GREEDY,
+        net.honestSeed(s.honestSeed());
+        net.strategy(strategy,
                 lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? DhtConfig.SUGGESTED_LOOKUP_BOUND : lookupBound);
         net.sim.useReputation(reputation);
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
@@ -140,6 +181,7 @@ public final class SybilScenario {
         long start = join + 2 * AdversaryNet.MINUTE;
         long spread = 5 * AdversaryNet.MINUTE;
         int[] done = new int[3];
+        long[] requests = new long[1];
         List<Double> shares = new ArrayList<>();
         net.sim.queue().at(start, () -> {
             List<DhtSimulation.Node> honest = net.honestOnline();
@@ -151,6 +193,7 @@ public final class SybilScenario {
                 Key target = Key.random(net.rng);
                 net.sim.queue().at(start + spread * i / p.lookups(), () -> net.lookup(n, target, o -> {
                     done[0]++;
+                    requests[0] += o.requests();
                     if (o.foundClosestHonest()) {
                         done[1]++;
                     }
@@ -166,7 +209,8 @@ public final class SybilScenario {
         progress.accept(String.format(Locale.ROOT, "%s: %d of %d lookups found the closest honest node (%.0f s wall)",
                 s.label(), done[1], done[0], (System.nanoTime() - wall0) / 1e9));
         return new AttackTable.Row(s.label(), p.adversary(), done[0], done[0] - done[1], done[0], done[1],
-                String.format(Locale.ROOT, "table adv. %.1f%%; reached an honest replica: %.1f%%; trimmed %.1f%%", 100 * share,
-                        done[0] == 0 ? 0 : 100.0 * done[2] / done[0], 100 * net.honestAnswersTrimmed()));
+                String.format(Locale.ROOT, "table adv. %.1f%%; reached an honest replica: %.1f%%; trimmed %.1f%%; %.0f requests per lookup",
+                        100 * share, done[0] == 0 ? 0 : 100.0 * done[2] / done[0], 100 * net.honestAnswersTrimmed(),
+                        done[0] == 0 ? 0 : requests[0] / (double) done[0]));
     }
 }

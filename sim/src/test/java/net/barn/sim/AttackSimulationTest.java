@@ -46,8 +46,8 @@ class AttackSimulationTest {
     @Test
     void disjointPathsKeepMoreLookupsHonestThanOnePathAgainstPoisoning() {
         SybilScenario s = new SybilScenario(new SybilScenario.Params(300, 11, 0.4, 0, 150));
-        SybilScenario.Setting three = new SybilScenario.Setting("3 paths", 3, true, 0);
-        SybilScenario.Setting one = new SybilScenario.Setting("1 path", 1, true, 0);
+        SybilScenario.Setting three = new SybilScenario.Setting("3 paths", 3, true, 0, true, false, true);
+        SybilScenario.Setting one = new SybilScenario.Setting("1 path", 1, true, 0, true, false, true);
         AttackTable.Row r3 = s.run(three);
         AttackTable.Row r1 = s.run(one);
         System.out.println(r3 + "\n" + r1);
@@ -57,10 +57,21 @@ class AttackSimulationTest {
     }
 
     @Test
+    void wideLookupsFindTheClosestHonestNodeWhereNarrowOnesAreMisledByARotatingAdversary() {
+        SybilScenario s = new SybilScenario(new SybilScenario.Params(600, 11, 0.4, 0, 150))
+                .withAdversaryStrategy(AdversaryStrategy.ROTATING);
+        AttackTable.Row wide = s.run(new SybilScenario.Setting("wide", 1, true, 0, true, true, true));
+        AttackTable.Row narrow = s.run(new SybilScenario.Setting("narrow", 1, true, 0, true, false, true));
+        System.out.println(wide + "\n" + narrow);
+        assertThat(wide.honestRate()).isGreaterThanOrEqualTo(0.9);
+        assertThat(wide.honestRate() - narrow.honestRate()).isGreaterThanOrEqualTo(0.1);
+    }
+
+    @Test
     void ipGroupLimitsKeepSybilsFromFewBlocksOutOfRoutingTables() {
         SybilScenario s = new SybilScenario(new SybilScenario.Params(300, 12, 0.4, 1, 100));
-        AttackTable.Row on = s.run(new SybilScenario.Setting("limits", 1, true, 1));
-        AttackTable.Row off = s.run(new SybilScenario.Setting("no limits", 1, false, 1));
+        AttackTable.Row on = s.run(new SybilScenario.Setting("limits", 1, true, 1, true, false, true));
+        AttackTable.Row off = s.run(new SybilScenario.Setting("no limits", 1, false, 1, true, false, true));
         System.out.println(on + "\n" + off);
         assertThat(tableShare(on)).isLessThan(tableShare(off) * 0.7);
     }

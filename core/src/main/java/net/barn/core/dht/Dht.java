@@ -91,6 +91,8 @@ public final class Dht {
 
     /** Records per publisher a node keeps under one key: the newest-expiring, the rest make room. */
     private static final int MAX_PER_KEY = 64;
+    /** Contacts per bucket a lookup starts from besides the nearest ones. */
+    private static final int SPREAD_PER_BUCKET = 2;
 
     private static final class Held {
         Record record;
@@ -304,9 +306,13 @@ public final class Dht {
             Record record, byte[] commitment, int quorum, int width) {
         long id = nextQueryId++;
         table.touched(target, now);
-        Lookup lookup = new Lookup(id, kind, target, type, self.id(), allowed(start), paths, width, config.alpha(),
+        // Beside the nearest contacts, a couple from every bucket: the one bucket covering the target may hold only an
+        // adversary's nodes, and a wide lookup then still has honest ones to start from.
+        List<Contact> begin = new ArrayList<>(allowed(start));
+        begin.addAll(table.spread(target, SPREAD_PER_BUCKET, begin));
+        Lookup lookup = new Lookup(id, kind, target, type, self.id(), begin, paths, width, config.alpha(),
                 quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
-                reputation == null ? null : reputation::score, config.lookupBound());
+                reputation == null ? null : reputation::score, config.lookupBound(), config.lookupWidth() * width / config.k());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
         queries.put(id, query);

@@ -32,11 +32,13 @@ package net.barn.core.dht;
  *     one contact passes the bound c + D with probability 2^-D. With 8, an honest answer of 20
  *     loses a contact with probability 1 - (1 - 2^-8)^20 = 7.5%, two or more (what counts as
  *     a wrong answer in local reputation) 0.3%.
+ * @param lookupWidth how many of its nearest live candidates a lookup path works through before
+ *     it ends (at least k; its result is still the k nearest that answered)
  */
 public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rpcTimeoutNanos, long lookupTimeoutNanos,
         long stallNanos, long refreshIntervalNanos, long replicationIntervalNanos, long livenessIntervalNanos, int maxFailures,
         int replacementCacheSize, int perBucketPer24, int perTablePer16, int maxRecords, int maxValueBytes,
-        long maxTtlMillis, double requestsPerSecond, int lookupBound) {
+        long maxTtlMillis, double requestsPerSecond, int lookupBound, int lookupWidth) {
     private static final long SECOND = 1_000_000_000L;
 
     /** A {@link #lookupBound} this large checks nothing: no two keys share more than 256 bits. */
@@ -50,13 +52,13 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
     public static final int SUGGESTED_LOOKUP_BOUND = 8;
 
     public static final DhtConfig DEFAULT = new DhtConfig(20, 3, 3, 3, 2 * SECOND, 10 * SECOND, SECOND, 3600 * SECOND,
-            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20, LOOKUP_BOUND_OFF);
+            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20, LOOKUP_BOUND_OFF, 60);
 
     public DhtConfig {
         if (k < 2 || k > 64 || alpha < 1 || disjointPaths < 1 || disjointPaths > k || quorum < 1 || quorum > k
-                || lookupBound < 1) {
+                || lookupBound < 1 || lookupWidth < k || lookupWidth > 16 * k) {
             throw new IllegalArgumentException("need 2 <= k <= 64, alpha >= 1, 1 <= disjointPaths <= k, 1 <= quorum <= k,"
-                    + " lookupBound >= 1");
+                    + " lookupBound >= 1, k <= lookupWidth <= 16k");
         }
     }
 
@@ -68,31 +70,38 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
     public DhtConfig withDisjointPaths(int d) {
         return new DhtConfig(k, alpha, d, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
     }
 
     public DhtConfig withIpDiversity(int perBucket24, int perTable16) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucket24,
-                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
+                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
     }
 
     public DhtConfig withTimers(long rpcTimeout, long lookupTimeout, long refresh, long replication) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeout, lookupTimeout, stallNanos, refresh, replication,
                 livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24, perTablePer16, maxRecords,
-                maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound);
+                maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
     }
 
     public DhtConfig withRequestsPerSecond(double rate) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate, lookupBound);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate, lookupBound, lookupWidth);
+    }
+
+    /** Lookup paths that work through the {@code w} nearest live candidates before they end (k: plain Kademlia). */
+    public DhtConfig withLookupWidth(int w) {
+        return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
+                replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, w);
     }
 
     /** Bound checking of lookup answers with this D ({@link #LOOKUP_BOUND_OFF}: none). */
     public DhtConfig withLookupBound(int d) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, d);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, d, lookupWidth);
     }
 }

@@ -22,6 +22,16 @@ import net.barn.core.trust.reputation.Reputation;
  * cannot fill a path's working set and end it; the path goes on to candidates from other
  * blocks. Loopback addresses are exempt, as in the routing table.
  *
+ * <p>A wide lookup ({@link DhtConfig#lookupWidth} w > k, 3k by default) does not end at the k
+ * nearest: a path also asks every start contact (the k nearest in the table and a couple from
+ * every bucket, so one bucket full of an adversary's nodes cannot capture the start), and the w
+ * nearest candidates that a responder farther from the target than they are named. An adversary
+ * that answers only with its own nodes near the target fills the k nearest, but honest
+ * responders' suggestions stay in the window and are asked, and lead to the honest nodes near
+ * the target. A contact named only by responders nearer the target than itself (what an
+ * adversary answering each request with fresh nodes must do once asked its nearest) is asked
+ * only if among the k nearest, so such answers cannot push honest suggestions out of the window.
+ *
  * <p>With a local reputation ({@link Reputation}), a path asks, among the fresh candidates
  * of its working set, those in the nearest distance class first (the same shared-prefix length
  * with the target) and within a class the better-scored first; a {@linkplain Reputation#POOR
@@ -49,6 +59,8 @@ final class Lookup {
         final int path;
         final int depth;
         State state = State.FRESH;
+        /** A start contact, or named by a responder farther from the target than it is. */
+        boolean forward;
         long sentAt;
         boolean stallSeen;
 
@@ -91,6 +103,8 @@ final class Lookup {
     private final ToDoubleFunction<NodeId> score;
     /** D of the bound check ({@link DhtConfig#lookupBound}); {@link DhtConfig#LOOKUP_BOUND_OFF} or more: none. */
     private final int bound;
+    /** Live candidates a path works through before it may end ({@link DhtConfig#lookupWidth}, at least k). */
+    private final int window;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup) {
@@ -106,6 +120,14 @@ final class Lookup {
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score,
             int bound) {
+        this(id, kind, target, recordType, self, start, d, k, alpha, quorum, nowNanos, timeoutNanos, stallNanos, perGroup, score,
+                bound, k);
+    }
+
+    Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
+            int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score,
+            int bound, int width) {
+        this.window = Math.max(k, width);
         this.bound = bound;
         this.score = score;
         this.stallNanos = stallNanos;
@@ -130,7 +152,9 @@ final class Lookup {
         int next = 0;
         for (Contact c : ordered) {
             if (!c.id().equals(self) && c.isReachable() && !candidates.containsKey(c.id())) {
-                add(new Candidate(c, next % pathCount, 1));
+                Candidate start0 = new Candidate(c, next % pathCount, 1);
+                start0.forward = true;
+                add(start0);
                 next++;
             }
         }
@@ -150,8 +174,8 @@ final class Lookup {
             }
         }
         list.add(lo, c);
-        // Far candidates can never matter once a path has 3k closer ones: bound the memory.
-        if (list.size() > 3 * k) {
+        // Far candidates can never matter once a path has three windows of closer ones: bound the memory.
+        if (list.size() > 3 * window) {
             Candidate dropped = list.remove(list.size() - 1);
             if (dropped.state == State.FRESH) {
                 candidates.remove(dropped.contact.id());
@@ -175,8 +199,11 @@ final class Lookup {
                 int inFlight = activeInFlight(p, now);
                 Map<String, Integer> groups = new HashMap<>();
                 for (Candidate c : p.sorted) {
-                    if (inFlight >= alpha || live >= k) {
+                    if (inFlight >= alpha) {
                         break;
+                    }
+                    if (!admitted(c, live)) {
+                        continue;
                     }
                     if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
                         continue;
@@ -199,7 +226,7 @@ final class Lookup {
             int live = 0;
             Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
-                if (live >= k) {
+                if (live >= window) {
                     break;
                 }
                 if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
@@ -241,6 +268,21 @@ final class Lookup {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a path works through {@code c} when {@code live} nearer candidates are live: the k
+     * nearest always; in a wide lookup also every start contact, and, up to the window, those
+     * some responder farther from the target named.
+     */
+    private boolean admitted(Candidate c, int live) {
+        if (window == k) {
+            return live < k;
+        }
+        if (c.depth == 1) {
+            return true;
+        }
+        return live < (c.forward ? window : k);
     }
 
     private void send(Candidate c, Path p, long now, List<Candidate> out) {
@@ -330,10 +372,17 @@ final class Lookup {
                 dropped++; // closer to the target than the responder's own table can reach
                 continue;
             }
-            if (n.id().equals(self) || !n.isReachable() || candidates.containsKey(n.id())) {
+            boolean forward = target.compareDistance(n.key(), c.contact.key()) < 0;
+            Candidate known = candidates.get(n.id());
+            if (known != null && forward) {
+                known.forward = true;
+            }
+            if (n.id().equals(self) || !n.isReachable() || known != null) {
                 continue; // disjointness: a node claimed by any path is not offered to another
             }
-            add(new Candidate(n, c.path, c.depth + 1));
+            Candidate fresh = new Candidate(n, c.path, c.depth + 1);
+            fresh.forward = forward;
+            add(fresh);
         }
         if (kind == Kind.VALUE && !records.isEmpty()) {
             for (Record record : records) {
@@ -397,8 +446,8 @@ final class Lookup {
             int live = 0;
             Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
-                if (live >= k) {
-                    break;
+                if (!admitted(c, live)) {
+                    continue;
                 }
                 if (c.state == State.FAILED || stalled(c, nowNanos) || crowded(c, groups)) {
                     continue;

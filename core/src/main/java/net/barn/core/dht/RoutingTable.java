@@ -346,6 +346,34 @@ public final class RoutingTable {
         return out;
     }
 
+    /**
+     * Up to {@code perBucket} contacts from each bucket, those closest to {@code target} first,
+     * and none of {@code skip}: a lookup that starts from these as well as from the contacts
+     * closest to the target is not lost when the one bucket covering the target holds only an
+     * adversary's nodes (PROTOCOL.md 9.2).
+     */
+    public List<Contact> spread(Key target, int perBucket, java.util.Collection<Contact> skip) {
+        java.util.Set<NodeId> skipped = new java.util.HashSet<>();
+        for (Contact c : skip) {
+            skipped.add(c.id());
+        }
+        List<Contact> out = new ArrayList<>();
+        for (Bucket b : buckets) {
+            if (b == null || b.entries.isEmpty()) {
+                continue;
+            }
+            List<Contact> mine = new ArrayList<>();
+            for (Entry e : b.entries) {
+                if (!skipped.contains(e.contact.id()) && !excluded.test(e.contact.id())) {
+                    mine.add(e.contact);
+                }
+            }
+            mine.sort((a, c) -> target.compareDistance(a.key(), c.key()));
+            out.addAll(mine.subList(0, Math.min(perBucket, mine.size())));
+        }
+        return out;
+    }
+
     private void addAll(List<Entry> into, int bucket) {
         Bucket b = buckets[bucket];
         if (b != null) {
