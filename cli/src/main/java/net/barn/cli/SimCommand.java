@@ -58,6 +58,10 @@ final class SimCommand implements Runnable {
         @Option(names = "--no-faults", description = "No loss, duplication, jitter or partitions.")
         boolean noFaults;
 
+        @Option(names = "--lookup-width", paramLabel = "W",
+                description = "Live candidates each lookup path works through before it ends (default: as nodes run).")
+        Integer lookupWidth;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +76,9 @@ final class SimCommand implements Runnable {
                     .withMinutes(minutes, idle).withFaults(!noFaults);
             if (join != null) {
                 p = p.withJoinMinutes(join);
+            }
+            if (lookupWidth != null) {
+                p = p.withLookupWidth(lookupWidth);
             }
             DhtScenario scenario = new DhtScenario(p);
             scenario.onProgress(line -> System.err.println("barn sim: " + line));

@@ -54,11 +54,19 @@ public final class DhtScenario {
             return new Params(nodes, seed, churn, joinMinutes, workloadMinutes, idleMinutes, puts, gets, faults, config);
         }
 
+        /** Lookups as wide as {@code w} ({@link DhtConfig#lookupWidth}). */
+        public Params withLookupWidth(int w) {
+            return new Params(nodes, seed, churn, joinMinutes, workloadMinutes, idleMinutes, putsPerMinute, getsPerMinute,
+                    faults, config.withLookupWidth(w));
+        }
+
         /** The one-line command that replays this run. */
         public String replayCommand(String out) {
             return String.format(java.util.Locale.ROOT,
-                    "bin/barn sim dht --nodes %d --seed %d --churn %s --join %d --minutes %d --idle %d%s --out %s", nodes,
-                    seed, churn, joinMinutes, workloadMinutes, idleMinutes, faults ? "" : " --no-faults", out);
+                    "bin/barn sim dht --nodes %d --seed %d --churn %s --join %d --minutes %d --idle %d%s%s --out %s", nodes,
+                    seed, churn, joinMinutes, workloadMinutes, idleMinutes, faults ? "" : " --no-faults",
+                    config.lookupWidth() == DhtConfig.DEFAULT.lookupWidth() ? "" : " --lookup-width " + config.lookupWidth(),
+                    out);
         }
     }
 

@@ -54,6 +54,19 @@ public final class Dht {
     /** What a lookup was started for, and what to do when it ends. */
     private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE, CATCH_UP, COMMIT }
 
+    /**
+     * Lookups the node makes for upkeep (refreshing buckets, replicating, catching up) stay
+     * narrow: they run on every node all the time, and a wide one costs about three times the
+     * requests and, under churn, the stalls of the dead candidates it also asks. Joining is wide:
+     * it happens once per start, and the table it builds decides every later lookup.
+     */
+    private static boolean maintenance(Goal goal) {
+        return switch (goal) {
+            case REFRESH, REPLICATE, CATCH_UP -> true;
+            case FIND, GET, PUT, COMMIT, BOOTSTRAP -> false;
+        };
+    }
+
     private static final class Query {
         final Goal goal;
         final Lookup lookup;
@@ -312,7 +325,8 @@ public final class Dht {
         begin.addAll(table.spread(target, SPREAD_PER_BUCKET, begin));
         Lookup lookup = new Lookup(id, kind, target, type, self.id(), begin, paths, width, config.alpha(),
                 quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
-                reputation == null ? null : reputation::score, config.lookupBound(), config.lookupWidth() * width / config.k());
+                reputation == null ? null : reputation::score, config.lookupBound(),
+                maintenance(goal) ? width : config.lookupWidth() * width / config.k());
         Query query = new Query(goal, lookup, record);
         query.commitment = commitment;
         queries.put(id, query);
