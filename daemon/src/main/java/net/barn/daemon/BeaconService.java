@@ -507,7 +507,9 @@ public final class BeaconService implements AutoCloseable {
         committee = drawn.committee();
         contacts.putAll(drawn.contacts());
         int index = committee.indexOf(node.id()) + 1;
-        long session = Sortition.session(sessionEpoch, committee);
+        // A genesis run started again for want of output has its own session: a failed run's late
+        // messages must not mix into it. Recovery runs are first runs of their epoch.
+        long session = Sortition.session(sessionEpoch, committee, sessionEpoch == 0 ? reruns : 0);
         // Members form the committee at slightly different moments: each starts the DKG at the next
         // boundary of two phases or as soon as another member's first DKG message arrives,
         // whichever is first, so the phases of all run within a network delay of each other.

@@ -86,11 +86,27 @@ public final class Sortition {
 
     /** The DKG session of a committee: the first 8 bytes of SHA-256("barn-dkg-session-v1" || epoch || ids in order). */
     public static long session(long epoch, List<NodeId> committee) {
-        byte[][] parts = new byte[committee.size() + 2][];
+        return session(epoch, committee, 0);
+    }
+
+    /**
+     * The session of a committee's DKG run {@code attempt} (0: its first; then each run the
+     * genesis committee starts again for want of output): the first run's session as above, a
+     * later one's with the attempt (8 bytes, big-endian) after the ids, so that messages of a
+     * failed run cannot mix into the next.
+     */
+    public static long session(long epoch, List<NodeId> committee, int attempt) {
+        if (attempt < 0) {
+            throw new IllegalArgumentException("attempt " + attempt + " < 0");
+        }
+        byte[][] parts = new byte[committee.size() + (attempt == 0 ? 2 : 3)][];
         parts[0] = SESSION;
         parts[1] = be(epoch);
         for (int i = 0; i < committee.size(); i++) {
             parts[i + 2] = committee.get(i).toBytes();
+        }
+        if (attempt > 0) {
+            parts[parts.length - 1] = be(attempt);
         }
         return ByteBuffer.wrap(Sha256.hash(parts)).getLong();
     }

@@ -38,6 +38,15 @@ class BeaconVectorTest {
 
     /** PROTOCOL 17.5 and 17.9: values a second implementation must reproduce (checked independently with Python's hashlib). */
     @Test
+    void dkgSessionsOfAFirstAndASecondRunAsDocumented() {
+        java.util.List<net.barn.core.identity.NodeId> ids = java.util.stream.IntStream.rangeClosed(1, 3)
+                .mapToObj(i -> { byte[] b = new byte[32]; java.util.Arrays.fill(b, (byte) i); return net.barn.core.identity.NodeId.of(b); })
+                .toList();
+        assertThat(HexFormat.of().toHexDigits(Sortition.session(0, ids))).isEqualTo("fa0e2527f845069c");
+        assertThat(HexFormat.of().toHexDigits(Sortition.session(0, ids, 1))).isEqualTo("aba4d298a4d4e9f6");
+    }
+
+    @Test
     void genesisTargetAndKeyCommitmentAsDocumented() {
         assertThat(HEX.formatHex(Sortition.GENESIS_SEED)).isEqualTo("d2e7b9530e918875f47ca592f01caaf1f58a791dbc2b924131a7f8188e5f073c");
         assertThat(HEX.formatHex(Sortition.committeeTarget(Sortition.GENESIS_SEED, 1).toBytes()))

@@ -39,6 +39,29 @@ class SortitionTest {
     }
 
     @Test
+    void aGenesisRunStartedAgainHasItsOwnSession() {
+        List<NodeId> committee = Sortition.committee(Sortition.committeeTarget(Sortition.GENESIS_SEED, 0), candidates(40, 40, 7), 15, 2);
+        assertThat(Sortition.session(0, committee, 0)).isEqualTo(Sortition.session(0, committee));
+        assertThat(java.util.stream.IntStream.rangeClosed(0, 3).mapToLong(a -> Sortition.session(0, committee, a)).distinct())
+                .hasSize(4);
+        // SHA-256("barn-dkg-session-v1" || epoch || ids || attempt), first 8 bytes: the vector of PROTOCOL.md 17.5.
+        java.security.MessageDigest sha = sha256();
+        sha.update("barn-dkg-session-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sha.update(java.nio.ByteBuffer.allocate(8).putLong(0).array());
+        committee.forEach(id -> sha.update(id.toBytes()));
+        sha.update(java.nio.ByteBuffer.allocate(8).putLong(2).array());
+        assertThat(Sortition.session(0, committee, 2)).isEqualTo(java.nio.ByteBuffer.wrap(sha.digest()).getLong());
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aCommitteeHasAnOddSizeSoThatNoMinorityCanStopIt() {
         List<NodeId> sixteen = Sortition.committee(Sortition.committeeTarget(Sortition.GENESIS_SEED, 0), candidates(40, 40, 6), 16, 2);
         List<NodeId> odd = Sortition.oddCommittee(sixteen);
