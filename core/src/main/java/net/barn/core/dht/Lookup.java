@@ -105,6 +105,12 @@ final class Lookup {
     private final int bound;
     /** Live candidates a path works through before it may end ({@link DhtConfig#lookupWidth}, at least k). */
     private final int window;
+    /**
+     * Requests in flight per path counting those to candidates past the k nearest: a wide path
+     * asks them beside its adaptive search of the k nearest (alpha in flight), not after it, so
+     * it takes about as many round trips as a narrow one. A read keeps alpha.
+     */
+    private final int wideAlpha;
 
     Lookup(long id, Kind kind, Key target, int recordType, NodeId self, List<Contact> start, int d, int k, int alpha,
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup) {
@@ -128,6 +134,8 @@ final class Lookup {
             int quorum, long nowNanos, long timeoutNanos, long stallNanos, int perGroup, ToDoubleFunction<NodeId> score,
             int bound, int width) {
         this.window = Math.max(k, width);
+        // A read usually ends at its quorum among the nearest: asking the far ones at once would only add requests.
+        this.wideAlpha = kind == Kind.VALUE ? alpha : alpha * window / k;
         this.bound = bound;
         this.score = score;
         this.stallNanos = stallNanos;
@@ -186,7 +194,8 @@ final class Lookup {
     }
 
     /**
-     * Requests to send now: the closest fresh candidates of each path, up to alpha in flight.
+     * Requests to send now: the closest fresh candidates of each path, up to alpha in flight
+     * among the k nearest, and in a wide lookup up to alpha · w / k in all.
      * A request unanswered for the stall time stops counting against alpha, so one dead or
      * slow node delays its path by the stall time, not by the full request timeout. With a
      * reputation, the order among fresh candidates is the one the class comment gives.
@@ -199,7 +208,7 @@ final class Lookup {
                 int inFlight = activeInFlight(p, now);
                 Map<String, Integer> groups = new HashMap<>();
                 for (Candidate c : p.sorted) {
-                    if (inFlight >= alpha) {
+                    if (inFlight >= wideAlpha) {
                         break;
                     }
                     if (!admitted(c, live)) {
@@ -208,8 +217,8 @@ final class Lookup {
                     if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
                         continue;
                     }
-                    live++;
-                    if (c.state == State.FRESH) {
+                    int rank = live++;
+                    if (c.state == State.FRESH && inFlight < (rank < k ? alpha : wideAlpha)) {
                         send(c, p, now, out);
                         inFlight++;
                     }
@@ -223,18 +232,20 @@ final class Lookup {
             int inFlight = activeInFlight(p, now);
             busy |= inFlight > 0;
             List<Candidate> fresh = new ArrayList<>();
+            Map<Candidate, Integer> ranks = new HashMap<>();
             int live = 0;
             Map<String, Integer> groups = new HashMap<>();
             for (Candidate c : p.sorted) {
-                if (live >= window) {
-                    break;
+                if (!admitted(c, live)) {
+                    continue;
                 }
                 if (c.state == State.FAILED || stalled(c, now) || crowded(c, groups)) {
                     continue;
                 }
-                live++;
+                int rank = live++;
                 if (c.state == State.FRESH) {
                     fresh.add(c);
+                    ranks.put(c, rank);
                 }
             }
             Map<Candidate, Double> scores = new HashMap<>();
@@ -251,7 +262,7 @@ final class Lookup {
                     held.add(c);
                 } else {
                     busy = true;
-                    if (inFlight < alpha) {
+                    if (inFlight < (ranks.get(c) < k ? alpha : wideAlpha)) {
                         send(c, p, now, out);
                         inFlight++;
                     }
