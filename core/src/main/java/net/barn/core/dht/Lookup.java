@@ -182,13 +182,19 @@ final class Lookup {
             }
         }
         list.add(lo, c);
-        // Far candidates can never matter once a path has three windows of closer ones: bound the memory.
+        // Far candidates can never matter once a path has three windows of closer ones: bound the memory. A wide
+        // lookup keeps its start contacts, which it asks wherever they rank (there are at most k + 2 per bucket).
         if (list.size() > 3 * window) {
-            Candidate dropped = list.remove(list.size() - 1);
-            if (dropped.state == State.FRESH) {
-                candidates.remove(dropped.contact.id());
-            } else {
-                list.add(dropped); // waiting or answered: keep its bookkeeping
+            for (int i = list.size() - 1; i >= 0; i--) {
+                Candidate far = list.get(i);
+                if (far.state == State.FRESH && (window == k || far.depth > 1)) {
+                    list.remove(i);
+                    candidates.remove(far.contact.id());
+                    break;
+                }
+                if (window == k) {
+                    break; // waiting or answered: keep its bookkeeping
+                }
             }
         }
     }

@@ -111,17 +111,21 @@ class WideLookupTest {
     }
 
     @Test
-    void aWideLookupAsksEveryStartContactEvenFarOnes() {
+    void aWideLookupAsksEveryStartContactEvenFarOnesAndKeepsThemWhenItsListOverflows() {
         SplittableRandom rng = new SplittableRandom(3);
         List<Contact> start = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             start.add(near(i % 6, rng));
         }
         List<Contact> closer = new ArrayList<>();
-        for (int i = 0; i < 70; i++) {
+        for (int i = 0; i < 170; i++) {
             closer.add(near(14, rng));
         }
-        Function<Contact, List<Contact>> answers = c -> start.contains(c) ? closer : List.of();
+        // Each start contact names 20 nearer nodes of its own: 165 in all, more than the 3w = 120 a path keeps.
+        Function<Contact, List<Contact>> answers = c -> {
+            int i = start.indexOf(c);
+            return i < 0 ? List.of() : closer.subList(5 * i, 5 * i + 20);
+        };
         assertThat(drive(lookup(start, 40), answers)).containsAll(start);
         assertThat(drive(lookup(start, 20), answers).containsAll(start)).as("a narrow lookup ends at the k nearest").isFalse();
     }
