@@ -52,18 +52,19 @@ public final class Dht {
     }
 
     /** What a lookup was started for, and what to do when it ends. */
-    private enum Goal { FIND, GET, PUT, REFRESH, BOOTSTRAP, REPLICATE, CATCH_UP, COMMIT }
+    private enum Goal { FIND, GET, PUT, REFRESH, SETTLE, BOOTSTRAP, REPLICATE, CATCH_UP, COMMIT }
 
     /**
      * Lookups the node makes for upkeep (refreshing buckets, replicating, catching up) stay
      * narrow: they run on every node all the time, and a wide one costs about three times the
      * requests and, under churn, the stalls of the dead candidates it also asks. Joining is wide:
-     * it happens once per start, and the table it builds decides every later lookup.
+     * it happens once per start, and the table it builds decides every later lookup; so are the
+     * bucket refreshes that end it (SETTLE).
      */
     private static boolean maintenance(Goal goal) {
         return switch (goal) {
             case REFRESH, REPLICATE, CATCH_UP -> true;
-            case FIND, GET, PUT, COMMIT, BOOTSTRAP -> false;
+            case FIND, GET, PUT, COMMIT, BOOTSTRAP, SETTLE -> false;
         };
     }
 
@@ -209,8 +210,10 @@ public final class Dht {
         this.rng = rng;
         this.verifier = verifier;
         this.epochOffsetNanos = epochOffsetNanos;
-        this.table = new RoutingTable(self.key(), config, nowNanos);
         this.nextMessageId = rng.nextLong();
+        byte[] anchorSecret = new byte[16];
+        rng.nextBytes(anchorSecret);
+        this.table = new RoutingTable(self.key(), config, nowNanos, anchorSecret);
         this.nextMaintenance = nowNanos + maintenancePeriod();
         this.lastMaintenance = nowNanos;
     }
@@ -360,13 +363,13 @@ public final class Dht {
         List<Contact> closest = l.closestAnswered().stream().map(c -> c.contact).toList();
         switch (q.goal) {
             case FIND -> done(id, new DhtEvent.FindNodeResult(closest, l.hops(), now - l.startedNanos, l.requests()));
-            case REFRESH -> queries.remove(id);
+            case REFRESH, SETTLE -> queries.remove(id);
             case BOOTSTRAP -> {
                 bootstrapped = true;
                 rejoining = false;
                 table.acceptInbound();
                 done(id, new DhtEvent.BootstrapResult(table.size(), l.hops(), now - l.startedNanos, l.requests()));
-                refreshStaleBuckets(now, 0);
+                refreshStaleBuckets(now, 0, Goal.SETTLE);
             }
             case GET, CATCH_UP -> finishGet(now, id, q, closest);
             case COMMIT -> {
@@ -1125,14 +1128,15 @@ public final class Dht {
                     config.quorum(), width);
         }
         if (bootstrapped) {
-            refreshStaleBuckets(now, config.refreshIntervalNanos());
+            refreshStaleBuckets(now, config.refreshIntervalNanos(), Goal.REFRESH);
         }
     }
 
-    private void refreshStaleBuckets(long now, long staleness) {
+    private void refreshStaleBuckets(long now, long staleness, Goal goal) {
         for (int bucket : table.staleBuckets(now, staleness)) {
-            Key target = self.key().randomWithCommonPrefix(bucket, rng);
-            startQuery(now, Goal.REFRESH, Lookup.Kind.NODES, target, 0, table.closest(target, config.k()), 1, null);
+            // An anchored bucket looks its anchor up: it keeps the nodes nearest it.
+            Key target = config.anchoredBuckets() ? table.anchor(bucket) : self.key().randomWithCommonPrefix(bucket, rng);
+            startQuery(now, goal, Lookup.Kind.NODES, target, 0, table.closest(target, config.k()), 1, null);
         }
     }
 

@@ -34,11 +34,16 @@ package net.barn.core.dht;
  *     a wrong answer in local reputation) 0.3%.
  * @param lookupWidth how many of its nearest live candidates a lookup path works through before
  *     it ends (at least k; its result is still the k nearest that answered)
+ * @param anchoredBuckets a full bucket keeps the k contacts nearest a secret point of its own
+ *     (its anchor) rather than the longest-known ones, and is refreshed by looking the anchor up
+ *     (PROTOCOL.md 9.1): an adversary that names only its own nodes cannot make them more than
+ *     its share of a table
  */
 public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rpcTimeoutNanos, long lookupTimeoutNanos,
         long stallNanos, long refreshIntervalNanos, long replicationIntervalNanos, long livenessIntervalNanos, int maxFailures,
         int replacementCacheSize, int perBucketPer24, int perTablePer16, int maxRecords, int maxValueBytes,
-        long maxTtlMillis, double requestsPerSecond, int lookupBound, int lookupWidth) {
+        long maxTtlMillis, double requestsPerSecond, int lookupBound, int lookupWidth,
+        boolean anchoredBuckets) {
     private static final long SECOND = 1_000_000_000L;
 
     /** A {@link #lookupBound} this large checks nothing: no two keys share more than 256 bits. */
@@ -52,7 +57,7 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
     public static final int SUGGESTED_LOOKUP_BOUND = 8;
 
     public static final DhtConfig DEFAULT = new DhtConfig(20, 3, 3, 3, 2 * SECOND, 10 * SECOND, SECOND, 3600 * SECOND,
-            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20, LOOKUP_BOUND_OFF, 60);
+            3600 * SECOND, 60 * SECOND, 2, 10, 2, 16, 100_000, 8192, 48L * 3600 * 1000, 20, LOOKUP_BOUND_OFF, 60, true);
 
     public DhtConfig {
         if (k < 2 || k > 64 || alpha < 1 || disjointPaths < 1 || disjointPaths > k || quorum < 1 || quorum > k
@@ -70,38 +75,45 @@ public record DhtConfig(int k, int alpha, int disjointPaths, int quorum, long rp
     public DhtConfig withDisjointPaths(int d) {
         return new DhtConfig(k, alpha, d, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth, anchoredBuckets);
     }
 
     public DhtConfig withIpDiversity(int perBucket24, int perTable16) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucket24,
-                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
+                perTable16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth, anchoredBuckets);
     }
 
     public DhtConfig withTimers(long rpcTimeout, long lookupTimeout, long refresh, long replication) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeout, lookupTimeout, stallNanos, refresh, replication,
                 livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24, perTablePer16, maxRecords,
-                maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth);
+                maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth, anchoredBuckets);
     }
 
     public DhtConfig withRequestsPerSecond(double rate) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate, lookupBound, lookupWidth);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, rate, lookupBound, lookupWidth, anchoredBuckets);
     }
 
     /** Lookup paths that work through the {@code w} nearest live candidates before they end (k: plain Kademlia). */
     public DhtConfig withLookupWidth(int w) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, w);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, w, anchoredBuckets);
+    }
+
+    /** Buckets anchored at secret points (true) or plain Kademlia's longest-known first (false). */
+    public DhtConfig withAnchoredBuckets(boolean anchored) {
+        return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
+                replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, lookupBound, lookupWidth, anchored);
     }
 
     /** Bound checking of lookup answers with this D ({@link #LOOKUP_BOUND_OFF}: none). */
     public DhtConfig withLookupBound(int d) {
         return new DhtConfig(k, alpha, disjointPaths, quorum, rpcTimeoutNanos, lookupTimeoutNanos, stallNanos, refreshIntervalNanos,
                 replicationIntervalNanos, livenessIntervalNanos, maxFailures, replacementCacheSize, perBucketPer24,
-                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, d, lookupWidth);
+                perTablePer16, maxRecords, maxValueBytes, maxTtlMillis, requestsPerSecond, d, lookupWidth, anchoredBuckets);
     }
 }

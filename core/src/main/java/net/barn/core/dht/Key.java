@@ -70,6 +70,18 @@ public final class Key implements Comparable<Key> {
     public Key randomWithCommonPrefix(int prefix, RandomGenerator rng) {
         byte[] out = new byte[BYTES];
         rng.nextBytes(out);
+        return withCommonPrefix(prefix, out);
+    }
+
+    /**
+     * {@code rest} (32 bytes) with its first {@code prefix} bits replaced by this key's and the
+     * next one by its opposite: a key in this key's bucket number {@code prefix}.
+     */
+    public Key withCommonPrefix(int prefix, byte[] rest) {
+        if (rest.length != BYTES) {
+            throw new IllegalArgumentException("need " + BYTES + " bytes");
+        }
+        byte[] out = rest.clone();
         for (int bit = 0; bit <= prefix && bit < BITS; bit++) {
             int i = bit / 8;
             int mask = 0x80 >>> (bit % 8);

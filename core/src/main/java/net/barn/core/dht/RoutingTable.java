@@ -68,9 +68,14 @@ public final class RoutingTable {
     private static final class Bucket {
         final ArrayList<Entry> entries = new ArrayList<>(4);
         final ArrayDeque<Entry> replacements = new ArrayDeque<>(4);
+        final Key anchor; // null: not anchored (plain Kademlia)
+
+        Bucket(Key anchor) {
+            this.anchor = anchor;
+        }
     }
 
-    private static final Bucket EMPTY = new Bucket();
+    private static final Bucket EMPTY = new Bucket(null);
 
     private final Key self;
     private final DhtConfig config;
@@ -84,11 +89,37 @@ public final class RoutingTable {
     private int deepestBucket = -1;
     private Predicate<NodeId> excluded = id -> false;
     private ToDoubleFunction<NodeId> score;
+    private final byte[] anchorSecret;
 
+    /** A table whose anchors (if {@link DhtConfig#anchoredBuckets}) come from a public all-zero secret: for tests. */
     public RoutingTable(Key self, DhtConfig config, long nowNanos) {
+        this(self, config, nowNanos, new byte[16]);
+    }
+
+    /**
+     * @param anchorSecret known to this node only: the points its full buckets keep the nearest
+     *     contacts of are derived from it, so no one can make ids to match them
+     */
+    public RoutingTable(Key self, DhtConfig config, long nowNanos, byte[] anchorSecret) {
         this.self = self;
         this.config = config;
+        this.anchorSecret = anchorSecret.clone();
         java.util.Arrays.fill(lastLookup, nowNanos);
+    }
+
+    /**
+     * The anchor of bucket {@code i}: a point sharing exactly {@code i} leading bits with this
+     * node, the rest SHA-256(secret || i). A full bucket keeps the k contacts nearest it
+     * (Castro et al.'s constrained routing table): the nearest nodes to a point no one else
+     * knows are adversarial in the adversary's share of ids, however many of its nodes it names.
+     */
+    public Key anchor(int i) {
+        Bucket b = buckets[i];
+        if (b != null && b.anchor != null) {
+            return b.anchor;
+        }
+        byte[] h = net.barn.core.crypto.Sha256.hash(anchorSecret, new byte[] {(byte) i});
+        return self.withCommonPrefix(i, h);
     }
 
     /** Our own lookups have run: from now on verified inbound contacts may fill free slots. */
@@ -124,7 +155,7 @@ public final class RoutingTable {
     private Bucket bucketAt(int i) {
         Bucket b = buckets[i];
         if (b == null) {
-            b = new Bucket();
+            b = new Bucket(config.anchoredBuckets() ? anchor(i) : null);
             buckets[i] = b;
         }
         return b;
@@ -171,6 +202,15 @@ public final class RoutingTable {
             add(b, new Entry(c, now));
             return new Offer.Added();
         }
+        if (b.anchor != null && source == Source.ANSWERED_US) {
+            Entry far = farthestFromAnchor(b);
+            if (b.anchor.compareDistance(c.key(), far.contact.key()) < 0) {
+                removeEntry(b, far);
+                cache(b, far);
+                add(b, new Entry(c, now));
+                return new Offer.Added();
+            }
+        }
         cache(b, new Entry(c, now));
         if (source == Source.ANSWERED_US) {
             Entry check = score == null ? b.entries.get(0) : worstDue(b, now);
@@ -180,6 +220,16 @@ public final class RoutingTable {
             }
         }
         return new Offer.Cached();
+    }
+
+    private static Entry farthestFromAnchor(Bucket b) {
+        Entry far = b.entries.get(0);
+        for (Entry e : b.entries) {
+            if (b.anchor.compareDistance(e.contact.key(), far.contact.key()) > 0) {
+                far = e;
+            }
+        }
+        return far;
     }
 
     /** The worst-scored entry due a liveness check (least recently seen on a tie), or null. */
@@ -286,7 +336,14 @@ public final class RoutingTable {
     }
 
     private void promote(Bucket b) {
-        Iterator<Entry> it = b.replacements.descendingIterator(); // newest first
+        if (b.anchor != null) {
+            // The candidate nearest the anchor, as an offer would have ranked it.
+            List<Entry> ranked = new ArrayList<>(b.replacements);
+            ranked.sort((x, y) -> b.anchor.compareDistance(x.contact.key(), y.contact.key()));
+            b.replacements.clear();
+            b.replacements.addAll(ranked.reversed()); // nearest last: taken first below
+        }
+        Iterator<Entry> it = b.replacements.descendingIterator(); // newest (or nearest the anchor) first
         while (it.hasNext() && b.entries.size() < config.k()) {
             Entry candidate = it.next();
             it.remove();

@@ -8,9 +8,12 @@ import net.barn.core.identity.NodeId;
 import net.barn.core.identity.PeerAddress;
 import org.junit.jupiter.api.Test;
 
-/** A full bucket checks its worst-scored entry, so a newcomer can replace a poorly-serving entry, not a well-serving one. */
+/**
+ * A full bucket checks its worst-scored entry, so a newcomer can replace a poorly-serving entry, not a well-serving one.
+ * Shown on buckets kept longest-known first; an anchored bucket takes a nearer newcomer without a check.
+ */
 class RoutingTableReputationTest {
-    private static final DhtConfig CONFIG = DhtConfig.DEFAULT;
+    private static final DhtConfig CONFIG = DhtConfig.DEFAULT.withAnchoredBuckets(false);
 
     private static Contact inBucketZero(int i) {
         byte[] id = new byte[32];
