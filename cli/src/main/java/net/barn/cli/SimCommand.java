@@ -62,6 +62,10 @@ final class SimCommand implements Runnable {
                 description = "Live candidates each lookup path works through before it ends (default: as nodes run).")
         Integer lookupWidth;
 
+        @Option(names = "--anchored", paramLabel = "on|off",
+                description = "Full buckets keep the contacts nearest secret anchor points (on) or the longest-known (off) (default: as nodes run).")
+        String anchored;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -79,6 +83,9 @@ final class SimCommand implements Runnable {
             }
             if (lookupWidth != null) {
                 p = p.withLookupWidth(lookupWidth);
+            }
+            if (anchored != null) {
+                p = p.withAnchoredBuckets(Attack.on("--anchored", anchored));
             }
             DhtScenario scenario = new DhtScenario(p);
             scenario.onProgress(line -> System.err.println("barn sim: " + line));
@@ -362,6 +369,15 @@ final class SimCommand implements Runnable {
                 description = "sybil: D of the honest nodes' bound check on lookup answers, or off (default: off, as nodes run; 8 is the D suggested for a node that checks).")
         String lookupBound;
 
+        @Option(names = "--anchored", paramLabel = "on|off",
+                description = "sybil: full buckets keep the contacts nearest secret anchor points (on) or the longest-known (off) (default: as nodes run).")
+        String anchored;
+
+        @Option(names = "--settle", paramLabel = "MINUTES",
+                description = "sybil: simulated minutes between the last join and the first trial (default 2; past 60 every node"
+                        + " has refreshed its buckets again).")
+        Integer settle;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -378,7 +394,7 @@ final class SimCommand implements Runnable {
                 case sybil -> {
                     net.barn.sim.SybilScenario.Params p = new net.barn.sim.SybilScenario.Params(orDefault(nodes, 5000), seed,
                             adversary, groups, orDefault(trials, 1000));
-                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on(reputation))
+                    net.barn.sim.SybilScenario s = new net.barn.sim.SybilScenario(p).withReputation(on("--reputation", reputation))
                             .withAdversaryStrategy(switch (strategy) {
                                 case "greedy" -> net.barn.sim.AdversaryStrategy.GREEDY;
                                 case "bounded" -> net.barn.sim.AdversaryStrategy.BOUNDED;
@@ -391,6 +407,15 @@ final class SimCommand implements Runnable {
                     }
                     if (rows != null) {
                         s.onlyRows(rows);
+                    }
+                    if (anchored != null) {
+                        s.withAnchoredBuckets(Attack.on("--anchored", anchored));
+                    }
+                    if (settle != null) {
+                        if (settle < 1 || settle > 24 * 60) {
+                            throw new IllegalArgumentException("need 1 <= settle <= 1440");
+                        }
+                        s.withSettleMinutes(settle);
                     }
                     if (lookupBound != null) {
                         s.withLookupBound(lookupBound.equals("off") ? net.barn.core.dht.DhtConfig.LOOKUP_BOUND_OFF
@@ -453,11 +478,11 @@ final class SimCommand implements Runnable {
             return exit;
         }
 
-        private static boolean on(String v) {
+        private static boolean on(String option, String v) {
             return switch (v) {
                 case "on" -> true;
                 case "off" -> false;
-                default -> throw new IllegalArgumentException("--reputation takes on or off, not " + v);
+                default -> throw new IllegalArgumentException(option + " takes on or off, not " + v);
             };
         }
 

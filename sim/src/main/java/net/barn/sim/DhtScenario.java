@@ -60,12 +60,20 @@ public final class DhtScenario {
                     faults, config.withLookupWidth(w));
         }
 
+        /** Full buckets anchored at secret points or kept longest-known first ({@link DhtConfig#anchoredBuckets}). */
+        public Params withAnchoredBuckets(boolean on) {
+            return new Params(nodes, seed, churn, joinMinutes, workloadMinutes, idleMinutes, putsPerMinute, getsPerMinute,
+                    faults, config.withAnchoredBuckets(on));
+        }
+
         /** The one-line command that replays this run. */
         public String replayCommand(String out) {
             return String.format(java.util.Locale.ROOT,
-                    "bin/barn sim dht --nodes %d --seed %d --churn %s --join %d --minutes %d --idle %d%s%s --out %s", nodes,
+                    "bin/barn sim dht --nodes %d --seed %d --churn %s --join %d --minutes %d --idle %d%s%s%s --out %s", nodes,
                     seed, churn, joinMinutes, workloadMinutes, idleMinutes, faults ? "" : " --no-faults",
                     config.lookupWidth() == DhtConfig.DEFAULT.lookupWidth() ? "" : " --lookup-width " + config.lookupWidth(),
+                    config.anchoredBuckets() == DhtConfig.DEFAULT.anchoredBuckets() ? ""
+                            : " --anchored " + (config.anchoredBuckets() ? "on" : "off"),
                     out);
         }
     }

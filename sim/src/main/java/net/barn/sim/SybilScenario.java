@@ -53,6 +53,8 @@ public final class SybilScenario {
     private int lookupWidth = DhtConfig.DEFAULT.lookupWidth();
     private int lookupBound = DhtConfig.DEFAULT.lookupBound();
     private List<Integer> rows = List.of();
+    private boolean anchored = DhtConfig.DEFAULT.anchoredBuckets();
+    private int settleMinutes = 2;
 
     public SybilScenario(Params p) {
         this.p = p;
@@ -85,6 +87,21 @@ public final class SybilScenario {
         return this;
     }
 
+    /** Whether full buckets keep the contacts nearest their secret anchors ({@link DhtConfig#anchoredBuckets}). */
+    public SybilScenario withAnchoredBuckets(boolean on) {
+        anchored = on;
+        return this;
+    }
+
+    /**
+     * Minutes the network runs between the last join and the first trial (default 2). Past an
+     * hour every node has refreshed its buckets once more, as a network that has been up a while.
+     */
+    public SybilScenario withSettleMinutes(int minutes) {
+        settleMinutes = minutes;
+        return this;
+    }
+
     /** D of the honest nodes' bound check ({@link DhtConfig#LOOKUP_BOUND_OFF}: no check). */
     public SybilScenario withLookupBound(int d) {
         lookupBound = d;
@@ -95,6 +112,8 @@ public final class SybilScenario {
         return (reputation ? " --reputation on" : "") + (strategy == AdversaryStrategy.GREEDY ? ""
                         : " --adversary-strategy " + strategy.name().toLowerCase(Locale.ROOT))
                 + (lookupWidth == DhtConfig.DEFAULT.lookupWidth() ? "" : " --lookup-width " + lookupWidth)
+                + (anchored == DhtConfig.DEFAULT.anchoredBuckets() ? "" : " --anchored " + (anchored ? "on" : "off"))
+                + (settleMinutes == 2 ? "" : " --settle " + settleMinutes)
                 + (rows.isEmpty() ? "" : " --rows " + String.join(",", rows.stream().map(String::valueOf).toList()))
                 + (lookupBound == DhtConfig.DEFAULT.lookupBound() ? ""
                         : " --lookup-bound " + (lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : lookupBound));
@@ -126,9 +145,9 @@ public final class SybilScenario {
 
     public AttackTable run() {
         AttackTable table = new AttackTable("sybil", String.format(Locale.ROOT,
-                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s; %s adversary, lookup width %d, lookup bound %s",
+                "barn sim attack sybil: %d nodes, %.0f%% adversarial ids, seed %d%s; %s adversary, lookup width %d, %s buckets, trials from %d min after the last join, lookup bound %s",
                 p.nodes(), 100 * p.adversary(), p.seed(), reputation ? ", local reputation on" : "",
-                strategy.name().toLowerCase(Locale.ROOT), lookupWidth,
+                strategy.name().toLowerCase(Locale.ROOT), lookupWidth, anchored ? "anchored" : "longest-known", settleMinutes,
                 lookupBound >= DhtConfig.LOOKUP_BOUND_OFF ? "off" : "D = " + lookupBound));
         List<Setting> all = settings();
         for (int i = 0; i < all.size(); i++) {
@@ -165,7 +184,7 @@ public final class SybilScenario {
 
     AttackTable.Row run(Setting s) {
         DhtConfig config = DhtConfig.DEFAULT.withDisjointPaths(s.paths()).withLookupBound(lookupBound)
-                .withLookupWidth(s.wide() ? lookupWidth : DhtConfig.DEFAULT.k());
+                .withLookupWidth(s.wide() ? lookupWidth : DhtConfig.DEFAULT.k()).withAnchoredBuckets(anchored);
         if (!s.ipLimits()) {
             config = config.withIpDiversity(config.k(), Integer.MAX_VALUE);
         }
@@ -178,7 +197,7 @@ public final class SybilScenario {
         net.sim.useReputation(reputation);
         long join = Math.max(2, p.nodes() / 2000) * AdversaryNet.MINUTE;
         net.joinAll(0, join, n -> false);
-        long start = join + 2 * AdversaryNet.MINUTE;
+        long start = join + settleMinutes * AdversaryNet.MINUTE;
         long spread = 5 * AdversaryNet.MINUTE;
         int[] done = new int[3];
         long[] requests = new long[1];

@@ -68,6 +68,18 @@ class AttackSimulationTest {
     }
 
     @Test
+    void anchoredBucketsHoldAboutTheAdversarysShareOfIdsWhereLongestKnownOnesHoldMore() {
+        SybilScenario.Params p = new SybilScenario.Params(600, 11, 0.4, 0, 60);
+        SybilScenario.Setting wide = new SybilScenario.Setting("wide", 1, true, 0, true, true, true);
+        AttackTable.Row anchored = new SybilScenario(p).withAdversaryStrategy(AdversaryStrategy.ROTATING).run(wide);
+        AttackTable.Row longestKnown = new SybilScenario(p).withAdversaryStrategy(AdversaryStrategy.ROTATING)
+                .withAnchoredBuckets(false).run(wide);
+        System.out.println(anchored + "\n" + longestKnown);
+        assertThat(tableShare(anchored)).isLessThan(45.0);
+        assertThat(tableShare(longestKnown) - tableShare(anchored)).isGreaterThanOrEqualTo(6.0);
+    }
+
+    @Test
     void ipGroupLimitsKeepSybilsFromFewBlocksOutOfRoutingTables() {
         SybilScenario s = new SybilScenario(new SybilScenario.Params(300, 12, 0.4, 1, 100));
         AttackTable.Row on = s.run(new SybilScenario.Setting("limits", 1, true, 1, true, false, true));
