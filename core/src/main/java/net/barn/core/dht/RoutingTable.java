@@ -20,8 +20,12 @@ import net.barn.core.identity.NodeId;
  *       verified by dialing back, are admitted at all;
  *   <li>contacts we learned because they contacted us ("inbound") enter only a bucket with
  *       room and only once our own lookups have filled the table; they never push anyone out;
- *   <li>a full bucket keeps its long-lived entries: a newcomer waits in the replacement cache
- *       unless the least recently seen entry fails a liveness check;
+ *   <li>anchored ({@link DhtConfig#anchoredBuckets}, the default): a full bucket keeps the k
+ *       contacts nearest its secret {@link #anchor}, so however many of its nodes an adversary
+ *       names, they hold about its share of ids once the bucket has met the nodes truly nearest;
+ *   <li>otherwise (plain Kademlia) a full bucket keeps its long-lived entries;
+ *   <li>either way a newcomer that does not get in waits in the replacement cache, and takes
+ *       the place of an entry that fails a liveness check;
  *   <li>at most a few entries per /24 in a bucket and per /16 in the table;
  *   <li>never a node the injected exclusion predicate names (proven misbehaving).
  * </ul>
