@@ -230,8 +230,13 @@ public final class Dht {
 
     /**
      * Joins the network through {@code seeds} (invites, the peer cache, LAN neighbours, any
-     * address): pings them, looks up this node's own id, then refreshes the buckets. Inbound
-     * contacts are admitted to the table only after this.
+     * address): pings them, looks up this node's own id over the disjoint paths, then refreshes
+     * the buckets. Inbound contacts are admitted to the table only after this.
+     *
+     * <p>The seeds are dealt out to separate paths: a seed that answers every request with fresh
+     * nodes of its own nearer this id fills any one path's window, and on a path of its own it
+     * cannot keep the honest seeds' paths from the honest nodes near this id, which is how a
+     * newcomer and its neighbours come to know each other.
      */
     public long bootstrap(long now, List<Contact> seeds) {
         for (Contact s : seeds) {
@@ -249,7 +254,7 @@ public final class Dht {
         }
         List<Contact> start = new ArrayList<>(seeds);
         start.addAll(table.closest(self.key(), config.k()));
-        return startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, 1, null);
+        return startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, config.disjointPaths(), null);
     }
 
     /** Finds the k nodes closest to {@code target}. */
@@ -872,7 +877,7 @@ public final class Dht {
                     rejoining = true;
                     List<Contact> start = new ArrayList<>(List.of(p.to));
                     start.addAll(table.closest(self.key(), config.k()));
-                    startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, 1, null);
+                    startQuery(now, Goal.BOOTSTRAP, Lookup.Kind.NODES, self.key(), 0, start, config.disjointPaths(), null);
                 }
             }
             case COMMIT -> commitAnswered(now, p.query, from, m);
