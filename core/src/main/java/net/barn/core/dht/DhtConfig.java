@@ -6,7 +6,7 @@ package net.barn.core.dht;
  *
  * @param k bucket size, replicas per record, contacts per answer (16-20)
  * @param alpha requests in flight per lookup path
- * @param disjointPaths S/Kademlia disjoint lookup paths for gets and puts (>= 3 where it matters)
+ * @param disjointPaths S/Kademlia disjoint lookup paths for finds, gets, puts and the joining lookup (>= 3 where it matters)
  * @param quorum matching answers a get waits for
  * @param rpcTimeoutNanos how long to wait for an answer before counting a failure
  * @param lookupTimeoutNanos a lookup ends by then whatever it has found
