@@ -39,7 +39,12 @@ import net.barn.core.trust.beacon.DkgMessage;
 import net.barn.core.trust.beacon.DkgResult;
 import net.barn.core.trust.beacon.GroupKey;
 import net.barn.core.trust.beacon.Sortition;
-import net.barn.core.trust.beacon.WitnessedKey;
+import net.barn.core.trust.beacon.BeaconKeyRecord;
+import net.barn.core.trust.beacon.BlsPublicKey;
+import net.barn.core.trust.beacon.FeldmanCommitment;
+import net.barn.core.trust.beacon.PartialSignature;
+import net.barn.core.trust.beacon.PresenceDesk;
+import net.barn.core.trust.beacon.PresenceTicket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,30 +88,30 @@ public final class BeaconService implements AutoCloseable {
      * @param phaseMillis each DKG phase
      * @param roundMillis wall-clock time per round
      * @param epochRounds rounds per epoch; a committee serves at least one epoch
-     * @param minKeyAgeMillis after genesis, a node is drawn only if a quorum of its key record's
-     *     replicas witnessed its key at least this long before the seed round began
+     * @param ticketWindowEpochs after genesis, a node is drawn for epoch e only if its key record
+     *     carries a presence ticket of an epoch from e - ticketWindowEpochs to e - 1
      */
     public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds,
-            long minKeyAgeMillis) {
-        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120, 3_600_000);
+            long ticketWindowEpochs) {
+        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120, 24);
 
         public Config {
             if (committee < 1 || committee > BeaconCodec.MAX_MEMBERS || startDelayMillis < 0 || phaseMillis < 100 || roundMillis < 100) {
                 throw new IllegalArgumentException("need 1 <= committee <= " + BeaconCodec.MAX_MEMBERS
                         + ", phases and rounds of at least 100 ms");
             }
-            if (minKeyAgeMillis < 0) {
-                throw new IllegalArgumentException("a key age is not negative");
+            if (ticketWindowEpochs < 1) {
+                throw new IllegalArgumentException("a presence ticket window of at least one epoch");
             }
             new Epochs(roundMillis, epochRounds, phaseMillis); // refuses an epoch too short for a handover
         }
 
-        /** Keys at least one epoch old. */
+        /** Presence tickets of the last 24 epochs count. */
         public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds) {
-            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, epochRounds * roundMillis);
+            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, 24);
         }
 
-        /** One-hour epochs (at least two lead times), keys at least one epoch old. */
+        /** One-hour epochs (at least two lead times), presence tickets of the last 24 epochs. */
         public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis) {
             this(committee, startDelayMillis, phaseMillis, roundMillis,
                     Math.max(2 * Epochs.leadRounds(phaseMillis, roundMillis), 3_600_000 / roundMillis));
@@ -212,6 +217,17 @@ public final class BeaconService implements AutoCloseable {
     private final AtomicLong roundBytes = new AtomicLong();
     private java.util.function.Consumer<BeaconEvent.Output> onOutput = o -> { };
     private volatile boolean closed;
+    /** A member's rule for signing presence tickets. */
+    private final PresenceDesk desk;
+    /** This node's newest presence ticket, published with its key; null until it has one. */
+    private volatile PresenceTicket ticket;
+    /** The group key this node last knew (as a member, or verified from members' answers): what tickets are checked under. */
+    private volatile BlsPublicKey knownGroupKey;
+    private volatile boolean ticketAsking;
+    private long ticketAskedAt;
+    /** Ids one member signs presence tickets for per epoch, from one IP group and in all. */
+    static final int TICKETS_PER_GROUP = 64;
+    static final int TICKETS_PER_EPOCH = 65_536;
 
     BeaconService(BarnNode node, DhtService dht, BlsSecretKey key, Config config) {
         this.node = node;
@@ -222,6 +238,7 @@ public final class BeaconService implements AutoCloseable {
         this.key = key;
         this.bound = BeaconKey.create(node.identity(), key);
         this.draw = new CommitteeDraw(node, dht, config.committee());
+        this.desk = new PresenceDesk(epochs, TICKETS_PER_GROUP, TICKETS_PER_EPOCH);
         node.bind(SERVICE, this::accept);
         loop.scheduleAtFixedRate(this::tick, 200, Math.min(1000, config.roundMillis() / 4), TimeUnit.MILLISECONDS);
     }
@@ -351,6 +368,120 @@ public final class BeaconService implements AutoCloseable {
         }
         checkAlive(wall);
         sign(wall);
+        askForTicket(wall);
+    }
+
+    /** This node's newest presence ticket, or null. */
+    public PresenceTicket presenceTicket() {
+        return ticket;
+    }
+
+    /**
+     * Once per epoch, while its tickets are still signed: asks every member of the committee
+     * this node sees for a share of its presence ticket (PROTOCOL 17.5), every phase until it
+     * has one. Members that answer for another committee mean the key was handed on: the next
+     * view of the members comes from {@link #latest}.
+     */
+    private void askForTicket(long wall) {
+        long round = epochs.roundAt(wall);
+        long epoch = epochOf(round);
+        PresenceTicket held = ticket;
+        List<NodeId> members = committee;
+        if (ticketAsking || members == null || members.isEmpty() || (held != null && held.epoch() == epoch)
+                || round >= desk.closesAt(epoch) || wall - ticketAskedAt < config.phaseMillis()) {
+            return;
+        }
+        if (mine == null && !seenAlive) {
+            return; // no committee signs yet
+        }
+        ticketAskedAt = wall;
+        ticketAsking = true;
+        Thread.ofVirtual().name("barn-beacon-ticket").start(() -> {
+            try {
+                collectTicket(List.copyOf(members), epoch);
+            } catch (RuntimeException e) {
+                log.debug("beacon: no presence ticket this time: {}", e.getMessage());
+            } finally {
+                ticketAsking = false;
+            }
+        });
+    }
+
+    private void collectTicket(List<NodeId> members, long epoch) {
+        List<CompletableFuture<BeaconCodec.TicketShare>> asks = new ArrayList<>();
+        byte[] request = BeaconCodec.encode(new BeaconCodec.TicketRequest(epoch));
+        for (NodeId m : members) {
+            asks.add(CompletableFuture.supplyAsync(() -> askShare(m, request, epoch), r -> Thread.ofVirtual().start(r)));
+        }
+        List<BeaconCodec.TicketShare> shares = new ArrayList<>();
+        List<String> refusals = new ArrayList<>();
+        for (CompletableFuture<BeaconCodec.TicketShare> f : asks) {
+            BeaconCodec.TicketShare t = f.join();
+            if (t != null && t.signature() != null && t.epoch() == epoch) {
+                shares.add(t);
+            } else if (t != null && t.refused() != null) {
+                refusals.add(t.refused());
+            }
+        }
+        // The commitment most members report (members sent it with their shares); a liar's own
+        // commitment would make its share look valid, so only the majority's is used to check them.
+        Map<FeldmanCommitment, Integer> votes = new HashMap<>();
+        shares.forEach(t -> votes.merge(t.commitment(), 1, Integer::sum));
+        FeldmanCommitment c = votes.entrySet().stream().max(Map.Entry.comparingByValue())
+                .filter(e -> e.getValue() >= e.getKey().threshold()).map(Map.Entry::getKey).orElse(null);
+        if (c == null) {
+            log.debug("beacon: too few ticket shares for epoch {} ({} signed; refusals: {})", epoch, shares.size(), refusals);
+            if (!refusals.isEmpty()) {
+                latest(3); // the members this node asked may have handed the key on: follow them
+            }
+            return;
+        }
+        List<PartialSignature> partials = shares.stream().filter(t -> t.commitment().equals(c))
+                .map(t -> new PartialSignature(t.index(), t.signature())).toList();
+        GroupKey g = new GroupKey(c);
+        switch (PresenceTicket.combine(g, node.id(), epoch, partials)) {
+            case Checked.Valid<PresenceTicket> v -> {
+                ticket = v.value();
+                knownGroupKey = g.publicKey();
+                log.debug("beacon: holding the presence ticket of epoch {}", epoch);
+                loop.execute(() -> nextKeyPublish = 0);
+            }
+            case Checked.Invalid<PresenceTicket> i -> log.info("beacon: no presence ticket for epoch {}: {}", epoch, i.reason());
+        }
+    }
+
+    /** One member's share of this node's ticket, or its refusal, or null if it did not answer. */
+    private BeaconCodec.TicketShare askShare(NodeId member, byte[] request, long epoch) {
+        try {
+            byte[] bytes;
+            if (member.equals(node.id())) {
+                bytes = loop.submit(() -> ticketShare(node.id(), "self", epoch)).get(5, TimeUnit.SECONDS);
+            } else {
+                PeerLink l = node.link(member).orElseGet(() -> dht.linkTo(member).join());
+                bytes = StreamRequests.ask(l, SERVICE, request, BeaconCodec.MAX_MESSAGE, TIMEOUT_MILLIS);
+            }
+            if (bytes != null && BeaconCodec.decode(bytes) instanceof Checked.Valid<BeaconCodec.Message> v
+                    && v.value() instanceof BeaconCodec.TicketShare t) {
+                return t;
+            }
+        } catch (Exception e) {
+            log.debug("beacon: member {} gave no ticket share: {}", member.shortForm(), e.getMessage());
+        }
+        return null;
+    }
+
+    /** This member's share of {@code id}'s presence ticket for {@code epoch}, or why not (PROTOCOL 17.5). On the loop. */
+    private byte[] ticketShare(NodeId id, String group, long epoch) {
+        Sharing s = sharingFor(epoch);
+        if (s == null || s.result.share() == null) {
+            return BeaconCodec.encode(BeaconCodec.TicketShare.refusal(epoch, "not a member of the committee serving epoch " + epoch));
+        }
+        String why = desk.admit(epochs.roundAt(System.currentTimeMillis()), epoch, id, group);
+        if (why != null) {
+            return BeaconCodec.encode(BeaconCodec.TicketShare.refusal(epoch, why));
+        }
+        PartialSignature p = PresenceTicket.signShare(s.result.share(), id, epoch);
+        return BeaconCodec.encode(new BeaconCodec.TicketShare(epoch, p.index(), p.signature(), s.result.group().commitment(), null));
     }
 
     /** The epoch whose start this node last checked the beacon's liveness at. */
@@ -413,8 +544,9 @@ public final class BeaconService implements AutoCloseable {
         group = null;
         run = null;
         beacons.clear();
-        long witnessedBy = epoch * config.epochRounds() * config.roundMillis() - config.minKeyAgeMillis();
-        draw.draw(Epochs.recoverySeed(epoch), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
+        // Candidates show tickets of the group that went silent: ids present before it did.
+        BlsPublicKey lastKey = knownGroupKey;
+        draw.draw(Epochs.recoverySeed(epoch), epoch, lastKey == null ? null : new CommitteeDraw.Age(lastKey, config.ticketWindowEpochs())).whenComplete((drawn, e) -> loop.execute(() -> {
             if (e != null || drawn.committee().isEmpty()) {
                 state = "no recovery committee for epoch " + epoch + (e == null ? ": no node eligible" : ": " + e.getMessage());
                 log.info("beacon: {}", state);
@@ -430,38 +562,16 @@ public final class BeaconService implements AutoCloseable {
             return;
         }
         // Early copies may reach few replicas while the root network is still forming: publish
-        // again after 5 s, 30 s and 2 min, then every 30 min.
+        // again after 5 s, 30 s and 2 min, then every 30 min, and whenever a new presence ticket comes.
         long age = wall - startedAt;
         nextKeyPublish = wall + (age < 5_000 ? 5_000 : age < 30_000 ? 25_000 : age < 120_000 ? 90_000 : TimeUnit.MINUTES.toMillis(30));
-        // The key's replicas countersign a commitment to it with when they first saw it: the
-        // witnesses of its age that a draw after genesis requires (PROTOCOL 17.5).
-        byte[] bare = encodeKey(bound);
-        net.barn.core.dht.Key recordKey = RecordTypes.ownedKey(node.id(), KEY_RECORD.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        dht.commit(recordKey, WitnessedKey.commitment(bare)).whenComplete((c, e) -> loop.execute(() -> {
-            if (c != null) {
-                List<WitnessedKey.Witness> fresh = new ArrayList<>();
-                Set<NodeId> now = new java.util.HashSet<>();
-                for (var cs : c.countersignatures()) {
-                    if (cs.accepted()) {
-                        WitnessedKey.Witness w = new WitnessedKey.Witness(cs.signerKey(), cs.signerPowNonce(), cs.atMillis(), cs.signature());
-                        fresh.add(w);
-                        now.add(w.signer());
-                    }
-                }
-                witnesses = WitnessedKey.keep(witnesses, fresh, now);
-            } else {
-                log.debug("beacon: no witnesses for the key this time: {}", e.getMessage());
-            }
-            long seq = dht.sequenceNow();
-            dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, WitnessedKey.encode(bare, witnesses), seq,
-                    seq + TimeUnit.HOURS.toMillis(2)), true)
-                    .whenComplete((r, x) -> log.debug("published the beacon key with {} witnesses{}", witnesses.size(),
-                            x == null ? "" : ": " + x.getMessage()));
-        }));
+        PresenceTicket t = ticket;
+        long seq = dht.sequenceNow();
+        dht.put(RecordTypes.owned(node.identity(), KEY_RECORD, BeaconKeyRecord.encode(encodeKey(bound), t), seq,
+                seq + TimeUnit.HOURS.toMillis(2)), true)
+                .whenComplete((r, x) -> log.debug("published the beacon key{}{}", t == null ? "" : " with the ticket of epoch " + t.epoch(),
+                        x == null ? "" : ": " + x.getMessage()));
     }
-
-    /** Replicas' countersignatures of this node's key: the earliest of each, current replicas first. */
-    private List<WitnessedKey.Witness> witnesses = List.of();
 
     /**
      * Until the first handover, the genesis committee is drawn after the start delay and drawn
@@ -475,7 +585,7 @@ public final class BeaconService implements AutoCloseable {
         }
         forming = true;
         state = "looking for the genesis committee";
-        draw.draw(Sortition.GENESIS_SEED, 0, Long.MAX_VALUE).whenComplete((drawn, e) -> loop.execute(() -> {
+        draw.draw(Sortition.GENESIS_SEED, 0, null).whenComplete((drawn, e) -> loop.execute(() -> {
             forming = false;
             if (e != null) {
                 state = "could not form the genesis committee: " + e.getMessage();
@@ -619,6 +729,7 @@ public final class BeaconService implements AutoCloseable {
         dkgDoneAt = System.currentTimeMillis();
         dkgMillis = dkgDoneAt - dkgStartedAt;
         group = result.group();
+        knownGroupKey = group.publicKey();
         int receiver = r.dkg().config().selfReceiver();
         if (r.fresh()) {
             outputsAtDkg = outputs;
@@ -750,14 +861,14 @@ public final class BeaconService implements AutoCloseable {
     private void beginHandover(long epoch, BeaconEvent.Output seed) {
         Sharing from = mine;
         state = "drawing the committee of epoch " + epoch;
-        long witnessedBy = seed.round() * config.roundMillis() - config.minKeyAgeMillis();
-        draw.draw(seed.randomness(), epoch, witnessedBy).whenComplete((drawn, e) -> loop.execute(() -> {
+        draw.draw(seed.randomness(), epoch, new CommitteeDraw.Age(group.publicKey(), config.ticketWindowEpochs())).whenComplete((drawn, e) -> loop.execute(() -> {
             if (e != null || mine != from) {
                 log.info("beacon: no draw for epoch {}: {}", epoch, e == null ? "the sharing changed meanwhile" : e.getMessage());
                 return;
             }
             if (drawn.committee().isEmpty()) {
-                state = "no node eligible for epoch " + epoch + " (keys witnessed long enough); the committee stays";
+                state = "no node eligible for epoch " + epoch + " (no presence ticket of the last "
+                        + config.ticketWindowEpochs() + " epochs); the committee stays";
                 log.info("beacon: {}", state);
                 return;
             }
@@ -797,6 +908,7 @@ public final class BeaconService implements AutoCloseable {
                 nNew, Sortition.threshold(nNew), receiver, TimeUnit.MILLISECONDS.toNanos(config.phaseMillis()));
         if (group == null) {
             group = new GroupKey(h.commitment());
+            knownGroupKey = group.publicKey();
         }
         prepare(new Run(session, h.epoch(), h.oldCommittee(), h.newCommittee(), new Dkg(c, entropy), false), startWall);
         log.info("beacon: taking part in the handover to epoch {} ({} old members, {} new)", h.epoch(), nOld, nNew);
@@ -846,7 +958,12 @@ public final class BeaconService implements AutoCloseable {
                 case BeaconCodec.Dkg d -> loop.execute(() -> onDkg(link.peerId(), d.message()));
                 case BeaconCodec.Round r -> loop.execute(() -> onRound(link.peerId(), r.message()));
                 case BeaconCodec.Handover h -> loop.execute(() -> onHandover(link.peerId(), h));
+                case BeaconCodec.TicketRequest t -> {
+                    String from = CommitteeDraw.groupOf(link.peerId(), link.remoteAddress());
+                    StreamRequests.write(s, loop.submit(() -> ticketShare(link.peerId(), from, t.epoch())).get(5, TimeUnit.SECONDS));
+                }
                 case BeaconCodec.Latest l -> { } // answers come back on the asker's own stream
+                case BeaconCodec.TicketShare t -> { } // the same
             }
         } catch (Exception e) {
             log.debug("beacon: message of {} not read: {}", link.peerId().shortForm(), e.getMessage());
@@ -1052,11 +1169,13 @@ public final class BeaconService implements AutoCloseable {
                 Answers second = ask(moved, ask, 0);
                 if (second.best() != null && (first.best() == null || second.best().round() >= first.best().round())) {
                     Verified v = second.verified();
+                    knownGroupKey = second.best().groupKey();
                     seenAlive = true;
                     return v;
                 }
             }
             Verified v = first.verified();
+            knownGroupKey = first.best().groupKey();
             seenAlive = true;
             return v;
         }, r -> Thread.ofVirtual().name("barn-beacon-latest").start(r));

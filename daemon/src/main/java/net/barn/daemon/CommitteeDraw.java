@@ -16,9 +16,10 @@ import net.barn.core.dht.RecordTypes;
 import net.barn.core.identity.NodeId;
 import net.barn.core.nat.DialBackGuard;
 import net.barn.core.trust.beacon.BeaconKey;
+import net.barn.core.trust.beacon.BeaconKeyRecord;
+import net.barn.core.trust.beacon.BlsPublicKey;
 import net.barn.core.trust.beacon.Checked;
 import net.barn.core.trust.beacon.Sortition;
-import net.barn.core.trust.beacon.WitnessedKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +28,15 @@ import org.slf4j.LoggerFactory;
  * {@link Sortition#committeeTarget} of a seed and epoch that publish a valid beacon key, at most
  * 2 per IP group, not excluded by evidence, odd in number. One lookup finds the k nearest; a
  * committee larger than k takes further lookups around the farthest found. A draw after
- * genesis also requires each candidate's key to have been witnessed, by a quorum of the
- * replicas its record has now, before a given time ({@link WitnessedKey}).
+ * genesis also requires each candidate's key record to carry a presence ticket of the group
+ * from before the drawn epoch ({@link net.barn.core.trust.beacon.PresenceTicket}): ids made
+ * after the seed was known, to land near its target, hold none.
  */
 final class CommitteeDraw {
     private static final Logger log = LoggerFactory.getLogger(CommitteeDraw.class);
+
+    /** What a draw after genesis asks of candidates: a presence ticket under {@code group}, at most {@code window} epochs old. */
+    record Age(BlsPublicKey group, long window) {}
 
     /** The committee in index order and how to reach its members. */
     record Drawn(List<NodeId> committee, Map<NodeId, Contact> contacts) {}
@@ -46,11 +51,8 @@ final class CommitteeDraw {
         this.size = size;
     }
 
-    /**
-     * @param witnessedBy candidates' keys must have been witnessed at or before this Unix time
-     *     (millis); {@code Long.MAX_VALUE}: no age is required (genesis)
-     */
-    CompletableFuture<Drawn> draw(byte[] seed, long epoch, long witnessedBy) {
+    /** @param age what candidates must show; null: no age is required (genesis) */
+    CompletableFuture<Drawn> draw(byte[] seed, long epoch, Age age) {
         Key target = Sortition.committeeTarget(seed, epoch);
         return nearest(target).thenCompose(found -> {
             List<CompletableFuture<Sortition.Candidate>> checks = new ArrayList<>();
@@ -58,13 +60,13 @@ final class CommitteeDraw {
             for (Contact c : found) {
                 if (!c.id().equals(node.id()) && !seen.containsKey(c.id())) {
                     seen.put(c.id(), c);
-                    checks.add(candidate(c.id(), groupOf(c), witnessedBy));
+                    checks.add(candidate(c.id(), groupOf(c), epoch, age));
                 }
             }
             // At genesis a node knows its own key is valid; later it must pass the age check like anyone.
-            boolean genesis = witnessedBy == Long.MAX_VALUE;
+            boolean genesis = age == null;
             if (!genesis) {
-                checks.add(candidate(node.id(), "self", witnessedBy));
+                checks.add(candidate(node.id(), "self", epoch, age));
             }
             return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 List<Sortition.Candidate> candidates = new ArrayList<>();
@@ -105,52 +107,46 @@ final class CommitteeDraw {
     }
 
     private static String groupOf(Contact c) {
-        InetSocketAddress a = new InetSocketAddress(c.address().host(), c.address().port());
-        return a.getAddress() == null || a.getAddress().isLoopbackAddress() ? c.id().toString()
+        return groupOf(c.id(), new InetSocketAddress(c.address().host(), c.address().port()));
+    }
+
+    /** A node's IP group (IPv4 /16, IPv6 /32); on loopback, where all share one, the node itself. */
+    static String groupOf(NodeId id, InetSocketAddress a) {
+        return a == null || a.getAddress() == null || a.getAddress().isLoopbackAddress() ? id.toString()
                 : DialBackGuard.group(a.getAddress().getAddress());
     }
 
     /**
-     * A node as a candidate if it publishes a valid beacon key, witnessed early enough, and is
-     * not excluded, else null.
+     * A node as a candidate if it publishes a valid beacon key, with a presence ticket that
+     * {@code age} accepts (if any is asked), and is not excluded, else null.
      */
-    private CompletableFuture<Sortition.Candidate> candidate(NodeId id, String group, long witnessedBy) {
+    private CompletableFuture<Sortition.Candidate> candidate(NodeId id, String group, long epoch, Age age) {
         Key recordKey = RecordTypes.ownedKey(id, BeaconService.KEY_RECORD.getBytes(StandardCharsets.UTF_8));
-        CompletableFuture<Set<NodeId>> replicas = witnessedBy == Long.MAX_VALUE ? CompletableFuture.completedFuture(Set.of())
-                : dht.findNode(recordKey).thenApply(f -> {
-                    Set<NodeId> ids = new HashSet<>();
-                    f.closest().forEach(c -> ids.add(c.id()));
-                    ids.add(node.id()); // this node may be one of them; lookups leave it out
-                    return ids;
-                });
         // A read that fails under load is tried once more: a candidate one drawer misses and
         // another keeps splits the committee into two sessions.
         CompletableFuture<net.barn.core.dht.DhtEvent.GetResult> read = dht.get(recordKey, RecordTypes.OWNED)
                 .thenCompose(g -> g.record() != null ? CompletableFuture.completedFuture(g) : dht.get(recordKey, RecordTypes.OWNED))
                 .exceptionallyCompose(e -> dht.get(recordKey, RecordTypes.OWNED));
-        return read.thenCombine(replicas, (g, near) -> {
+        return read.thenApply(g -> {
             Record r = g.record();
             if (r == null || (dht.evidence() != null && dht.evidence().isExcluded(id))) {
                 return null;
             }
-            Checked<WitnessedKey.Decoded> d = WitnessedKey.decode(r.value());
+            Checked<BeaconKeyRecord.Decoded> d = BeaconKeyRecord.decode(r.value());
             Checked<BeaconKey> k = d.isValid() ? BeaconService.decodeKey(d.orElseThrow().key()) : Checked.invalid(d.reason());
             if (!k.isValid() || !k.orElseThrow().nodeId().equals(id)) {
                 log.debug("beacon: {} publishes no valid key: {}", id.shortForm(), k.reason());
                 return null;
             }
-            if (witnessedBy != Long.MAX_VALUE) {
-                long since = WitnessedKey.witnessedSince(recordKey, d.orElseThrow(), near, node.config().link().pow(), WITNESS_QUORUM);
-                if (since > witnessedBy) {
-                    log.debug("beacon: {} is not eligible: its key was witnessed {}", id.shortForm(),
-                            since == Long.MAX_VALUE ? "by too few of its replicas" : "at " + since + ", after " + witnessedBy);
+            if (age != null) {
+                var ticket = d.orElseThrow().ticket();
+                String why = ticket == null ? "no presence ticket" : ticket.refuse(age.group(), id, epoch, age.window());
+                if (why != null) {
+                    log.debug("beacon: {} is not eligible for epoch {}: {}", id.shortForm(), epoch, why);
                     return null;
                 }
             }
             return new Sortition.Candidate(id, group);
         }).exceptionally(e -> null);
     }
-
-    /** Replicas that must have witnessed a candidate's key. */
-    static final int WITNESS_QUORUM = 3;
 }

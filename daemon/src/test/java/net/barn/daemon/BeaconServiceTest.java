@@ -58,12 +58,14 @@ class BeaconServiceTest extends RootNetworkTest {
     /** Committees of 3 (threshold 2), 15 s epochs of 500 ms rounds, phases of 800 ms. */
     private static final BeaconService.Config SHORT_EPOCHS = new BeaconService.Config(3, 3000, 800, 500, 30);
     private List<BarnNode> nodesOfLastNetwork;
+    private List<DhtService> rootsOfLastNetwork;
 
     /** Nine nodes on a root network (test ports from {@code firstPort}), each running the beacon with {@link #SHORT_EPOCHS}. */
     private List<BeaconService> committeesOfThreeAmongNine(int firstPort) throws Exception {
         RootNetwork network = rootNetwork(9, firstPort);
         nodesOfLastNetwork = network.nodes();
         List<DhtService> dhts = network.roots();
+        rootsOfLastNetwork = dhts;
         await(() -> dhts.stream().allMatch(d -> TestRoots.tableSize(d) >= 4), "the root network forms", 20);
         List<BeaconService> beacons = new ArrayList<>();
         for (DhtService d : dhts) {
@@ -184,5 +186,39 @@ class BeaconServiceTest extends RootNetworkTest {
         await(() -> java.util.stream.IntStream.range(0, beacons.size()).filter(i -> !crashed.contains(i))
                 .filter(i -> beacons.get(i).status().index() > 0 && beacons.get(i).status().outputs() > 0).count() >= 2,
                 "at least the threshold (2) of live recovery members output rounds", 30);
+    }
+
+    @Test
+    void nodesGetPresenceTicketsAndADrawAfterGenesisTakesOnlyIdsWithATicketFromBeforeTheDrawnEpoch() throws Exception {
+        List<BeaconService> beacons = committeesOfThreeAmongNine(180);
+        List<DhtService> dhts = rootsOfLastNetwork;
+        // Every node, member or not, gets its ticket from the genesis committee and publishes it with its key.
+        await(() -> beacons.stream().allMatch(b -> b.presenceTicket() != null), "every node holds a presence ticket", 60);
+        long newest = beacons.stream().mapToLong(b -> b.presenceTicket().epoch()).max().orElseThrow();
+        long oldest = beacons.stream().mapToLong(b -> b.presenceTicket().epoch()).min().orElseThrow();
+        BeaconService any = beacons.get(0);
+        net.barn.core.trust.beacon.BlsPublicKey group = net.barn.core.trust.beacon.BlsPublicKey.decode(
+                java.util.HexFormat.of().parseHex(any.latest(3).get(20, TimeUnit.SECONDS).groupKeyHex())).orElseThrow();
+        CommitteeDraw draw = new CommitteeDraw(nodesOfLastNetwork.get(0), dhts.get(0), 9);
+        byte[] seed = new byte[32];
+        // Without an age (genesis) all nine are candidates.
+        await(() -> drawn(draw, seed, newest + 1, null) == 9, "all nine drawn at genesis", 30);
+        // With an age, the nodes whose ticket record is in count: all of them, once published (8 of 9 if one is still on its way).
+        await(() -> drawn(draw, seed, newest + 1, new CommitteeDraw.Age(group, 24)) >= 8,
+                "the ticket holders drawn for the next epoch", 30);
+        // A ticket does not serve its own epoch or an earlier one: ids must be present before the seed is known.
+        assertThat(draw.draw(seed, oldest, new CommitteeDraw.Age(group, 24)).get(30, TimeUnit.SECONDS).committee()).isEmpty();
+        // Tickets older than the window do not count; nor do tickets checked under another group key.
+        assertThat(draw.draw(seed, newest + 30, new CommitteeDraw.Age(group, 24)).get(30, TimeUnit.SECONDS).committee()).isEmpty();
+        var stranger = net.barn.core.trust.beacon.Bls.generate(new java.security.SecureRandom()).publicKey();
+        assertThat(draw.draw(seed, newest + 1, new CommitteeDraw.Age(stranger, 24)).get(30, TimeUnit.SECONDS).committee()).isEmpty();
+    }
+
+    private static int drawn(CommitteeDraw draw, byte[] seed, long epoch, CommitteeDraw.Age age) {
+        try {
+            return draw.draw(seed, epoch, age).get(30, TimeUnit.SECONDS).committee().size();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 }

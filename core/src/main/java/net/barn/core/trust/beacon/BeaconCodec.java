@@ -53,6 +53,40 @@ public final class BeaconCodec {
         }
     }
 
+    /** "Sign my presence ticket for {@code epoch}" (the asker is the link's peer). */
+    public record TicketRequest(long epoch) implements Message {}
+
+    /**
+     * A member's partial signature of the asker's presence ticket and the group's commitment,
+     * or, with {@code signature} and {@code commitment} null, why it refused.
+     */
+    public record TicketShare(long epoch, int index, BlsSignature signature, FeldmanCommitment commitment, String refused)
+            implements Message {
+        public static TicketShare refusal(long epoch, String why) {
+            return new TicketShare(epoch, 0, null, null, why);
+        }
+    }
+
+    /** Refusal reasons are cut to this many characters. */
+    public static final int MAX_REASON = 200;
+
+    public static byte[] encode(TicketRequest r) {
+        return BeaconEnvelope.newBuilder().setTicketRequest(net.barn.wire.beacon.TicketRequest.newBuilder().setEpoch(r.epoch()))
+                .build().toByteArray();
+    }
+
+    public static byte[] encode(TicketShare t) {
+        net.barn.wire.beacon.TicketShare.Builder b = net.barn.wire.beacon.TicketShare.newBuilder().setEpoch(t.epoch());
+        if (t.signature() != null) {
+            b.setIndex(t.index()).setSignature(ByteString.copyFrom(t.signature().toBytes()));
+            t.commitment().encoded().forEach(p -> b.addCommitment(ByteString.copyFrom(p)));
+        } else {
+            String why = t.refused() == null ? "refused" : t.refused();
+            b.setRefused(why.length() > MAX_REASON ? why.substring(0, MAX_REASON) : why);
+        }
+        return BeaconEnvelope.newBuilder().setTicketShare(b).build().toByteArray();
+    }
+
     public static byte[] encodeQuery() {
         return encodeQuery(0);
     }
@@ -198,6 +232,8 @@ public final class BeaconCodec {
                         committee.orElseThrow()));
             }
             case HANDOVER -> decodeHandover(e.getHandover());
+            case TICKET_REQUEST -> Checked.valid(new TicketRequest(e.getTicketRequest().getEpoch()));
+            case TICKET_SHARE -> decodeTicketShare(e.getTicketShare());
             case KIND_NOT_SET -> Checked.invalid("an empty BeaconEnvelope");
         };
     }
@@ -239,6 +275,39 @@ public final class BeaconCodec {
         }
         return Checked.valid(new Handover(h.getEpoch(), h.getSeedRound(), seed.orElseThrow(), commitment.orElseThrow(),
                 old.orElseThrow(), next.orElseThrow()));
+    }
+
+    private static Checked<Message> decodeTicketShare(net.barn.wire.beacon.TicketShare t) {
+        if (t.getSignature().isEmpty()) {
+            if (t.getRefused().isEmpty() || t.getCommitmentCount() > 0 || t.getIndex() != 0) {
+                return Checked.invalid("a ticket share with neither a signature nor a reason for refusing");
+            }
+            String why = t.getRefused();
+            return Checked.valid(TicketShare.refusal(t.getEpoch(), why.length() > MAX_REASON ? why.substring(0, MAX_REASON) : why));
+        }
+        if (!t.getRefused().isEmpty()) {
+            return Checked.invalid("a ticket share both signed and refused");
+        }
+        String bad = index("member", t.getIndex());
+        if (bad != null) {
+            return Checked.invalid(bad);
+        }
+        Checked<BlsSignature> sig = BlsSignature.decode(t.getSignature().toByteArray());
+        if (!sig.isValid()) {
+            return Checked.invalid("ticket share: " + sig.reason());
+        }
+        if (t.getCommitmentCount() < 1 || t.getCommitmentCount() > MAX_MEMBERS) {
+            return Checked.invalid("a commitment of 1.." + MAX_MEMBERS + " points, got " + t.getCommitmentCount());
+        }
+        List<byte[]> points = new ArrayList<>();
+        for (ByteString p : t.getCommitmentList()) {
+            points.add(p.toByteArray());
+        }
+        Checked<FeldmanCommitment> commitment = FeldmanCommitment.decode(points);
+        if (!commitment.isValid()) {
+            return Checked.invalid("commitment: " + commitment.reason());
+        }
+        return Checked.valid(new TicketShare(t.getEpoch(), t.getIndex(), sig.orElseThrow(), commitment.orElseThrow(), null));
     }
 
     /** At most {@link #MAX_MEMBERS} distinct 32-byte node ids. */

@@ -102,4 +102,38 @@ class BeaconCodecTest {
                 .build().toByteArray();
         assertThat(BeaconCodec.decode(badPoint).reason()).startsWith("commitment: ");
     }
+
+    @Test
+    void ticketRequestsAndSharesSurviveARoundTrip() {
+        DkgCluster group = DkgCluster.fresh(3, 2, 43).run();
+        GroupKey key = group.node(1).result().group();
+        assertThat(BeaconCodec.decode(BeaconCodec.encode(new BeaconCodec.TicketRequest(5))).orElseThrow())
+                .isEqualTo(new BeaconCodec.TicketRequest(5));
+        byte[] id = new byte[32];
+        PartialSignature p = PresenceTicket.signShare(group.node(2).result().share(), net.barn.core.identity.NodeId.of(id), 5);
+        BeaconCodec.TicketShare share = (BeaconCodec.TicketShare) BeaconCodec.decode(
+                BeaconCodec.encode(new BeaconCodec.TicketShare(5, 2, p.signature(), key.commitment(), null))).orElseThrow();
+        assertThat(share.index()).isEqualTo(2);
+        assertThat(share.signature()).isEqualTo(p.signature());
+        assertThat(share.commitment()).isEqualTo(key.commitment());
+        BeaconCodec.TicketShare refused = (BeaconCodec.TicketShare) BeaconCodec.decode(
+                BeaconCodec.encode(BeaconCodec.TicketShare.refusal(5, "x".repeat(500)))).orElseThrow();
+        assertThat(refused.signature()).isNull();
+        assertThat(refused.refused()).hasSize(BeaconCodec.MAX_REASON);
+    }
+
+    @Test
+    void malformedTicketSharesAreRefusedWithAReason() {
+        BeaconEnvelope empty = BeaconEnvelope.newBuilder().setTicketShare(net.barn.wire.beacon.TicketShare.newBuilder().setEpoch(1)).build();
+        assertThat(BeaconCodec.decode(empty.toByteArray()).reason()).contains("neither a signature nor a reason");
+        BeaconEnvelope shortSig = BeaconEnvelope.newBuilder().setTicketShare(net.barn.wire.beacon.TicketShare.newBuilder().setEpoch(1)
+                .setIndex(1).setSignature(ByteString.copyFrom(new byte[95]))).build();
+        assertThat(BeaconCodec.decode(shortSig.toByteArray()).reason()).contains("95");
+        BeaconEnvelope both = BeaconEnvelope.newBuilder().setTicketShare(net.barn.wire.beacon.TicketShare.newBuilder().setEpoch(1)
+                .setIndex(1).setSignature(ByteString.copyFrom(new byte[96])).setRefused("no")).build();
+        assertThat(BeaconCodec.decode(both.toByteArray()).reason()).contains("both signed and refused");
+        BeaconEnvelope noIndex = BeaconEnvelope.newBuilder().setTicketShare(net.barn.wire.beacon.TicketShare.newBuilder().setEpoch(1)
+                .setSignature(ByteString.copyFrom(new byte[96]))).build();
+        assertThat(BeaconCodec.decode(noIndex.toByteArray()).reason()).contains("member index 0");
+    }
 }

@@ -47,15 +47,18 @@ class BeaconVectorTest {
     }
 
     @Test
-    void genesisTargetAndKeyCommitmentAsDocumented() {
+    void genesisTargetAndPresenceTicketAsDocumented() {
         assertThat(HEX.formatHex(Sortition.GENESIS_SEED)).isEqualTo("d2e7b9530e918875f47ca592f01caaf1f58a791dbc2b924131a7f8188e5f073c");
         assertThat(HEX.formatHex(Sortition.committeeTarget(Sortition.GENESIS_SEED, 1).toBytes()))
                 .isEqualTo("381b4c8b5de737f1310720fd110be50b3acb0d650140da2bf332de2944a2e24e");
-        byte[] keyValue = new byte[WitnessedKey.KEY_BYTES];
-        for (int i = 0; i < keyValue.length; i++) {
-            keyValue[i] = (byte) i;
-        }
-        assertThat(HEX.formatHex(WitnessedKey.commitment(keyValue)))
-                .isEqualTo("8ae40114ec9af47809cc6263db07df18ad716b2aba26edca82496563d2d8db83");
+        byte[] id = new byte[32];
+        java.util.Arrays.fill(id, (byte) 1);
+        net.barn.core.identity.NodeId node = net.barn.core.identity.NodeId.of(id);
+        assertThat(HEX.formatHex(PresenceTicket.message(node, 1))).isEqualTo("61124494f0fb4788f0ec019042dc7a4ac52e053654e7eb7a3a4ea496824d8689");
+        BlsSecretKey key = BlsSecretKey.decode(HEX.parseHex(SECRET)).orElseThrow();
+        PresenceTicket ticket = new PresenceTicket(1, key.sign(PresenceTicket.message(node, 1)));
+        assertThat(ticket.signature().toHex()).isEqualTo("a2d3f6e7914f9afb2f2eef1c405a6bc4d57c66b55e482caef7662c62437db3b5a03c5fd1f0a6bb20ba9348be1aa915"
+                + "6518a0cc61d755a73264d9abf87d9a8a9c81f3edc6f4ea407b6bea9785eb24d0e728a287e59dcd2e2ef057661f2312a142");
+        assertThat(ticket.refuse(key.publicKey(), node, 2, 24)).isNull();
     }
 }
