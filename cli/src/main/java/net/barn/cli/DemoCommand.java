@@ -296,8 +296,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         int last = dhts.size() - 1;
         var v = beacons.get(last).latest(3).get(20, TimeUnit.SECONDS);
-        out.printf("   %s asks members for the newest round and checks it: round %d, %d of %d agree on the group key%n%n",
+        out.printf("   %s asks members for the newest round and checks it: round %d, %d of %d agree on the group key%n",
                 name(last), v.round(), v.agreeing(), v.asked());
+        long ticketDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (beacons.get(last).presenceTicket() == null && System.nanoTime() < ticketDeadline) {
+            Thread.sleep(50); // polling interval of the wait
+        }
+        var ticket = beacons.get(last).presenceTicket();
+        out.println(ticket == null ? "   (no presence ticket yet: this epoch's tickets have closed; the next epoch's come)\n"
+                : String.format("   %s holds a presence ticket of epoch %d, signed by the group: later committees are drawn only%n"
+                        + "   among ids that were present before their seed was known%n", name(last), ticket.epoch()));
     }
 
     /** Step 10: two people chat in a channel (a maze in the irc namespace); an IRC endpoint is left open. */

@@ -280,6 +280,15 @@ public final class BeaconService implements AutoCloseable {
      * or (outside the committee) the newest it verified by asking members, at most every round.
      */
     public String describe() {
+        return describeRounds() + ticketNote();
+    }
+
+    private String ticketNote() {
+        PresenceTicket t = ticket;
+        return t == null ? "; no presence ticket yet" : "; presence ticket of epoch " + t.epoch();
+    }
+
+    private String describeRounds() {
         Status s = status();
         if (s.members() == 0) {
             return s.state();
