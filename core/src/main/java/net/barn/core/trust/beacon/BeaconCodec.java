@@ -247,16 +247,9 @@ public final class BeaconCodec {
         if (!seed.isValid()) {
             return Checked.invalid("seed signature: " + seed.reason());
         }
-        if (h.getCommitmentCount() < 1 || h.getCommitmentCount() > MAX_MEMBERS) {
-            return Checked.invalid("a commitment of 1.." + MAX_MEMBERS + " points, got " + h.getCommitmentCount());
-        }
-        List<byte[]> points = new ArrayList<>();
-        for (ByteString p : h.getCommitmentList()) {
-            points.add(p.toByteArray());
-        }
-        Checked<FeldmanCommitment> commitment = FeldmanCommitment.decode(points);
+        Checked<FeldmanCommitment> commitment = commitment(h.getCommitmentList());
         if (!commitment.isValid()) {
-            return Checked.invalid("commitment: " + commitment.reason());
+            return Checked.invalid(commitment.reason());
         }
         Checked<List<NodeId>> old = committee("old committee", h.getOldCommitteeList());
         if (!old.isValid()) {
@@ -296,18 +289,24 @@ public final class BeaconCodec {
         if (!sig.isValid()) {
             return Checked.invalid("ticket share: " + sig.reason());
         }
-        if (t.getCommitmentCount() < 1 || t.getCommitmentCount() > MAX_MEMBERS) {
-            return Checked.invalid("a commitment of 1.." + MAX_MEMBERS + " points, got " + t.getCommitmentCount());
+        Checked<FeldmanCommitment> commitment = commitment(t.getCommitmentList());
+        if (!commitment.isValid()) {
+            return Checked.invalid(commitment.reason());
+        }
+        return Checked.valid(new TicketShare(t.getEpoch(), t.getIndex(), sig.orElseThrow(), commitment.orElseThrow(), null));
+    }
+
+    /** A Feldman commitment of 1..{@link #MAX_MEMBERS} points, each a valid G1 point. */
+    private static Checked<FeldmanCommitment> commitment(List<ByteString> encoded) {
+        if (encoded.size() < 1 || encoded.size() > MAX_MEMBERS) {
+            return Checked.invalid("a commitment of 1.." + MAX_MEMBERS + " points, got " + encoded.size());
         }
         List<byte[]> points = new ArrayList<>();
-        for (ByteString p : t.getCommitmentList()) {
+        for (ByteString p : encoded) {
             points.add(p.toByteArray());
         }
         Checked<FeldmanCommitment> commitment = FeldmanCommitment.decode(points);
-        if (!commitment.isValid()) {
-            return Checked.invalid("commitment: " + commitment.reason());
-        }
-        return Checked.valid(new TicketShare(t.getEpoch(), t.getIndex(), sig.orElseThrow(), commitment.orElseThrow(), null));
+        return commitment.isValid() ? commitment : Checked.invalid("commitment: " + commitment.reason());
     }
 
     /** At most {@link #MAX_MEMBERS} distinct 32-byte node ids. */
