@@ -41,7 +41,6 @@ import net.barn.core.trust.beacon.GroupKey;
 import net.barn.core.trust.beacon.Sortition;
 import net.barn.core.trust.beacon.BeaconKeyRecord;
 import net.barn.core.trust.beacon.BlsPublicKey;
-import net.barn.core.trust.beacon.FeldmanCommitment;
 import net.barn.core.trust.beacon.PartialSignature;
 import net.barn.core.trust.beacon.PresenceDesk;
 import net.barn.core.trust.beacon.PresenceTicket;
@@ -432,30 +431,22 @@ public final class BeaconService implements AutoCloseable {
                 refusals.add(t.refused());
             }
         }
-        // The commitment most members report (members sent it with their shares); a liar's own
-        // commitment would make its share look valid, so only the majority's is used to check them.
-        Map<FeldmanCommitment, Integer> votes = new HashMap<>();
-        shares.forEach(t -> votes.merge(t.commitment(), 1, Integer::sum));
-        FeldmanCommitment c = votes.entrySet().stream().max(Map.Entry.comparingByValue())
-                .filter(e -> e.getValue() >= e.getKey().threshold()).map(Map.Entry::getKey).orElse(null);
-        if (c == null) {
-            log.debug("beacon: too few ticket shares for epoch {} ({} signed; refusals: {})", epoch, shares.size(), refusals);
-            if (!refusals.isEmpty()) {
-                latest(3); // the members this node asked may have handed the key on: follow them
-            }
-            return;
-        }
-        List<PartialSignature> partials = shares.stream().filter(t -> t.commitment().equals(c))
-                .map(t -> new PartialSignature(t.index(), t.signature())).toList();
-        GroupKey g = new GroupKey(c);
-        switch (PresenceTicket.combine(g, node.id(), epoch, partials)) {
-            case Checked.Valid<PresenceTicket> v -> {
-                ticket = v.value();
-                knownGroupKey = g.publicKey();
+        List<PresenceTicket.Share> answers = shares.stream()
+                .map(t -> new PresenceTicket.Share(new PartialSignature(t.index(), t.signature()), t.commitment())).toList();
+        switch (PresenceTicket.fromShares(node.id(), epoch, answers)) {
+            case Checked.Valid<PresenceTicket.Issued> v -> {
+                ticket = v.value().ticket();
+                knownGroupKey = v.value().groupKey();
                 log.debug("beacon: holding the presence ticket of epoch {}", epoch);
                 loop.execute(() -> nextKeyPublish = 0);
             }
-            case Checked.Invalid<PresenceTicket> i -> log.info("beacon: no presence ticket for epoch {}: {}", epoch, i.reason());
+            case Checked.Invalid<PresenceTicket.Issued> i -> {
+                log.debug("beacon: no presence ticket for epoch {} ({} shares; refusals: {}): {}", epoch, shares.size(), refusals,
+                        i.reason());
+                if (!refusals.isEmpty()) {
+                    latest(3); // the members this node asked may have handed the key on: follow them
+                }
+            }
         }
     }
 

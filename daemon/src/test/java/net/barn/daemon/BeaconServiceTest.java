@@ -130,6 +130,8 @@ class BeaconServiceTest extends RootNetworkTest {
                 return false;
             }
         }, "the outsider verifies a round of the new committee's epoch", 30);
+        // It keeps getting presence tickets, now from the committee the key was handed to.
+        await(() -> o.presenceTicket() != null && o.presenceTicket().epoch() >= handedAt, "the outsider holds a ticket of a later epoch", 40);
         BeaconService.Verified after = outsider.latest(3).get(20, TimeUnit.SECONDS);
         assertThat(after.groupKeyHex()).isEqualTo(before.groupKeyHex());
         assertThat(outputs.get(after.round())).containsExactly(Arrays.toString(after.randomness()));

@@ -60,6 +60,35 @@ public record PresenceTicket(long epoch, BlsSignature signature) {
         };
     }
 
+    /** One member's answer to a ticket request: its partial signature and the group commitment it reports. */
+    public record Share(PartialSignature partial, FeldmanCommitment commitment) {}
+
+    /** A ticket and the group key it verifies under. */
+    public record Issued(PresenceTicket ticket, BlsPublicKey groupKey) {}
+
+    /**
+     * The ticket from members' answers (one per member asked), or why not. The shares are
+     * checked under the commitment that most answers report, and only if at least its threshold
+     * do: a member could send a commitment of its own under which its bad share looks valid, so
+     * no single answer's commitment is trusted. Fewer than t members cannot make their
+     * commitment win, as t is more than half the committee.
+     */
+    public static Checked<Issued> fromShares(NodeId id, long epoch, java.util.List<Share> answers) {
+        java.util.Map<FeldmanCommitment, Integer> votes = new java.util.HashMap<>();
+        answers.forEach(a -> votes.merge(a.commitment(), 1, Integer::sum));
+        FeldmanCommitment c = votes.entrySet().stream().filter(e -> e.getValue() >= e.getKey().threshold())
+                .max(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey).orElse(null);
+        if (c == null) {
+            return Checked.invalid("no commitment reported by its threshold of the " + answers.size() + " members that signed");
+        }
+        GroupKey group = new GroupKey(c);
+        java.util.List<PartialSignature> partials = answers.stream().filter(a -> a.commitment().equals(c)).map(Share::partial).toList();
+        return switch (combine(group, id, epoch, partials)) {
+            case Checked.Valid<PresenceTicket> v -> Checked.valid(new Issued(v.value(), group.publicKey()));
+            case Checked.Invalid<PresenceTicket> i -> Checked.invalid(i.reason());
+        };
+    }
+
     /**
      * Null if this ticket lets {@code id} be drawn for {@code drawnEpoch}: signed by the group
      * whose key is {@code group}, for an epoch before the drawn one and at most {@code window}

@@ -78,4 +78,39 @@ class PresenceTicketTest {
         assertThat(BeaconKeyRecord.decode(key).orElseThrow().ticket()).isNull();
         assertThat(BeaconKeyRecord.decode(new byte[300]).reason()).contains("300 bytes");
     }
+
+    private List<PresenceTicket.Share> answers(ThresholdBls.Dealt from, NodeId who, long epoch, int... members) {
+        List<PresenceTicket.Share> out = new ArrayList<>();
+        for (int m : members) {
+            out.add(new PresenceTicket.Share(PresenceTicket.signShare(from.shares().get(m - 1), who, epoch), from.group().commitment()));
+        }
+        return out;
+    }
+
+    @Test
+    void aMemberReportingItsOwnCommitmentCannotGetItsShareUsed() {
+        // Member 5 signs with a share of another polynomial and reports that polynomial's commitment,
+        // under which its share checks out. The others' commitment wins; member 5's share is left out.
+        ThresholdBls.Dealt liar = ThresholdBls.split(Bls.generate(new SeededEntropy(44)), 5, 3, new SeededEntropy(45));
+        List<PresenceTicket.Share> answers = answers(liar, alice, 7, 5);
+        answers.addAll(answers(dealt, alice, 7, 1, 2, 3));
+        PresenceTicket.Issued issued = PresenceTicket.fromShares(alice, 7, answers).orElseThrow();
+        assertThat(issued.groupKey()).isEqualTo(dealt.group().publicKey());
+        assertThat(issued.ticket().refuse(dealt.group().publicKey(), alice, 8, 24)).isNull();
+    }
+
+    @Test
+    void noTicketWhenNoCommitmentIsReportedByItsThreshold() {
+        ThresholdBls.Dealt liar = ThresholdBls.split(Bls.generate(new SeededEntropy(44)), 5, 3, new SeededEntropy(45));
+        List<PresenceTicket.Share> answers = answers(liar, alice, 7, 4, 5);
+        answers.addAll(answers(dealt, alice, 7, 1, 2));
+        assertThat(PresenceTicket.fromShares(alice, 7, answers).reason()).contains("no commitment reported by its threshold");
+    }
+
+    @Test
+    void aBadShareUnderTheRightCommitmentIsRefusedByIndex() {
+        List<PresenceTicket.Share> answers = answers(dealt, alice, 7, 1, 2);
+        answers.add(new PresenceTicket.Share(PresenceTicket.signShare(dealt.shares().get(2), bob, 7), dealt.group().commitment()));
+        assertThat(PresenceTicket.fromShares(alice, 7, answers).reason()).contains("member 3");
+    }
 }
