@@ -316,11 +316,12 @@ final class SimCommand implements Runnable {
                     "  eclipse   ids ground close to chosen victims fill their tables (IP limits, long-lived entries)",
                     "  hijack    colluding ids take names (the names simulation, plus read defences off)",
                     "  beacon    committee members withhold partials or abort selectively (threshold BLS)",
+                    "  committee ids ground next to each committee target once its seed is out (presence tickets on/off)",
                     "  equivocate  signers show different readers different values; evidence spreads (on/off)",
                     "Exits 3 if a safety check fails: a name taken with every defence on, or threshold",
                     "recovery that disagrees with the group signature."})
     static final class Attack implements Callable<Integer> {
-        enum Kind { sybil, eclipse, hijack, beacon, equivocate }
+        enum Kind { sybil, eclipse, hijack, beacon, committee, equivocate }
 
         @Option(names = "--kind", required = true, description = "One of: ${COMPLETION-CANDIDATES}.")
         Kind kind;
@@ -330,14 +331,14 @@ final class SimCommand implements Runnable {
         double adversary;
 
         @Option(names = "--nodes", description = "Nodes (beacon: committee size; default: sybil 5000, eclipse 2000,"
-                + " hijack 1000; beacon 16, 32 and 64).")
+                + " hijack 1000; beacon 16, 32 and 64; committee 10000).")
         Integer nodes;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default ${DEFAULT-VALUE}).")
         long seed;
 
         @Option(names = "--trials", description = "Trials (default: sybil 1000 lookups per setting, eclipse 50 victims,"
-                + " hijack 1000 attacks, beacon 20000 rounds).")
+                + " hijack 1000 attacks, beacon 20000 rounds, committee 1000 draws).")
         Integer trials;
 
         @Option(names = "--groups", defaultValue = "2",
@@ -453,6 +454,13 @@ final class SimCommand implements Runnable {
                     if (s.mismatches() > 0) {
                         exit = 3;
                     }
+                }
+                case committee -> {
+                    net.barn.sim.CommitteeCaptureScenario s = new net.barn.sim.CommitteeCaptureScenario(
+                            new net.barn.sim.CommitteeCaptureScenario.Params(orDefault(nodes, 10_000), 17, seed, adversary,
+                                    orDefault(trials, 1000)));
+                    s.onProgress(progress);
+                    table = s.run();
                 }
                 case equivocate -> {
                     net.barn.sim.EquivocationScenario.Params p = net.barn.sim.EquivocationScenario.Params

@@ -29,6 +29,23 @@ class AttackSimulationTest {
         assertThat(again.rows()).isEqualTo(t.rows());
     }
 
+    @Test
+    void idsGroundNextToACommitteeTargetTakeTheCommitteeUnlessTicketsFromBeforeTheEpochAreAsked() {
+        CommitteeCaptureScenario.Params p = new CommitteeCaptureScenario.Params(400, 17, 3, 0.2, 20);
+        AttackTable t = new CommitteeCaptureScenario(p).run();
+        t.print(System.out);
+        String grind = "grinds 17 fresh ids next to each target; ";
+        AttackTable.Row open = t.row(grind + "no age asked (as at genesis)");
+        assertThat(open.attackWins()).isEqualTo(20);
+        assertThat(open.detail()).contains("seats 17.00 of 17");
+        // With tickets asked, the ground ids are not candidates at all: the same committees as with no grinding.
+        AttackTable.Row guarded = t.row(grind + "presence ticket from before the epoch (as drawn after genesis)");
+        AttackTable.Row noGrind = t.row("no grinding; presence ticket from before the epoch (as drawn after genesis)");
+        assertThat(guarded.attackWins()).isEqualTo(noGrind.attackWins()).isLessThan(20);
+        assertThat(guarded.detail()).isEqualTo(noGrind.detail());
+        assertThat(new CommitteeCaptureScenario(p).run().rows()).isEqualTo(t.rows());
+    }
+
     private static double pValue(AttackTable.Row r) {
         String d = r.detail();
         int at = d.indexOf(", p ") + 4;
