@@ -546,7 +546,8 @@ public final class BeaconService implements AutoCloseable {
         beacons.clear();
         // Candidates show tickets of the group that went silent: ids present before it did.
         BlsPublicKey lastKey = knownGroupKey;
-        draw.draw(Epochs.recoverySeed(epoch), epoch, lastKey == null ? null : new CommitteeDraw.Age(lastKey, config.ticketWindowEpochs())).whenComplete((drawn, e) -> loop.execute(() -> {
+        CommitteeDraw.Age age = lastKey == null ? null : new CommitteeDraw.Age(lastKey, config.ticketWindowEpochs());
+        draw.draw(Epochs.recoverySeed(epoch), epoch, age).whenComplete((drawn, e) -> loop.execute(() -> {
             if (e != null || drawn.committee().isEmpty()) {
                 state = "no recovery committee for epoch " + epoch + (e == null ? ": no node eligible" : ": " + e.getMessage());
                 log.info("beacon: {}", state);
