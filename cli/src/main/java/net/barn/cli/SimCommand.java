@@ -314,7 +314,7 @@ final class SimCommand implements Runnable {
                     "and the line that replays the run.",
                     "  sybil     adversarial ids poison lookups (disjoint paths, IP-group limits on/off)",
                     "  eclipse   ids ground close to chosen victims fill their tables (IP limits, long-lived entries)",
-                    "  hijack    colluding ids take names (the names simulation, plus read defences off)",
+                    "  hijack    colluding ids take names (the names simulation, ids ground next to claimed names, read defences off)",
                     "  beacon    committee members withhold partials or abort selectively (threshold BLS)",
                     "  committee ids ground next to each committee target once its seed is out (presence tickets on/off)",
                     "  equivocate  signers show different readers different values; evidence spreads (on/off)",

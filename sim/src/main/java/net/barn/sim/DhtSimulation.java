@@ -62,7 +62,8 @@ public final class DhtSimulation {
             NodeId id;
             this.rng = rng;
             if (names != null) {
-                this.identity = Identity.generate(new SeededEntropy(rng.nextLong()), names.idPow());
+                Identity drawnIdentity = Identity.generate(new SeededEntropy(rng.nextLong()), names.idPow());
+                this.identity = plan == null ? drawnIdentity : plan.identity(index, drawnIdentity);
                 id = identity.id();
             } else {
                 this.identity = null;
@@ -72,7 +73,7 @@ public final class DhtSimulation {
             }
             PeerAddress drawn = new PeerAddress(
                     (1 + rng.nextInt(223)) + "." + rng.nextInt(256) + "." + rng.nextInt(256) + "." + (1 + rng.nextInt(254)), 7345);
-            NodeId planned = plan == null ? id : plan.id(index, id);
+            NodeId planned = plan == null || names != null ? id : plan.id(index, id);
             this.id = planned;
             this.contact = new Contact(planned, plan == null ? drawn : plan.address(index, drawn));
             this.region = LatencyModel.pickRegion(rng);
@@ -108,10 +109,15 @@ public final class DhtSimulation {
      * Lets a scenario choose some nodes' ids and addresses (an adversary grinding ids near a
      * victim, Sybils crowded into a few address blocks). Each method gets what the node drew
      * from its own generator, so a plan that returns it unchanged leaves the run as without one.
-     * Ids chosen here are plain ids (no key pair): only for simulations without names.
+     * Ids chosen by {@link #id} are plain ids (no key pair), for simulations without names; in a
+     * simulation with names a plan chooses whole identities ({@link #identity}).
      */
     public interface NodePlan {
         default NodeId id(int index, NodeId drawn) {
+            return drawn;
+        }
+
+        default Identity identity(int index, Identity drawn) {
             return drawn;
         }
 

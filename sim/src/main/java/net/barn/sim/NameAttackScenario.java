@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
+import net.barn.core.crypto.SeededEntropy;
 import net.barn.core.dht.Contact;
 import net.barn.core.dht.Countersigning;
 import net.barn.core.dht.DhtConfig;
@@ -56,11 +57,35 @@ public final class NameAttackScenario {
      *     first quorum of answers (as reads of other record types do), so early liars can decide it
      * @param askNeighbours the defence that a replica holding nothing reads the other replicas before it
      *     takes an old-looking claim; off, it takes any valid claim on the sender's word
+     * @param groundNames how many of the names the adversary grinds ids next to, once they are claimed
+     *     (0: none; the attacks then go to any held name)
+     * @param groundPerName ids it grinds next to each of those names (among the last nodes of the network)
      */
     public record Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes,
-            boolean readAllReplicas, boolean askNeighbours) {
+            boolean readAllReplicas, boolean askNeighbours, int groundNames, int groundPerName) {
+        public Params {
+            if (groundNames < 0 || groundPerName < 0 || groundNames > names || groundNames * groundPerName >= nodes / 2) {
+                throw new IllegalArgumentException("ground ids for at most all names, and fewer than half the nodes");
+            }
+        }
+
+        public Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes,
+                boolean readAllReplicas, boolean askNeighbours) {
+            this(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours, 0, 0);
+        }
+
         public Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes) {
             this(nodes, seed, malicious, names, trials, churn, joinMinutes, true, true);
+        }
+
+        /** The same run with {@code perName} ids ground next to each of the first {@code count} names after they are claimed. */
+        public Params withGrinding(int count, int perName) {
+            return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours, count,
+                    perName);
+        }
+
+        public boolean grinding() {
+            return groundNames > 0 && groundPerName > 0;
         }
 
         public static Params defaults(int nodes, long seed) {
@@ -69,12 +94,13 @@ public final class NameAttackScenario {
 
         public Params with(double maliciousShare, int nameCount, int trialCount, double churnPerHour) {
             return new Params(nodes, seed, maliciousShare, nameCount, trialCount, churnPerHour, joinMinutes, readAllReplicas,
-                    askNeighbours);
+                    askNeighbours, groundNames, groundPerName);
         }
 
         /** The same run with the read and replica defences switched on or off (simulation only). */
         public Params withDefences(boolean readAll, boolean askOthers) {
-            return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAll, askOthers);
+            return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAll, askOthers, groundNames,
+                    groundPerName);
         }
 
         public boolean weakened() {
@@ -134,8 +160,8 @@ public final class NameAttackScenario {
         this.p = p;
         RandomGenerator.SplittableGenerator root =
                 (RandomGenerator.SplittableGenerator) RandomGeneratorFactory.of("L64X128MixRandom").create(p.seed());
-        this.sim = new DhtSimulation(DhtConfig.DEFAULT, rules, FaultProfile.NONE, root, p.nodes(), null,
-                p.weakened() ? r -> weakened(r, p) : null);
+        this.sim = new DhtSimulation(DhtConfig.DEFAULT, rules, FaultProfile.NONE, root, p.nodes(),
+                p.grinding() ? grinder(p, rules) : null, p.weakened() ? r -> weakened(r, p) : null);
         this.rng = root.split();
         this.byKey = new XorIndex<>(sim.nodes(), n -> n.contact().key());
         this.judge = new NameValidator(rules, (k, m, s) -> net.barn.core.crypto.Ed25519.verify(k, m, s));
@@ -144,6 +170,11 @@ public final class NameAttackScenario {
         for (int i = 0; i < Math.round(p.malicious() * p.nodes()); i++) {
             colluders.add(shuffled.get(i).id());
             colluderNodes.add(shuffled.get(i));
+        }
+        for (DhtSimulation.Node n : sim.nodes()) {
+            if (isGround(n) && colluders.add(n.id())) {
+                colluderNodes.add(n);
+            }
         }
         for (Attack a : Attack.values()) {
             counts.put(a, new int[6]);
@@ -160,6 +191,45 @@ public final class NameAttackScenario {
             }
         });
         sim.intercept(this::collude);
+    }
+
+    /** The first node index of the ids ground next to names: they are the last nodes. */
+    private static int firstGround(Params p) {
+        return p.nodes() - p.groundNames() * p.groundPerName();
+    }
+
+    private boolean isGround(DhtSimulation.Node n) {
+        return p.grinding() && n.index() >= firstGround(p);
+    }
+
+    /** The name a ground id sits next to. */
+    private static String groundName(Params p, int index) {
+        return "name-" + (index - firstGround(p)) / p.groundPerName();
+    }
+
+    /**
+     * Identities ground next to a name's key: key pairs are generated until the id shares with
+     * the key more leading bits than the network's size needs to hold one id there (as many as
+     * the puzzle-checked ids of about 2^(bits + static puzzle) key generations would).
+     */
+    private static DhtSimulation.NodePlan grinder(Params p, NameRules rules) {
+        int bits = 64 - Long.numberOfLeadingZeros(p.nodes()) + 1;
+        return new DhtSimulation.NodePlan() {
+            @Override
+            public Identity identity(int index, Identity drawn) {
+                if (index < firstGround(p)) {
+                    return drawn;
+                }
+                Key key = NameRecords.nameKey(groundName(p, index));
+                SeededEntropy entropy = new SeededEntropy(p.seed() * 1_000_003L + index);
+                while (true) {
+                    Identity id = Identity.generate(entropy, rules.idPow());
+                    if (key.commonPrefixLength(Key.of(id.id())) >= bits) {
+                        return id;
+                    }
+                }
+            }
+        };
     }
 
     /** The namespace's rules with the defences {@code p} switches off; the rest as they are. */
@@ -367,7 +437,7 @@ public final class NameAttackScenario {
 
     public Result run() {
         long wall0 = System.nanoTime();
-        List<DhtSimulation.Node> order = new ArrayList<>(sim.nodes());
+        List<DhtSimulation.Node> order = new ArrayList<>(sim.nodes().stream().filter(n -> !isGround(n)).toList());
         java.util.Collections.shuffle(order, new java.util.Random(p.seed()));
         long joinWindow = p.joinMinutes() * MINUTE;
         List<DhtSimulation.Node> started = new ArrayList<>();
@@ -398,13 +468,29 @@ public final class NameAttackScenario {
                 }
             });
         }
+        // The ground ids join once the names are claimed, an hour before the attacks: time for the
+        // replicas' hourly pushes to reach them as the name's nearest nodes.
+        for (DhtSimulation.Node n : sim.nodes()) {
+            if (isGround(n)) {
+                sim.queue().at(claimStart + 6 * MINUTE, () -> {
+                    List<Contact> seeds = new ArrayList<>();
+                    for (int s = 0; s < 3 && !started.isEmpty(); s++) {
+                        seeds.add(started.get(rng.nextInt(started.size())).contact());
+                    }
+                    sim.start(n, seeds);
+                    started.add(n);
+                });
+            }
+        }
         // Past the reveal window every claim is final; then the attacks, under churn.
         long attackStart = claimStart + 5 * MINUTE + rules.revealWindowMillis() * 1_000_000L + MINUTE;
         long attackWindow = 30 * MINUTE;
         long end = attackStart + attackWindow + 5 * MINUTE;
         scheduleChurn(attackStart - 30 * MINUTE, end);
+        // With ground ids the attacks go to the names they sit next to; front-running needs a new name, so it is left out.
+        int kinds = p.grinding() ? Attack.FRONT_RUN.ordinal() : Attack.values().length;
         for (int t = 0; t < p.trials(); t++) {
-            Attack attack = Attack.values()[t % Attack.values().length];
+            Attack attack = Attack.values()[t % kinds];
             int trial = t;
             sim.queue().at(attackStart + attackWindow * t / Math.max(1, p.trials()), () -> trial(attack, trial));
         }
@@ -446,6 +532,17 @@ public final class NameAttackScenario {
         }
     }
 
+    /** A held name to attack: with ground ids, one of the names they sit next to. */
+    private String target() {
+        if (p.grinding()) {
+            List<String> ground = held.stream().filter(n -> Integer.parseInt(n.substring("name-".length())) < p.groundNames()).toList();
+            if (!ground.isEmpty()) {
+                return ground.get(rng.nextInt(ground.size()));
+            }
+        }
+        return held.get(rng.nextInt(held.size()));
+    }
+
     private void trial(Attack attack, int trial) {
         DhtSimulation.Node attacker = randomOnline(false);
         if (attacker == null || held.isEmpty()) {
@@ -455,7 +552,7 @@ public final class NameAttackScenario {
         c[0]++;
         switch (attack) {
             case SQUAT -> {
-                String name = held.get(rng.nextInt(held.size()));
+                String name = target();
                 byte[] salt = new byte[NameRecords.SALT_BYTES];
                 rng.nextBytes(salt);
                 byte[] commitment = NameRecords.commitment(name, attacker.identity().publicKey(), salt);
@@ -473,7 +570,7 @@ public final class NameAttackScenario {
                 });
             }
             case FORGED_TRANSFER -> {
-                String name = held.get(rng.nextInt(held.size()));
+                String name = target();
                 long q = act(attacker, d -> d.get(sim.now(), NameRecords.nameKey(name), NameRecords.NAME));
                 then(attacker, q, r -> {
                     // Its own read returns the colluders' forgery as often as not; it wants the real lineage.
@@ -496,7 +593,7 @@ public final class NameAttackScenario {
                 });
             }
             case BACKDATED_CLAIM -> {
-                String name = held.get(rng.nextInt(held.size()));
+                String name = target();
                 pushAndRead(attacker, backdatedClaim(name, attacker, 3 * DAY_MS + rng.nextInt(1000) * 60_000L), name, attack);
             }
             case FRONT_RUN -> {

@@ -46,6 +46,20 @@ class AttackSimulationTest {
         assertThat(new CommitteeCaptureScenario(p).run().rows()).isEqualTo(t.rows());
     }
 
+    /**
+     * The attack TRUST-MODEL section 6 leaves open, measured: ids ground next to a name once it is
+     * claimed make up most of its replicas, and a first-time reader sides with their forgery. If
+     * salted placement or another defence stops it, this test must change with the docs.
+     */
+    @Test
+    void idsGroundNextToAClaimedNameLeadFirstTimeReadersToAForgery() {
+        NameAttackScenario.Params p = new NameAttackScenario.Params(300, 4, 0.2, 10, 6, 0.0, 2).withGrinding(2, 25);
+        NameAttackScenario.Result r = new NameAttackScenario(p).run();
+        assertThat(r.claimed()).isGreaterThanOrEqualTo(9);
+        assertThat(r.trials()).isPositive();
+        assertThat(r.successes()).isEqualTo(r.trials());
+    }
+
     private static double pValue(AttackTable.Row r) {
         String d = r.detail();
         int at = d.indexOf(", p ") + 4;
