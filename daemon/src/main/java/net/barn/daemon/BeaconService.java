@@ -223,13 +223,22 @@ public final class BeaconService implements AutoCloseable {
     /** The group key this node last knew (as a member, or verified from members' answers): what tickets are checked under. */
     private volatile BlsPublicKey knownGroupKey;
     private volatile boolean ticketAsking;
+    private final java.nio.file.Path keepDir;
     private long ticketAskedAt;
     /** Ids one member signs presence tickets for per epoch, from one IP group and in all. */
     static final int TICKETS_PER_GROUP = 64;
     static final int TICKETS_PER_EPOCH = 65_536;
 
-    BeaconService(BarnNode node, DhtService dht, BlsSecretKey key, Config config) {
+    /** @param keepDir where this node keeps its presence ticket across restarts (null: not kept) */
+    BeaconService(BarnNode node, DhtService dht, BlsSecretKey key, Config config, java.nio.file.Path keepDir) {
         this.node = node;
+        this.keepDir = keepDir;
+        if (keepDir != null) {
+            switch (net.barn.daemon.store.BeaconKeyStore.loadTicket(keepDir)) {
+                case Checked.Valid<PresenceTicket> v -> ticket = v.value(); // published with the key; drawers check it
+                case Checked.Invalid<PresenceTicket> i -> log.debug("beacon: {}", i.reason());
+            }
+        }
         this.dht = dht;
         this.loop = node.eventLoopGroup().next();
         this.config = config;
@@ -437,6 +446,13 @@ public final class BeaconService implements AutoCloseable {
             case Checked.Valid<PresenceTicket.Issued> v -> {
                 ticket = v.value().ticket();
                 knownGroupKey = v.value().groupKey();
+                if (keepDir != null) {
+                    try {
+                        net.barn.daemon.store.BeaconKeyStore.saveTicket(keepDir, ticket);
+                    } catch (IOException e) {
+                        log.warn("beacon: could not keep the presence ticket in {}: {}", keepDir, e.getMessage());
+                    }
+                }
                 log.debug("beacon: holding the presence ticket of epoch {}", epoch);
                 loop.execute(() -> nextKeyPublish = 0);
             }

@@ -279,7 +279,7 @@ public final class DhtService implements AutoCloseable {
             net.barn.core.trust.beacon.BlsSecretKey k = keyDir != null
                     ? net.barn.daemon.store.BeaconKeyStore.loadOrCreate(keyDir, new java.security.SecureRandom())
                     : net.barn.core.trust.beacon.Bls.generate(new java.security.SecureRandom());
-            beacon = new BeaconService(node, this, k, config);
+            beacon = new BeaconService(node, this, k, config, keyDir);
             if (namespaces != null) {
                 namespaces.epochSeeds(beacon.epochSeeds()); // namespace stewards rotate with the beacon's epochs
             }

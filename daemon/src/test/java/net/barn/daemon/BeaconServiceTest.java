@@ -53,6 +53,11 @@ class BeaconServiceTest extends RootNetworkTest {
         BeaconService.Verified v = outsider.latest(3).get(20, TimeUnit.SECONDS);
         assertThat(v.agreeing()).isEqualTo(3);
         assertThat(outputs.get(v.round())).containsExactly(Arrays.toString(v.randomness()));
+        // The node that keeps its beacon key on disk keeps its presence ticket beside it, for a restart.
+        await(() -> beacons.get(0).presenceTicket() != null, "the first node gets its presence ticket", 30);
+        await(() -> net.barn.daemon.store.BeaconKeyStore.loadTicket(tmp.resolve("keys")).isValid(), "the ticket is on disk", 10);
+        assertThat(net.barn.daemon.store.BeaconKeyStore.loadTicket(tmp.resolve("keys")).orElseThrow().epoch())
+                .isLessThanOrEqualTo(beacons.get(0).presenceTicket().epoch());
     }
 
     /** Committees of 3 (threshold 2), 15 s epochs of 500 ms rounds, phases of 800 ms. */

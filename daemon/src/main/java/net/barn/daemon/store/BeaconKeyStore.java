@@ -12,6 +12,7 @@ import java.util.Set;
 import net.barn.core.trust.beacon.Bls;
 import net.barn.core.trust.beacon.BlsSecretKey;
 import net.barn.core.trust.beacon.Checked;
+import net.barn.core.trust.beacon.PresenceTicket;
 
 /**
  * The node's BLS key for the random beacon, {@code beacon.key} in the data directory: created
@@ -22,9 +23,14 @@ import net.barn.core.trust.beacon.Checked;
  * barn-beacon-key-v1
  * secret: &lt;base64 of the 32-byte big-endian scalar&gt;
  * </pre>
+ *
+ * <p>Beside it, {@code beacon.ticket}: the node's newest presence ticket (PROTOCOL 17.5), the
+ * 104 bytes of its encoding, replaced atomically on each new one, so that a restarted node
+ * publishes it again and stays eligible for committees instead of waiting for the next epoch.
  */
 public final class BeaconKeyStore {
     public static final String FILE_NAME = "beacon.key";
+    public static final String TICKET_FILE = "beacon.ticket";
     private static final String HEADER = "barn-beacon-key-v1";
 
     private BeaconKeyStore() {}
@@ -68,5 +74,26 @@ public final class BeaconKeyStore {
             throw new IOException("beacon key " + file + ": " + key.reason());
         }
         return key.orElseThrow();
+    }
+
+    /** Keeps {@code ticket} in {@code dir}, replacing the one there (write, fsync, rename). */
+    public static void saveTicket(Path dir, PresenceTicket ticket) throws IOException {
+        AtomicFiles.replace(dir.resolve(TICKET_FILE), ticket.encode());
+    }
+
+    /** The ticket kept in {@code dir}, or why there is none usable (absent, unreadable, malformed). */
+    public static Checked<PresenceTicket> loadTicket(Path dir) {
+        Path file = dir.resolve(TICKET_FILE);
+        if (!Files.exists(file)) {
+            return Checked.invalid("no presence ticket kept yet");
+        }
+        try {
+            return switch (PresenceTicket.decode(Files.readAllBytes(file))) {
+                case Checked.Valid<PresenceTicket> v -> v;
+                case Checked.Invalid<PresenceTicket> i -> Checked.invalid(file + ": " + i.reason());
+            };
+        } catch (IOException e) {
+            return Checked.invalid("cannot read " + file + ": " + e.getMessage());
+        }
     }
 }
