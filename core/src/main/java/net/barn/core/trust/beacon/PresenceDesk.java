@@ -1,9 +1,7 @@
 package net.barn.core.trust.beacon;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import net.barn.core.identity.NodeId;
 
 /**
@@ -12,14 +10,18 @@ import net.barn.core.identity.NodeId;
  * committee, and, per epoch, at most {@code perGroup} ids from one IP group and {@code perEpoch}
  * ids in all, so that neither an address block nor the whole request stream can make a member
  * sign without bound or keep unbounded state. Asking again for the same id and epoch is
- * answered again (the signature is deterministic) and counts once. Pure: rounds are passed in.
+ * answered again (the signature is deterministic) and counts once towards those limits, but at
+ * most {@value #ANSWERS_PER_ID} times an epoch: each answer costs a BLS signature, and a peer
+ * that asks over and over must not buy the member's CPU. Pure: rounds are passed in.
  */
 public final class PresenceDesk {
     private final Epochs epochs;
     private final int perGroup;
     private final int perEpoch;
     private long epoch = -1;
-    private final Set<NodeId> signed = new HashSet<>();
+    /** Answers per id and epoch, at most: a lost answer or two, then the asker waits for the next epoch. */
+    public static final int ANSWERS_PER_ID = 3;
+    private final Map<NodeId, Integer> signed = new HashMap<>();
     private final Map<String, Integer> byGroup = new HashMap<>();
 
     public PresenceDesk(Epochs epochs, int perGroup, int perEpoch) {
@@ -53,7 +55,12 @@ public final class PresenceDesk {
             signed.clear();
             byGroup.clear();
         }
-        if (signed.contains(id)) {
+        Integer answered = signed.get(id);
+        if (answered != null) {
+            if (answered >= ANSWERS_PER_ID) {
+                return "the ticket of epoch " + epoch + " was already sent to this node " + answered + " times";
+            }
+            signed.put(id, answered + 1);
             return null;
         }
         if (signed.size() >= perEpoch) {
@@ -63,7 +70,7 @@ public final class PresenceDesk {
         if (fromGroup >= perGroup) {
             return perGroup + " tickets of epoch " + epoch + " already went to " + group;
         }
-        signed.add(id);
+        signed.put(id, 1);
         byGroup.put(group, fromGroup + 1);
         return null;
     }

@@ -51,4 +51,13 @@ class PresenceDeskTest {
         assertThat(desk.admit(400, 4, id(3), "10.1")).isNull();
         assertThat(desk.signedThisEpoch()).isEqualTo(1);
     }
+
+    @Test
+    void answersOneIdAtMostThreeTimesAnEpochSoRepeatsCannotBuyTheMembersCpu() {
+        for (int i = 0; i < PresenceDesk.ANSWERS_PER_ID; i++) {
+            assertThat(desk.admit(300 + i, 3, id(1), "10.1")).isNull();
+        }
+        assertThat(desk.admit(310, 3, id(1), "10.1")).contains("already sent to this node 3 times");
+        assertThat(desk.admit(400, 4, id(1), "10.1")).isNull();
+    }
 }
