@@ -424,22 +424,32 @@ public final class BeaconService implements AutoCloseable {
         });
     }
 
+    /** Shares of this node's ticket collected this epoch, by member: a retry asks only the members still missing. */
+    private final Map<NodeId, BeaconCodec.TicketShare> sharesHeld = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long sharesEpoch = -1;
+
     private void collectTicket(List<NodeId> members, long epoch) {
-        List<CompletableFuture<BeaconCodec.TicketShare>> asks = new ArrayList<>();
+        if (sharesEpoch != epoch) {
+            sharesHeld.clear();
+            sharesEpoch = epoch;
+        }
+        Map<NodeId, CompletableFuture<BeaconCodec.TicketShare>> asks = new HashMap<>();
         byte[] request = BeaconCodec.encode(new BeaconCodec.TicketRequest(epoch));
         for (NodeId m : members) {
-            asks.add(CompletableFuture.supplyAsync(() -> askShare(m, request, epoch), r -> Thread.ofVirtual().start(r)));
+            if (!sharesHeld.containsKey(m)) {
+                asks.put(m, CompletableFuture.supplyAsync(() -> askShare(m, request, epoch), r -> Thread.ofVirtual().start(r)));
+            }
         }
-        List<BeaconCodec.TicketShare> shares = new ArrayList<>();
         List<String> refusals = new ArrayList<>();
-        for (CompletableFuture<BeaconCodec.TicketShare> f : asks) {
+        asks.forEach((m, f) -> {
             BeaconCodec.TicketShare t = f.join();
             if (t != null && t.signature() != null && t.epoch() == epoch) {
-                shares.add(t);
+                sharesHeld.put(m, t);
             } else if (t != null && t.refused() != null) {
                 refusals.add(t.refused());
             }
-        }
+        });
+        List<BeaconCodec.TicketShare> shares = members.stream().map(sharesHeld::get).filter(java.util.Objects::nonNull).toList();
         List<PresenceTicket.Share> answers = shares.stream()
                 .map(t -> new PresenceTicket.Share(new PartialSignature(t.index(), t.signature()), t.commitment())).toList();
         switch (PresenceTicket.fromShares(node.id(), epoch, answers)) {
