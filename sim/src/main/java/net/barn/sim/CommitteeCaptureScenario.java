@@ -61,7 +61,12 @@ public final class CommitteeCaptureScenario {
         progress = sink;
     }
 
-    private record Node(NodeId id, boolean adversarial, PresenceTicket ticket) {}
+    /** A node and its key (kept, not rebuilt on every comparison of the sort). */
+    private record Node(NodeId id, Key key, boolean adversarial, PresenceTicket ticket) {
+        Node(NodeId id, boolean adversarial, PresenceTicket ticket) {
+            this(id, Key.of(id), adversarial, ticket);
+        }
+    }
 
     public AttackTable run() {
         long wall0 = System.nanoTime();
@@ -162,7 +167,7 @@ public final class CommitteeCaptureScenario {
 
     private static List<Node> nearest(Key target, List<Node> all, int count) {
         List<Node> sorted = new ArrayList<>(all);
-        sorted.sort((a, b) -> target.compareDistance(Key.of(a.id()), Key.of(b.id())));
+        sorted.sort((a, b) -> target.compareDistance(a.key(), b.key()));
         return sorted.subList(0, Math.min(count, sorted.size()));
     }
 }
