@@ -336,11 +336,11 @@ public final class BeaconService implements AutoCloseable {
     }
 
     static Checked<BeaconKey> decodeKey(byte[] v) {
-        if (v.length != 240) {
-            return Checked.invalid("a beacon key record of " + v.length + " bytes, not 240");
+        if (v.length != BeaconKeyRecord.KEY_BYTES) {
+            return Checked.invalid("a beacon key of " + v.length + " bytes, not " + BeaconKeyRecord.KEY_BYTES);
         }
         return BeaconKey.verify(java.util.Arrays.copyOfRange(v, 0, 32), java.util.Arrays.copyOfRange(v, 32, 80),
-                java.util.Arrays.copyOfRange(v, 80, 176), java.util.Arrays.copyOfRange(v, 176, 240));
+                java.util.Arrays.copyOfRange(v, 80, 176), java.util.Arrays.copyOfRange(v, 176, BeaconKeyRecord.KEY_BYTES));
     }
 
     private long epochOf(long round) {
