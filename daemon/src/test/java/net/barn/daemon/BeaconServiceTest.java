@@ -149,8 +149,8 @@ class BeaconServiceTest extends RootNetworkTest {
             return ep.number() == now && seedOutput != null && seedOutput.contains(Arrays.toString(ep.seed()));
         }, "the outsider holds the current epoch's seed", 20);
         // Old members that were not drawn again hold no share any more.
-        long serving = beacons.stream().filter(b -> b.status().index() > 0).count();
-        assertThat(serving).isEqualTo(3);
+        // (Sampled between handovers: a handover every 15 s briefly moves shares from old to new members.)
+        await(() -> beacons.stream().filter(b -> b.status().index() > 0).count() == 3, "exactly 3 nodes hold a share", 30);
     }
 
     @Test
