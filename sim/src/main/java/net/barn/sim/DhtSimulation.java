@@ -142,6 +142,8 @@ public final class DhtSimulation {
     private java.util.function.BiFunction<Node, DhtMessage, DhtMessage> interceptor = (n, m) -> m;
     private long delivered;
     private long dropped;
+    /** Each node's placement of the root namespace's records, given at every start; null: at their keys. */
+    private java.util.function.Function<Node, net.barn.core.dht.Placement> placements = n -> null;
 
     public DhtSimulation(DhtConfig config, FaultProfile faults, RandomGenerator.SplittableGenerator root, int count) {
         this(config, null, faults, root, count);
@@ -227,6 +229,10 @@ public final class DhtSimulation {
             n.reputation = new net.barn.core.trust.reputation.Reputation(net.barn.core.trust.reputation.Reputation.Config.DEFAULT);
             n.dht.reputeWith(n.reputation);
         }
+        net.barn.core.dht.Placement placement = placements.apply(n);
+        if (placement != null) {
+            n.dht.placeWith(queue.now(), placement);
+        }
         for (Record r : n.disk.values()) {
             n.dht.load(queue.now(), r, n.own.containsKey(r.key()));
         }
@@ -255,6 +261,25 @@ public final class DhtSimulation {
                 return identity.sign(message);
             }
         };
+    }
+
+    /**
+     * Gives every node its placement now (a new placement period begins) and at each later
+     * start; nodes then hand their placed records on at once.
+     */
+    public void placeWith(java.util.function.Function<Node, net.barn.core.dht.Placement> placements) {
+        this.placements = placements;
+        for (Node n : nodes) {
+            if (n.online && n.dht != null) {
+                net.barn.core.dht.Placement p = placements.apply(n);
+                if (p != null) {
+                    act(n, d -> {
+                        d.placeWith(queue.now(), p);
+                        return null;
+                    });
+                }
+            }
+        }
     }
 
     /** Crashes a node: it stops answering and forgets everything but its disk. */

@@ -33,9 +33,9 @@ public final class HijackScenario {
         }
     }
 
-    private record Setting(String label, boolean readAll, boolean askNeighbours, boolean grind) {
+    private record Setting(String label, boolean readAll, boolean askNeighbours, boolean grind, boolean placed) {
         Setting(String label, boolean readAll, boolean askNeighbours) {
-            this(label, readAll, askNeighbours, false);
+            this(label, readAll, askNeighbours, false, false);
         }
     }
 
@@ -66,19 +66,23 @@ public final class HijackScenario {
         List<Setting> settings = new ArrayList<>(List.of(new Setting("all defences (the real rules)", true, true)));
         if (p.weakenedTrials() > 0) {
             settings.add(new Setting(String.format(Locale.ROOT, "all defences; %d ids ground next to each of %d names once claimed",
-                    GROUND_PER_NAME, GROUND_NAMES), true, true, true));
+                    GROUND_PER_NAME, GROUND_NAMES), true, true, true, false));
+            settings.add(new Setting(String.format(Locale.ROOT, "all defences and salted placement with presence tickets; %d ids"
+                    + " ground next to each of %d names' points once the period's salt is out", GROUND_PER_NAME, GROUND_NAMES),
+                    true, true, true, true));
             settings.add(new Setting("reads end at a quorum (not all replicas)", false, true));
             settings.add(new Setting("empty replicas take old claims unread", true, false));
             settings.add(new Setting("both off", false, false));
         }
         for (Setting s : settings) {
-            table.add(run(s, s.readAll() && s.askNeighbours() && !s.grind() ? p.trials() : p.weakenedTrials()));
+            table.add(run(s, s.readAll() && s.askNeighbours() && !s.grind() && !s.placed() ? p.trials() : p.weakenedTrials()));
         }
         table.note("trial = one attack on one name (squat, forged transfer, backdated claim, front-run in turn) followed by 3"
                 + " honest reads; attack success = any of those reads returned an owner other than the honest one");
         table.note("ground ids: identities generated until their id shares a name key's first log2(nodes) + 1 bits, the nearest"
-                + " to it; they join after the names are claimed and collude; that setting's wins are the attack TRUST-MODEL 6 names,"
-                + " not a safety violation");
+                + " to it; they join after the names are claimed and collude; with names at their keys, their wins are the attack"
+                + " TRUST-MODEL 6 names; with salted placement (names claimed in period 1, attacked in period 2, ids ground next to"
+                + " the period-2 points, which no presence ticket from before the period covers) any win is a safety violation");
         table.note("real Dht cores and name rules (NameAttackScenario) with churn of 10%/h; id puzzles at test difficulty; runs of"
                 + " at most " + p.trialsPerRun() + " trials on seeds seed, seed+1, ...; " + p.names() + " names claimed first in each run");
         return table.replay(p.replayCommand());
@@ -102,7 +106,8 @@ public final class HijackScenario {
             int chunk = Math.min(p.trialsPerRun(), trials - i * p.trialsPerRun());
             NameAttackScenario.Params base = NameAttackScenario.Params.defaults(p.nodes(), p.seed() + i)
                     .with(p.adversary(), p.names(), chunk, 0.1).withDefences(s.readAll(), s.askNeighbours());
-            NameAttackScenario.Params np = s.grind() ? base.withGrinding(GROUND_NAMES, GROUND_PER_NAME) : base;
+            NameAttackScenario.Params ground = s.grind() ? base.withGrinding(GROUND_NAMES, GROUND_PER_NAME) : base;
+            NameAttackScenario.Params np = s.placed() ? ground.withPlacement() : ground;
             NameAttackScenario.Result r = new NameAttackScenario(np).run();
             done += r.trials();
             wins += r.successes();
@@ -112,7 +117,7 @@ public final class HijackScenario {
                 flagged += t.readsFlaggingConflict();
                 stored += t.honestReplicasStoringForgery();
             }
-            if (!np.weakened() && !np.grinding()) {
+            if (!np.weakened() && (!np.grinding() || np.placed())) {
                 r.violations().forEach(v -> violations.add("seed " + np.seed() + ": " + v));
             }
             progress.accept(String.format(Locale.ROOT, "%s: run %d of %d (seed %d): %d of %d attacks won, %.0f s wall so far",

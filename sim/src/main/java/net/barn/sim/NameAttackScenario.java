@@ -60,9 +60,12 @@ public final class NameAttackScenario {
      * @param groundNames how many of the names the adversary grinds ids next to, once they are claimed
      *     (0: none; the attacks then go to any held name)
      * @param groundPerName ids it grinds next to each of those names (among the last nodes of the network)
+     * @param placed whether names sit at their points of a placement period, with presence tickets
+     *     (PROTOCOL 11.8): the names are claimed in period 1, period 2 begins once they are final, and
+     *     the attacks run in period 2; ground ids are then ground next to the names' period-2 points
      */
     public record Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes,
-            boolean readAllReplicas, boolean askNeighbours, int groundNames, int groundPerName) {
+            boolean readAllReplicas, boolean askNeighbours, int groundNames, int groundPerName, boolean placed) {
         public Params {
             if (groundNames < 0 || groundPerName < 0 || groundNames > names || groundNames * groundPerName >= nodes / 2) {
                 throw new IllegalArgumentException("ground ids for at most all names, and fewer than half the nodes");
@@ -71,7 +74,7 @@ public final class NameAttackScenario {
 
         public Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes,
                 boolean readAllReplicas, boolean askNeighbours) {
-            this(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours, 0, 0);
+            this(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours, 0, 0, false);
         }
 
         public Params(int nodes, long seed, double malicious, int names, int trials, double churn, int joinMinutes) {
@@ -81,7 +84,13 @@ public final class NameAttackScenario {
         /** The same run with {@code perName} ids ground next to each of the first {@code count} names after they are claimed. */
         public Params withGrinding(int count, int perName) {
             return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours, count,
-                    perName);
+                    perName, placed);
+        }
+
+        /** The same run with names at their points of a placement period, and presence tickets. */
+        public Params withPlacement() {
+            return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAllReplicas, askNeighbours,
+                    groundNames, groundPerName, true);
         }
 
         public boolean grinding() {
@@ -94,13 +103,13 @@ public final class NameAttackScenario {
 
         public Params with(double maliciousShare, int nameCount, int trialCount, double churnPerHour) {
             return new Params(nodes, seed, maliciousShare, nameCount, trialCount, churnPerHour, joinMinutes, readAllReplicas,
-                    askNeighbours, groundNames, groundPerName);
+                    askNeighbours, groundNames, groundPerName, placed);
         }
 
         /** The same run with the read and replica defences switched on or off (simulation only). */
         public Params withDefences(boolean readAll, boolean askOthers) {
             return new Params(nodes, seed, malicious, names, trials, churn, joinMinutes, readAll, askOthers, groundNames,
-                    groundPerName);
+                    groundPerName, placed);
         }
 
         public boolean weakened() {
@@ -145,6 +154,9 @@ public final class NameAttackScenario {
     private final XorIndex<DhtSimulation.Node> byKey;
     private final NameValidator judge;
     private final Map<String, NodeId> honestOwner = new HashMap<>();
+    private final SimTickets tickets = new SimTickets();
+    /** The placement period now (placed runs): 1 while names are claimed, 2 for the attacks. */
+    private long period = 1;
     private final Map<Key, Record> forgery = new HashMap<>();
     private final Map<Long, Consumer<DhtEvent.QueryResult>> waiting = new HashMap<>();
     private final Map<Long, DhtEvent.QueryResult> finishedAtOnce = new HashMap<>();
@@ -179,6 +191,14 @@ public final class NameAttackScenario {
         for (Attack a : Attack.values()) {
             counts.put(a, new int[6]);
         }
+        if (p.placed()) {
+            for (DhtSimulation.Node n : sim.nodes()) {
+                if (!isGround(n)) {
+                    tickets.issue(n.id()); // present before the salts came out; ground ids are made after
+                }
+            }
+            sim.placeWith(this::placement);
+        }
         sim.onEvent((node, e) -> {
             if (e instanceof DhtEvent.QueryDone d) {
                 long key = d.query() * 1_000_003L + node.index();
@@ -191,6 +211,27 @@ public final class NameAttackScenario {
             }
         });
         sim.intercept(this::collude);
+    }
+
+    /** The beacon output that opens placement period {@code period} in a run (placed runs). */
+    private static byte[] salt(Params p, long period) {
+        return net.barn.core.crypto.Sha256.hash("barn-sim-salt".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                java.nio.ByteBuffer.allocate(16).putLong(p.seed()).putLong(period).array());
+    }
+
+    private net.barn.core.dht.Placement placement(DhtSimulation.Node n) {
+        return new net.barn.core.dht.Placement(period, salt(p, period), period > 1 ? salt(p, period - 1) : null,
+                tickets.ticket(period, n.id()), tickets.ticket(period - 1, n.id()), tickets);
+    }
+
+    /** Where a name's replicas sit now: its key, or in a placed run its point this period. */
+    private Key where(Key key) {
+        return p.placed() ? net.barn.core.trust.beacon.Sortition.placement(key, salt(p, period)) : key;
+    }
+
+    /** Where ids are ground next to a name: its key, or in a placed run its point in the attacks' period (2). */
+    private static Key groundTarget(Params p, Key nameKey) {
+        return p.placed() ? net.barn.core.trust.beacon.Sortition.placement(nameKey, salt(p, 2)) : nameKey;
     }
 
     /** The first node index of the ids ground next to names: they are the last nodes. */
@@ -220,7 +261,7 @@ public final class NameAttackScenario {
                 if (index < firstGround(p)) {
                     return drawn;
                 }
-                Key key = NameRecords.nameKey(groundName(p, index));
+                Key key = groundTarget(p, NameRecords.nameKey(groundName(p, index)));
                 SeededEntropy entropy = new SeededEntropy(p.seed() * 1_000_003L + index);
                 while (true) {
                     Identity id = Identity.generate(entropy, rules.idPow());
@@ -286,6 +327,11 @@ public final class NameAttackScenario {
             }
 
             @Override
+            public boolean placed(int type) {
+                return real.placed(type);
+            }
+
+            @Override
             public int commitType() {
                 return real.commitType();
             }
@@ -306,15 +352,31 @@ public final class NameAttackScenario {
 
     // ---------------------------------------------------------------- the colluders' behaviour
 
+    /** Reads of names in flight (placed runs): request id to the name's key, so colluders can answer any of them. */
+    private final Map<Long, Key> nameReads = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Key> eldest) {
+            return size() > 100_000;
+        }
+    };
+
     /** What a colluder sends instead of what its honest core would. */
     private DhtMessage collude(DhtSimulation.Node from, DhtMessage m) {
+        if (p.placed() && m instanceof DhtMessage.FindValue f && f.type() == NameRecords.NAME) {
+            nameReads.put(f.id(), f.key());
+        }
         if (!isColluder(from)) {
             return m;
         }
         return switch (m) {
             // Every read of a name they hold is answered with a forgery of theirs.
             case DhtMessage.Value v when v.record() != null && v.record().type() == NameRecords.NAME ->
-                    new DhtMessage.Value(v.id(), v.sender(), forgeryFor(v.record().key(), v.record()), v.contacts());
+                    new DhtMessage.Value(v.id(), v.sender(), forgeryFor(v.record().key(), v.record()), v.contacts(), v.more(),
+                            v.ticket());
+            // With placement, ids without a ticket hold nothing (no replica takes a store from them): they answer every
+            // read of an attacked name with the forgery all the same, as ids ground next to its point would.
+            case DhtMessage.Value v when v.record() == null && nameReads.containsKey(v.id()) && forgery.containsKey(nameReads.get(v.id())) ->
+                    new DhtMessage.Value(v.id(), v.sender(), forgery.get(nameReads.get(v.id())), v.contacts(), v.more(), v.ticket());
             default -> m;
         };
     }
@@ -342,7 +404,7 @@ public final class NameAttackScenario {
     private List<DhtMessage.Countersigned> colluderCountersignatures(Key key, byte[] commitment, long at,
             DhtSimulation.Node attacker) {
         List<DhtMessage.Countersigned> out = new ArrayList<>();
-        for (DhtSimulation.Node c : closest(key, NameRules.MAX_COUNTERSIGNATURES, n -> isColluder(n) && n != attacker)) {
+        for (DhtSimulation.Node c : closest(where(key), NameRules.MAX_COUNTERSIGNATURES, n -> isColluder(n) && n != attacker)) {
             {
                 Identity id = c.identity();
                 out.add(new DhtMessage.Countersigned(0, c.contact(), true, "", at, id.publicKey(), id.powNonce(),
@@ -485,6 +547,14 @@ public final class NameAttackScenario {
         // Past the reveal window every claim is final; then the attacks, under churn.
         long attackStart = claimStart + 5 * MINUTE + rules.revealWindowMillis() * 1_000_000L + MINUTE;
         long attackWindow = 30 * MINUTE;
+        if (p.placed()) {
+            // Period 2 begins 30 s before the attacks: the holders hand each name on to its new replicas, and the
+            // attacks meet replicas that have just taken it over (or not yet).
+            sim.queue().at(attackStart - 30 * SECOND, () -> {
+                period = 2;
+                sim.placeWith(this::placement);
+            });
+        }
         long end = attackStart + attackWindow + 5 * MINUTE;
         scheduleChurn(attackStart - 30 * MINUTE, end);
         // With ground ids the attacks go to the names they sit next to; front-running needs a new name, so it is left out.
@@ -575,7 +645,7 @@ public final class NameAttackScenario {
                 then(attacker, q, r -> {
                     // Its own read returns the colluders' forgery as often as not; it wants the real lineage.
                     Record base = null;
-                    for (DhtSimulation.Node n : closest(NameRecords.nameKey(name), 20, x -> x.online() && !isColluder(x))) {
+                    for (DhtSimulation.Node n : closest(where(NameRecords.nameKey(name)), 20, x -> x.online() && !isColluder(x))) {
                         Record h = n.dht().localRecord(sim.now(), NameRecords.nameKey(name), NameRecords.NAME);
                         if (h != null) {
                             base = h;
@@ -655,7 +725,7 @@ public final class NameAttackScenario {
      */
     private void pushAndRead(DhtSimulation.Node attacker, Record forged, String name, Attack attack) {
         if (attacker.online()) {
-            for (DhtSimulation.Node n : closest(forged.key(), 2 * DhtConfig.DEFAULT.k(), DhtSimulation.Node::online)) {
+            for (DhtSimulation.Node n : closest(where(forged.key()), 2 * DhtConfig.DEFAULT.k(), DhtSimulation.Node::online)) {
                 if (n != attacker) {
                     sim.inject(attacker, n, new DhtMessage.Store(rng.nextLong(), attacker.contact(), forged));
                 }
@@ -663,7 +733,7 @@ public final class NameAttackScenario {
         }
         sim.queue().after(5 * SECOND, () -> {
             int honestStored = 0;
-            for (DhtSimulation.Node n : closest(forged.key(), 60, x -> x.online() && !isColluder(x))) {
+            for (DhtSimulation.Node n : closest(where(forged.key()), 60, x -> x.online() && !isColluder(x))) {
                 Record h = n.dht().localRecord(sim.now(), forged.key(), NameRecords.NAME);
                 if (h != null && h.sameAs(forged)) {
                     honestStored++;
@@ -675,6 +745,11 @@ public final class NameAttackScenario {
     }
 
     private void readAndScore(String name, Attack attack) {
+        if (p.placed()) {
+            // Every colluder, ticket or not, answers reads of this name with a forgery from now on.
+            forgery.computeIfAbsent(NameRecords.nameKey(name), k -> backdatedClaim(name,
+                    colluderNodes.get(Math.floorMod(k.hashCode(), colluderNodes.size())), 2 * DAY_MS));
+        }
         NodeId owner = honestOwner.get(name);
         int[] c = counts.get(attack);
         boolean[] won = {false};

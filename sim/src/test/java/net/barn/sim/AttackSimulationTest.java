@@ -60,6 +60,26 @@ class AttackSimulationTest {
         assertThat(r.successes()).isEqualTo(r.trials());
     }
 
+    /**
+     * The same attack with salted placement: the names are claimed in one placement period and
+     * attacked in the next, by ids ground next to their new points once that period's salt is
+     * out. Those ids hold no presence ticket from before the period, so readers do not count
+     * their answers and the new replicas read each name's history from the last period's.
+     */
+    @Test
+    void idsGroundNextToANamesPointInANewPeriodHoldNoTicketAndLeadNoReaderToAForgery() {
+        NameAttackScenario.Params p = new NameAttackScenario.Params(300, 4, 0.2, 10, 6, 0.0, 2).withGrinding(2, 25)
+                .withPlacement();
+        NameAttackScenario.Result r = new NameAttackScenario(p).run();
+        assertThat(r.claimed()).isGreaterThanOrEqualTo(9);
+        assertThat(r.trials()).isPositive();
+        assertThat(r.successes()).as("violations: %s", r.violations()).isZero();
+        int reads = r.tallies().values().stream().mapToInt(NameAttackScenario.Tally::reads).sum();
+        int empty = r.tallies().values().stream().mapToInt(NameAttackScenario.Tally::readsNotFound).sum();
+        assertThat(reads).isPositive();
+        assertThat(empty).as("reads that found nothing, of %d", reads).isZero();
+    }
+
     private static double pValue(AttackTable.Row r) {
         String d = r.detail();
         int at = d.indexOf(", p ") + 4;

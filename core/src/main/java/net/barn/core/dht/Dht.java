@@ -70,10 +70,12 @@ public final class Dht {
 
     private static final class Query {
         final Goal goal;
-        final Lookup lookup;
+        Lookup lookup; // replaced once when a read of a placed record goes on to the previous period's point
         final Record record; // PUT and REPLICATE: what to store
         byte[] commitment; // COMMIT: what to have countersigned
         Slot asking; // CATCH_UP started by askNeighbours
+        Key recordKey; // VALUE lookups and commits: the key asked for (the lookup's target is where it sits)
+        boolean atPrevious; // a read at the previous placement period's point
         final List<DhtMessage.Countersigned> countersigned = new ArrayList<>();
         int storesOutstanding;
         int stored;
@@ -178,6 +180,15 @@ public final class Dht {
     private long lastMaintenance;
     private boolean bootstrapped;
     private boolean rejoining;
+    /** Where placed types' records sit this period, and whose tickets count; null: at their keys. */
+    private Placement placement;
+    /** Presence tickets checked this period: (period, id) to whether it counts; bounded, oldest go first. */
+    private final Map<String, Boolean> ticketBook = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 8192;
+        }
+    };
     /** Nodes proven misbehaving: not routed through, not asked, their answers not counted. */
     private Predicate<NodeId> excluded = id -> false;
     /** This node's own scores of its peers, fed by the answers it gets; null: none kept. */
@@ -272,8 +283,9 @@ public final class Dht {
         // a few liars answering first must not decide the read.
         int width = replicas(type);
         int quorum = rules.readsAllReplicas(type) ? width : config.quorum();
-        return startQuery(now, Goal.GET, Lookup.Kind.VALUE, key, type, table.closest(key, width),
-                config.disjointPaths(), null, null, quorum, width);
+        Key point = pointOf(key, type);
+        return startQuery(now, Goal.GET, Lookup.Kind.VALUE, point, type, table.closest(point, width),
+                config.disjointPaths(), null, null, quorum, width, key);
     }
 
     /** Stores a record on the k nodes closest to its key (and keeps it here, to republish). */
@@ -285,9 +297,23 @@ public final class Dht {
             return id;
         }
         keep(record, now, true);
+        return push(now, Goal.PUT, record, config.disjointPaths());
+    }
+
+    /**
+     * Finds a record's replicas and stores it with them. A placed record's are found by reading
+     * its point, so that each answer shows the responder's presence ticket and those without
+     * one are passed over; the lookup hears all of them (no quorum ends it).
+     */
+    private long push(long now, Goal goal, Record record, int paths) {
         int width = replicas(record.type());
-        return startQuery(now, Goal.PUT, Lookup.Kind.NODES, record.key(), 0, table.closest(record.key(), width),
-                config.disjointPaths(), record, null, config.quorum(), width);
+        if (placedType(record.type())) {
+            Key point = placement.point(record.key());
+            return startQuery(now, goal, Lookup.Kind.VALUE, point, record.type(), table.closest(point, width), paths, record,
+                    null, Integer.MAX_VALUE, width, record.key());
+        }
+        return startQuery(now, goal, Lookup.Kind.NODES, record.key(), 0, table.closest(record.key(), width),
+                paths, record, null, config.quorum(), width);
     }
 
     /**
@@ -313,9 +339,15 @@ public final class Dht {
         if (commitment.length != Countersigning.COMMITMENT_BYTES) {
             throw new IllegalArgumentException("a commitment is 32 bytes");
         }
-        int width = replicas(rules.commitType());
+        int type = rules.commitType();
+        int width = replicas(type);
+        if (placedType(type)) {
+            Key point = placement.point(key);
+            return startQuery(now, Goal.COMMIT, Lookup.Kind.VALUE, point, type, table.closest(point, width),
+                    config.disjointPaths(), null, commitment.clone(), Integer.MAX_VALUE, width, key);
+        }
         return startQuery(now, Goal.COMMIT, Lookup.Kind.NODES, key, 0, table.closest(key, width),
-                config.disjointPaths(), null, commitment.clone(), config.quorum(), width);
+                config.disjointPaths(), null, commitment.clone(), config.quorum(), width, key);
     }
 
     private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
@@ -325,21 +357,55 @@ public final class Dht {
 
     private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
             Record record, byte[] commitment, int quorum, int width) {
+        return startQuery(now, goal, kind, target, type, start, paths, record, commitment, quorum, width, target);
+    }
+
+    private long startQuery(long now, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start, int paths,
+            Record record, byte[] commitment, int quorum, int width, Key recordKey) {
         long id = nextQueryId++;
         table.touched(target, now);
         // Beside the nearest contacts, a couple from every bucket: the one bucket covering the target may hold only an
         // adversary's nodes, and a wide lookup then still has honest ones to start from.
-        List<Contact> begin = new ArrayList<>(allowed(start));
-        begin.addAll(table.spread(target, SPREAD_PER_BUCKET, begin));
-        Lookup lookup = new Lookup(id, kind, target, type, self.id(), begin, paths, width, config.alpha(),
-                quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
-                reputation == null ? null : reputation::score, config.lookupBound(),
-                maintenance(goal) ? width : config.lookupWidth() * width / config.k());
-        Query query = new Query(goal, lookup, record);
+        Query query = new Query(goal, newLookup(now, id, goal, kind, target, type, start, paths, quorum, width), record);
         query.commitment = commitment;
+        query.recordKey = recordKey;
         queries.put(id, query);
         advance(now, id);
         return id;
+    }
+
+    private Lookup newLookup(long now, long id, Goal goal, Lookup.Kind kind, Key target, int type, List<Contact> start,
+            int paths, int quorum, int width) {
+        List<Contact> begin = new ArrayList<>(allowed(start));
+        begin.addAll(table.spread(target, SPREAD_PER_BUCKET, begin));
+        return new Lookup(id, kind, target, type, self.id(), begin, paths, width, config.alpha(),
+                quorum, now, config.lookupTimeoutNanos(), config.stallNanos(), config.lookupPerGroup(),
+                reputation == null ? null : reputation::score, config.lookupBound(),
+                maintenance(goal) ? width : config.lookupWidth() * width / config.k());
+    }
+
+    /**
+     * A read of a placed record that found nothing at this period's point goes on, once, to
+     * the previous period's (early in a period, or for a claim too recent to have been handed
+     * over): the same query, a new lookup. False if there is no such point to read.
+     */
+    private boolean readPreviousPoint(long now, long id, Query q) {
+        Lookup l = q.lookup;
+        if (q.atPrevious || !placedType(l.recordType) || !l.target.equals(placement.point(q.recordKey))) {
+            return false;
+        }
+        Key previous = placement.previousPoint(q.recordKey);
+        if (previous == null) {
+            return false;
+        }
+        int width = replicas(l.recordType);
+        int quorum = rules.readsAllReplicas(l.recordType) || q.goal == Goal.CATCH_UP ? width : config.quorum();
+        q.lookup = newLookup(now, id, q.goal, Lookup.Kind.VALUE, previous, l.recordType, table.closest(previous, width),
+                config.disjointPaths(), quorum, width);
+        q.atPrevious = true;
+        q.seed = null;
+        advance(now, id);
+        return true;
     }
 
     /** Sends what a lookup wants next, or finishes it. */
@@ -351,7 +417,7 @@ public final class Dht {
         if (!q.lookup.isDone(now)) {
             for (Lookup.Candidate c : q.lookup.next(now)) {
                 DhtMessage m = q.lookup.kind == Lookup.Kind.VALUE
-                        ? new DhtMessage.FindValue(messageId(), self, q.lookup.target, q.lookup.recordType)
+                        ? new DhtMessage.FindValue(messageId(), self, q.recordKey, q.lookup.recordType, q.lookup.target)
                         : new DhtMessage.FindNode(messageId(), self, q.lookup.target);
                 request(now, c.contact, m, Purpose.QUERY, queryId);
             }
@@ -379,7 +445,7 @@ public final class Dht {
             case GET, CATCH_UP -> finishGet(now, id, q, closest);
             case COMMIT -> {
                 for (Contact c : closest) {
-                    request(now, c, new DhtMessage.Commit(messageId(), self, l.target, q.commitment), Purpose.COMMIT, id);
+                    request(now, c, new DhtMessage.Commit(messageId(), self, q.recordKey, q.commitment), Purpose.COMMIT, id);
                     q.storesOutstanding++;
                 }
                 if (q.storesOutstanding == 0) {
@@ -405,12 +471,13 @@ public final class Dht {
         }
         Lookup l = q.lookup;
         long nowMs = nowMillis(now);
-        Held local = records.get(new Slot(l.target, l.recordType));
+        Key key = q.recordKey;
+        Held local = records.get(new Slot(key, l.recordType));
         Record mine = local != null && local.record.expiresAtMillis() > nowMs ? local.record : null;
         List<Lookup.Answer> valid = new ArrayList<>();
         for (Lookup.Answer a : l.values()) {
             Record r = a.record();
-            if (r.type() != l.recordType || !r.key().equals(l.target)
+            if (r.type() != l.recordType || !r.key().equals(key)
                     || rules.problem(r, nowMs, config, verifier) != null) {
                 continue; // a liar's or a stale answer; it cannot win
             }
@@ -433,6 +500,15 @@ public final class Dht {
                 most = e.getValue();
             }
         }
+        boolean placed = placedType(l.recordType);
+        if (placed && 2 * most <= l.closestAnswered().size() + (mine != null ? 1 : 0)) {
+            // No lineage is held by a majority of the ticketed replicas heard (new replicas early in a period hold nothing,
+            // and a few liars' record must not win over their silence): read where the record sat last period, else none.
+            if (readPreviousPoint(now, id, q)) {
+                return;
+            }
+            winner = null;
+        }
         Record best = mine != null && rules.lineage(mine).equals(winner) ? mine : null;
         for (Lookup.Answer a : valid) {
             Record r = a.record();
@@ -443,9 +519,11 @@ public final class Dht {
         int agreeing = mine != null && mine.sameAs(best) ? 1 : 0;
         int conflicting = 0;
         Set<NodeId> upToDate = new HashSet<>();
-        Set<NodeId> nearTarget = valid.isEmpty() ? Set.of() : neighbourhood(l.target, l.recordType);
+        Set<NodeId> nearTarget = valid.isEmpty() ? Set.of() : neighbourhood(key, l.recordType);
         for (Lookup.Answer a : valid) {
-            if (a.record().sameAs(best)) {
+            if (best == null) {
+                conflicting++; // records heard, none held by a majority
+            } else if (a.record().sameAs(best)) {
                 agreeing++;
                 upToDate.add(a.from().id());
             } else if (rules.replaces(a.record(), best, nowMs, nearTarget) != null) {
@@ -459,9 +537,10 @@ public final class Dht {
                     && rules.replaces(local.record, best, nowMs, neighbourhood(best.key(), best.type())) == null) {
                 keep(best, now, local.own, true); // we hold this key: move our copy forward
             } else if (local == null) {
-                keepIfResponsible(best, now);
+                keepIfResponsible(best, now, placed);
             }
-            for (Contact c : closest) {
+            // Replicas of another period's point are not this period's: they would refuse the repair.
+            for (Contact c : l.target.equals(pointOf(key, l.recordType)) ? closest : List.<Contact>of()) {
                 if (!upToDate.contains(c.id()) && repaired < replicas(best.type())) {
                     request(now, c, new DhtMessage.Store(messageId(), self, best), Purpose.REPAIR, 0);
                     repaired++;
@@ -471,10 +550,10 @@ public final class Dht {
         DhtEvent.GetResult result = new DhtEvent.GetResult(best, agreeing, conflicting, repaired, l.hops(), l.hopsToFirstValue(),
                 now - l.startedNanos, l.requests());
         if (q.goal == Goal.CATCH_UP) {
+            queries.remove(id); // internal: the newest record is kept above, nobody waits for the answer
             if (q.asking != null) {
                 askingNeighbours.remove(q.asking);
             }
-            queries.remove(id); // internal: the newest record is kept above, nobody waits for the answer
         } else {
             done(id, result);
         }
@@ -485,7 +564,7 @@ public final class Dht {
         Lookup l = q.lookup;
         long nowMs = nowMillis(now);
         Map<NodeId, Record> newest = new LinkedHashMap<>();
-        List<Record> seen = new ArrayList<>(localRecords(now, l.target, l.recordType));
+        List<Record> seen = new ArrayList<>(localRecords(now, q.recordKey, l.recordType));
         for (Lookup.Answer a : l.values()) {
             seen.add(a.record());
         }
@@ -495,6 +574,9 @@ public final class Dht {
             }
         }
         List<Record> all = new ArrayList<>(newest.values());
+        if (all.isEmpty() && readPreviousPoint(now, id, q)) {
+            return; // early in a period the members may not have republished at the new point yet
+        }
         done(id, new DhtEvent.GetResult(all.isEmpty() ? null : all.get(0), all.size(), 0, 0, l.hops(), l.hopsToFirstValue(),
                 now - l.startedNanos, l.requests(), all));
     }
@@ -557,12 +639,12 @@ public final class Dht {
                         sent.add(r);
                         bytes += r.size();
                     }
-                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), closestExcept(f.key(), from),
-                            sent.isEmpty() ? List.of() : sent.subList(1, sent.size()));
+                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), closestExcept(f.target(), from),
+                            sent.isEmpty() ? List.of() : sent.subList(1, sent.size()), ticketFor(f));
                 }
                 Held h = records.get(new Slot(f.key(), f.type()));
                 Record r = h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
-                yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.key(), from));
+                yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.target(), from), List.of(), ticketFor(f));
             }
             case DhtMessage.Store s -> store(now, s);
             case DhtMessage.Commit c -> countersign(now, c);
@@ -571,6 +653,20 @@ public final class Dht {
         if (reply != null) {
             send(m.sender(), reply);
         }
+    }
+
+    /**
+     * The presence ticket a placed type's reader needs to count this node's answer: the one
+     * for the period whose point it asks about (this period's or the one before), else none.
+     */
+    private byte[] ticketFor(DhtMessage.FindValue f) {
+        if (!placedType(f.type())) {
+            return new byte[0];
+        }
+        if (f.target().equals(placement.point(f.key()))) {
+            return placement.ownTicket();
+        }
+        return f.target().equals(placement.previousPoint(f.key())) ? placement.ownPreviousTicket() : new byte[0];
     }
 
     private List<Contact> closestExcept(Key target, NodeId requester) {
@@ -654,9 +750,9 @@ public final class Dht {
                 return new DhtMessage.Stored(s.id(), self, false, why, held.record.sequence());
             }
         } else {
-            if (table.closerThanSelf(r.key()) >= replicas(r.type())) {
-                return new DhtMessage.Stored(s.id(), self, false, "not among the " + replicas(r.type())
-                        + " closest to this key", 0);
+            String notHere = notReplica(r.key(), r.type());
+            if (notHere != null) {
+                return new DhtMessage.Stored(s.id(), self, false, notHere, 0);
             }
             if (records.size() >= config.maxRecords()) {
                 return new DhtMessage.Stored(s.id(), self, false, "store full", 0);
@@ -679,6 +775,46 @@ public final class Dht {
         return new DhtMessage.Stored(s.id(), self, true, "", r.sequence());
     }
 
+    /** Null if this node is among the replicas of records of this key and type, else why not. */
+    private String notReplica(Key key, int type) {
+        if (!placedType(type)) {
+            return table.closerThanSelf(key) >= replicas(type) ? "not among the " + replicas(type) + " closest to this key" : null;
+        }
+        if (!placement.holdsTicket()) {
+            return "no presence ticket for placement period " + placement.period();
+        }
+        // Only nodes known to hold a ticket count as nearer: ids ground next to the point after the salt came out do not.
+        Key point = placement.point(key);
+        int nearer = 0;
+        for (Contact c : table.contacts()) {
+            if (point.compareDistance(c.key(), self.key()) < 0 && knownTicketed(c.id())) {
+                nearer++;
+            }
+        }
+        return nearer >= replicas(type) ? "not among the " + replicas(type) + " ticketed nodes closest to this key's point in period "
+                + placement.period() : null;
+    }
+
+    /** Where records of this key and type sit now: the key, or for placed types its point this period. */
+    private Key pointOf(Key key, int type) {
+        return placedType(type) ? placement.point(key) : key;
+    }
+
+    /**
+     * Whether this node may have been among a placed record's replicas last period (nearer its
+     * old point than the replica set and half a bucket more, by this node's table): those
+     * keep it a period longer, so that the next period's replicas can read its history there.
+     */
+    private boolean heldLastPeriod(Record r) {
+        Key previous = placement.previousPoint(r.key());
+        return previous != null && placement.ownPreviousTicket().length > 0
+                && table.closerThanSelf(previous) < replicas(r.type()) + config.k() / 2;
+    }
+
+    private boolean placedType(int type) {
+        return placement != null && rules.placed(type);
+    }
+
     private int replicas(int type) {
         return Math.max(config.k(), Math.min(64, rules.replicas(type, config.k())));
     }
@@ -690,8 +826,21 @@ public final class Dht {
     private Set<NodeId> neighbourhood(Key key, int type) {
         Set<NodeId> ids = new HashSet<>();
         ids.add(self.id());
-        for (Contact c : table.closest(key, replicas(type) + config.k() / 2)) {
-            ids.add(c.id());
+        int size = replicas(type) + config.k() / 2;
+        if (!placedType(type)) {
+            for (Contact c : table.closest(key, size)) {
+                ids.add(c.id());
+            }
+            return ids;
+        }
+        // A placed record's neighbourhood: the nodes nearest its point that this node knows hold a ticket.
+        for (Contact c : table.closest(placement.point(key), table.size())) {
+            if (ids.size() > size) {
+                break;
+            }
+            if (knownTicketed(c.id())) {
+                ids.add(c.id());
+            }
         }
         return ids;
     }
@@ -703,8 +852,10 @@ public final class Dht {
             return;
         }
         int width = replicas(type);
-        long id = startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, key, type, table.closest(key, width), config.disjointPaths(),
-                null, null, width, width);
+        // A placed record is read at this period's point, and where it sat last period if no majority holds it here yet.
+        Key at = pointOf(key, type);
+        long id = startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, at, type, table.closest(at, width), config.disjointPaths(),
+                null, null, width, width, key);
         Query q = queries.get(id);
         if (q != null) {
             q.asking = slot;
@@ -719,8 +870,8 @@ public final class Dht {
         String why = null;
         if (countersigner == null) {
             why = "this node does not countersign";
-        } else if (table.closerThanSelf(c.key()) >= replicas(rules.commitType())) {
-            why = "not among the " + replicas(rules.commitType()) + " closest to this key";
+        } else if (notReplica(c.key(), rules.commitType()) != null) {
+            why = notReplica(c.key(), rules.commitType());
         } else {
             Held h = records.get(new Slot(c.key(), rules.commitType()));
             Record held = h != null && h.record.expiresAtMillis() > nowMs ? h.record : null;
@@ -790,9 +941,10 @@ public final class Dht {
         return out;
     }
 
-    private void keepIfResponsible(Record r, long now) {
-        if (table.closerThanSelf(r.key()) < replicas(r.type()) && records.size() < config.maxRecords()
-                && rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type())) == null) {
+    /** {@code byMajority}: a majority of the ticketed replicas of a placed record holds it, which settles it for a new replica. */
+    private void keepIfResponsible(Record r, long now, boolean byMajority) {
+        if (notReplica(r.key(), r.type()) == null && records.size() < config.maxRecords()
+                && (byMajority || rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type())) == null)) {
             keep(r, now, false);
         }
     }
@@ -846,12 +998,14 @@ public final class Dht {
                         case DhtMessage.Nodes n when excluded.test(from) -> q.lookup.failed(from);
                         case DhtMessage.Value v when excluded.test(from) -> q.lookup.failed(from);
                         case DhtMessage.Nodes n -> counted(q.lookup.answered(from, allowed(n.contacts()), List.of()));
+                        case DhtMessage.Value v when !counts(q, from, v) ->
+                                counted(q.lookup.ineligible(from, allowed(v.contacts())));
                         case DhtMessage.Value v -> {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
                             List<Record> valid = new ArrayList<>();
                             boolean many = rules.multiValued(q.lookup.recordType);
                             for (Record r : many ? v.records() : v.record() == null ? List.<Record>of() : List.of(v.record())) {
-                                if (r.type() == q.lookup.recordType && r.key().equals(q.lookup.target)
+                                if (r.type() == q.lookup.recordType && r.key().equals(q.recordKey)
                                         && rules.problem(r, nowMillis(now), config, verifier) == null) {
                                     valid.add(r);
                                 }
@@ -902,7 +1056,7 @@ public final class Dht {
                 if (fitting && q != null) {
                     boolean many = rules.multiValued(q.lookup.recordType);
                     for (Record r : many ? v.records() : v.record() == null ? List.<Record>of() : List.of(v.record())) {
-                        invalid |= r.type() != q.lookup.recordType || !r.key().equals(q.lookup.target)
+                        invalid |= r.type() != q.lookup.recordType || !r.key().equals(q.recordKey)
                                 || rules.problem(r, nowMillis(now), config, verifier) != null;
                     }
                 }
@@ -912,7 +1066,7 @@ public final class Dht {
                 Query q = queries.get(p.query);
                 if (fitting && q != null && c.accepted()) {
                     invalid = !NodeId.ofPublicKey(c.signerKey()).equals(from) || !verifier.verify(c.signerKey(),
-                            Countersigning.signedBytes(q.lookup.target, q.commitment, c.atMillis()), c.signature());
+                            Countersigning.signedBytes(q.recordKey, q.commitment, c.atMillis()), c.signature());
                 }
             }
             case DhtMessage.Nodes n -> fitting = p.purpose == Purpose.QUERY && plausible(p, n.contacts());
@@ -936,6 +1090,39 @@ public final class Dht {
         return q == null || q.lookup.beyondBound(p.to.id(), contacts) < Lookup.WRONG_BEYOND;
     }
 
+    /**
+     * Whether an answer to a lookup of a placed type's point counts: its responder showed a
+     * presence ticket valid for that point's period. Lookups of other types count every answer.
+     */
+    private boolean counts(Query q, NodeId from, DhtMessage.Value v) {
+        if (!placedType(q.lookup.recordType) || q.lookup.kind != Lookup.Kind.VALUE) {
+            return true;
+        }
+        long period = q.lookup.target.equals(placement.point(q.recordKey)) ? placement.period()
+                : q.lookup.target.equals(placement.previousPoint(q.recordKey)) ? placement.period() - 1 : Long.MIN_VALUE;
+        return period != Long.MIN_VALUE && ticketed(period, from, v.ticket());
+    }
+
+    /** Whether {@code id}'s ticket is valid for {@code period}; each (period, id) is checked once while remembered. */
+    private boolean ticketed(long period, NodeId id, byte[] ticket) {
+        String slot = period + "/" + id;
+        Boolean known = ticketBook.get(slot);
+        if (known != null) {
+            return known;
+        }
+        if (ticket.length == 0) {
+            return false; // not remembered: the node may show its ticket in a later answer
+        }
+        boolean valid = placement.check().refuse(period, id, ticket) == null;
+        ticketBook.put(slot, valid);
+        return valid;
+    }
+
+    /** Whether this node knows {@code id} to hold a ticket for this period (from an answer it checked). */
+    private boolean knownTicketed(NodeId id) {
+        return Boolean.TRUE.equals(ticketBook.get(placement.period() + "/" + id));
+    }
+
     private void counted(int dropped) {
         lookupAnswers++;
         if (dropped > 0) {
@@ -951,7 +1138,7 @@ public final class Dht {
         }
         if (m instanceof DhtMessage.Countersigned c && c.accepted()) {
             boolean genuine = NodeId.ofPublicKey(c.signerKey()).equals(from) && verifier.verify(c.signerKey(),
-                    Countersigning.signedBytes(q.lookup.target, q.commitment, c.atMillis()), c.signature());
+                    Countersigning.signedBytes(q.recordKey, q.commitment, c.atMillis()), c.signature());
             if (genuine) {
                 q.countersigned.add(c);
             } else {
@@ -977,9 +1164,10 @@ public final class Dht {
         }
         q.catchingUp = true;
         int width = replicas(q.record.type());
-        startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, q.record.key(), q.record.type(),
-                table.closest(q.record.key(), width), 1, null, null,
-                rules.readsAllReplicas(q.record.type()) ? width : config.quorum(), width);
+        Key point = pointOf(q.record.key(), q.record.type());
+        startQuery(now, Goal.CATCH_UP, Lookup.Kind.VALUE, point, q.record.type(),
+                table.closest(point, width), 1, null, null,
+                rules.readsAllReplicas(q.record.type()) ? width : config.quorum(), width, q.record.key());
     }
 
     private void storeAnswered(long now, long queryId, boolean accepted, String why) {
@@ -1128,9 +1316,15 @@ public final class Dht {
             }
         }
         for (Record r : toReplicate) {
-            int width = replicas(r.type());
-            startQuery(now, Goal.REPLICATE, Lookup.Kind.NODES, r.key(), 0, table.closest(r.key(), width), 1, r, null,
-                    config.quorum(), width);
+            push(now, Goal.REPLICATE, r, 1);
+            Slot slot = slotOf(r);
+            Held h = records.get(slot);
+            if (h != null && !h.own && placedType(r.type()) && notReplica(r.key(), r.type()) != null && !heldLastPeriod(r)) {
+                forget(slot); // handed on to this period's replicas: holders of older periods do not pile up
+                if (slot.publisher() == null) {
+                    events.add(new DhtEvent.RecordDropped(slot.key(), slot.type()));
+                }
+            }
         }
         if (bootstrapped) {
             refreshStaleBuckets(now, config.refreshIntervalNanos(), Goal.REFRESH);
@@ -1259,6 +1453,31 @@ public final class Dht {
     private List<Contact> allowed(List<Contact> contacts) {
         return contacts.stream().noneMatch(c -> excluded.test(c.id())) ? contacts
                 : contacts.stream().filter(c -> !excluded.test(c.id())).toList();
+    }
+
+    /**
+     * From now on, records of placed types ({@link RecordRules#placed}) sit at their points of
+     * {@code placement}'s period, and only answers with a ticket valid for it count; null puts
+     * them back at their keys. Held records move at their next replication.
+     */
+    public void placeWith(long now, Placement placement) {
+        if (placement != null && this.placement != null && placement.period() != this.placement.period()) {
+            // Entries of two periods back are no use: a point is read for this period or the one before.
+            long keepFrom = placement.period() - 1;
+            ticketBook.keySet().removeIf(slot -> Long.parseLong(slot.substring(0, slot.indexOf('/'))) < keepFrom);
+            for (Held h : records.values()) {
+                if (rules.placed(h.record.type())) {
+                    h.replicatedNanos = now - config.replicationIntervalNanos(); // hand it to the new replicas
+                }
+            }
+            nextMaintenance = Math.min(nextMaintenance, now);
+        }
+        this.placement = placement;
+    }
+
+    /** The placement in force, or null. */
+    public Placement placement() {
+        return placement;
     }
 
     /** Removes a contact proven bad (used by trust mechanisms). */

@@ -14,6 +14,8 @@ public final class DhtCodec {
     public static final int MAX_MESSAGE = 65_536;
     public static final int MAX_CONTACTS = 64;
     public static final int MAX_MORE = 15;
+    /** A presence ticket is 104 bytes; room for a later encoding, no more. */
+    public static final int MAX_TICKET = 256;
 
     private DhtCodec() {}
 
@@ -28,8 +30,14 @@ public final class DhtCodec {
                     .setTarget(ByteString.copyFrom(f.target().toBytes())));
             case DhtMessage.Nodes n -> b.setNodes(net.barn.wire.dht.Nodes.newBuilder()
                     .addAllContacts(n.contacts().stream().map(DhtCodec::contact).toList()));
-            case DhtMessage.FindValue f -> b.setFindValue(net.barn.wire.dht.FindValue.newBuilder()
-                    .setKey(ByteString.copyFrom(f.key().toBytes())).setType(f.type()));
+            case DhtMessage.FindValue f -> {
+                net.barn.wire.dht.FindValue.Builder fb = net.barn.wire.dht.FindValue.newBuilder()
+                        .setKey(ByteString.copyFrom(f.key().toBytes())).setType(f.type());
+                if (!f.target().equals(f.key())) {
+                    fb.setTarget(ByteString.copyFrom(f.target().toBytes()));
+                }
+                b.setFindValue(fb);
+            }
             case DhtMessage.Value v -> {
                 net.barn.wire.dht.Value.Builder vb = net.barn.wire.dht.Value.newBuilder()
                         .addAllContacts(v.contacts().stream().map(DhtCodec::contact).toList());
@@ -37,6 +45,7 @@ public final class DhtCodec {
                     vb.setRecord(record(v.record()));
                 }
                 v.more().forEach(r -> vb.addMore(record(r)));
+                vb.setTicket(ByteString.copyFrom(v.ticket()));
                 b.setValue(vb);
             }
             case DhtMessage.Store s -> b.setStore(net.barn.wire.dht.Store.newBuilder().setRecord(record(s.record())));
@@ -69,7 +78,11 @@ public final class DhtCodec {
             case PONG -> new DhtMessage.Pong(id, sender, m.getPong().getObservedAddress());
             case FIND_NODE -> new DhtMessage.FindNode(id, sender, key(m.getFindNode().getTarget()));
             case NODES -> new DhtMessage.Nodes(id, sender, contacts(m.getNodes().getContactsList()));
-            case FIND_VALUE -> new DhtMessage.FindValue(id, sender, key(m.getFindValue().getKey()), m.getFindValue().getType());
+            case FIND_VALUE -> {
+                net.barn.wire.dht.FindValue f = m.getFindValue();
+                Key key = key(f.getKey());
+                yield new DhtMessage.FindValue(id, sender, key, f.getType(), f.getTarget().isEmpty() ? key : key(f.getTarget()));
+            }
             case VALUE -> {
                 if (m.getValue().getMoreCount() > MAX_MORE || (!m.getValue().hasRecord() && m.getValue().getMoreCount() > 0)) {
                     throw bad("a VALUE carries at most " + MAX_MORE + " further records, and only after a first");
@@ -78,8 +91,11 @@ public final class DhtCodec {
                 for (net.barn.wire.dht.Record r : m.getValue().getMoreList()) {
                     more.add(record(r));
                 }
+                if (m.getValue().getTicket().size() > MAX_TICKET) {
+                    throw bad("a VALUE's ticket is at most " + MAX_TICKET + " bytes");
+                }
                 yield new DhtMessage.Value(id, sender, m.getValue().hasRecord() ? record(m.getValue().getRecord()) : null,
-                        contacts(m.getValue().getContactsList()), more);
+                        contacts(m.getValue().getContactsList()), more, m.getValue().getTicket().toByteArray());
             }
             case STORE -> {
                 if (!m.getStore().hasRecord()) {

@@ -26,20 +26,47 @@ public sealed interface DhtMessage {
         }
     }
 
-    record FindValue(long id, Contact sender, Key key, int type) implements DhtMessage {}
+    /**
+     * Asks for the record of {@code type} under {@code key}, and the contacts nearest
+     * {@code target}: the key itself, or for placed types the key's point in the current
+     * placement period ({@link Placement}).
+     */
+    record FindValue(long id, Contact sender, Key key, int type, Key target) implements DhtMessage {
+        public FindValue {
+            if (target == null) {
+                target = key;
+            }
+        }
+
+        public FindValue(long id, Contact sender, Key key, int type) {
+            this(id, sender, key, type, key);
+        }
+    }
 
     /**
      * {@code record} is null when the responder holds none; {@code more} lists further records
-     * under the key, for types with one record per publisher (at most 15).
+     * under the key, for types with one record per publisher (at most 15). {@code ticket}: for
+     * placed types, the responder's presence ticket for the placement period (empty if none).
      */
-    record Value(long id, Contact sender, Record record, List<Contact> contacts, List<Record> more) implements DhtMessage {
+    record Value(long id, Contact sender, Record record, List<Contact> contacts, List<Record> more, byte[] ticket)
+            implements DhtMessage {
         public Value {
             contacts = List.copyOf(contacts);
             more = List.copyOf(more);
+            ticket = ticket == null ? new byte[0] : ticket.clone();
+        }
+
+        public Value(long id, Contact sender, Record record, List<Contact> contacts, List<Record> more) {
+            this(id, sender, record, contacts, more, new byte[0]);
         }
 
         public Value(long id, Contact sender, Record record, List<Contact> contacts) {
-            this(id, sender, record, contacts, List.of());
+            this(id, sender, record, contacts, List.of(), new byte[0]);
+        }
+
+        @Override
+        public byte[] ticket() {
+            return ticket.clone();
         }
 
         /** The record and the further ones (types with a record per publisher). */

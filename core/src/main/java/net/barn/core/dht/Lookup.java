@@ -441,6 +441,22 @@ final class Lookup {
         return bound >= DhtConfig.LOOKUP_BOUND_OFF ? Integer.MAX_VALUE : target.commonPrefixLength(c.contact.key()) + bound;
     }
 
+    /**
+     * A candidate answered but may not hold the records sought (a placed record's replica
+     * without a valid presence ticket): its contacts join its path as usual, its records are
+     * ignored, and it counts as failed, so the path goes on past it to the window's worth of
+     * nodes that count. Returns how many contacts were dropped by the bound check.
+     */
+    int ineligible(NodeId from, List<Contact> contacts) {
+        Candidate c = candidates.get(from);
+        if (c == null || c.state != State.WAITING) {
+            return 0;
+        }
+        int dropped = answered(from, contacts, List.of());
+        c.state = State.FAILED;
+        return dropped;
+    }
+
     void failed(NodeId from) {
         Candidate c = candidates.get(from);
         if (c != null && c.state == State.WAITING) {

@@ -89,6 +89,15 @@ public interface RecordRules {
         return type == commitType();
     }
 
+    /**
+     * True for types whose replicas move every placement period to a point the beacon salts
+     * ({@link Placement}), once the node has one: the root namespace's, so that ids cannot be
+     * ground next to a name in advance. Others sit at their key.
+     */
+    default boolean placed(int type) {
+        return false;
+    }
+
     /** The record type a commit under a key is for. */
     default int commitType() {
         return -1;

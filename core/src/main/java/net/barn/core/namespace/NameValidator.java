@@ -414,6 +414,12 @@ public final class NameValidator implements RecordRules {
         return type == NameRecords.NAME || type == MemberRecords.MEMBER || type == SubNames.SUBNAME ? 2 * k : k;
     }
 
+    /** A name's claim and its namespace's members move together: members are checked against the claim held beside them. */
+    @Override
+    public boolean placed(int type) {
+        return type == NameRecords.NAME || type == MemberRecords.MEMBER;
+    }
+
     @Override
     public boolean readsAllReplicas(int type) {
         return type == NameRecords.NAME || type == SubNames.SUBNAME;
