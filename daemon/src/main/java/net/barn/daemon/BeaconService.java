@@ -89,10 +89,13 @@ public final class BeaconService implements AutoCloseable {
      * @param epochRounds rounds per epoch; a committee serves at least one epoch
      * @param ticketWindowEpochs after genesis, a node is drawn for epoch e only if its key record
      *     carries a presence ticket of an epoch from e - ticketWindowEpochs to e - 1
+     * @param placementEpochs epochs per placement period of the root namespace's records (PROTOCOL
+     *     11.8): period p is salted with the seed of epoch p * placementEpochs, and its replicas
+     *     show tickets of the window before that epoch; 0: names stay at their keys
      */
     public record Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds,
-            long ticketWindowEpochs) {
-        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120, 24);
+            long ticketWindowEpochs, long placementEpochs) {
+        public static final Config DEFAULT = new Config(17, 60_000, 10_000, 30_000, 120, 24, 24);
 
         public Config {
             if (committee < 1 || committee > BeaconCodec.MAX_MEMBERS || startDelayMillis < 0 || phaseMillis < 100 || roundMillis < 100) {
@@ -102,12 +105,26 @@ public final class BeaconService implements AutoCloseable {
             if (ticketWindowEpochs < 1) {
                 throw new IllegalArgumentException("a presence ticket window of at least one epoch");
             }
+            if (placementEpochs < 0) {
+                throw new IllegalArgumentException("placement periods of at least one epoch, or 0 for none");
+            }
             new Epochs(roundMillis, epochRounds, phaseMillis); // refuses an epoch too short for a handover
         }
 
-        /** Presence tickets of the last 24 epochs count. */
+        /** Names placed per period of 24 epochs. */
+        public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds,
+                long ticketWindowEpochs) {
+            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, ticketWindowEpochs, 24);
+        }
+
+        /** Presence tickets of the last 24 epochs count; names placed per period of 24 epochs. */
         public Config(int committee, long startDelayMillis, long phaseMillis, long roundMillis, long epochRounds) {
-            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, 24);
+            this(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, 24, 24);
+        }
+
+        /** The same with placement periods of {@code epochs} epochs (0: names stay at their keys). */
+        public Config withPlacementEpochs(long epochs) {
+            return new Config(committee, startDelayMillis, phaseMillis, roundMillis, epochRounds, ticketWindowEpochs, epochs);
         }
 
         /** One-hour epochs (at least two lead times), presence tickets of the last 24 epochs. */
@@ -216,6 +233,17 @@ public final class BeaconService implements AutoCloseable {
     private final AtomicLong roundBytes = new AtomicLong();
     private java.util.function.Consumer<BeaconEvent.Output> onOutput = o -> { };
     private volatile boolean closed;
+    /** This node's tickets by epoch, newest last: those from before a placement period's salt serve it. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, PresenceTicket> ticketsHeld =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** The seeds that opened placement periods, by epoch: the last three. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, BeaconEvent.Output> periodSeeds =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private java.util.function.Consumer<net.barn.core.dht.Placement> onPlacement = p -> { };
+    /** What the placement last given was made of (period, salts, group key, tickets): a new one goes out when it changes. */
+    private String placedAs = "";
+    private volatile net.barn.core.dht.Placement placement;
+    private long placementAskedAt;
     /** A member's rule for signing presence tickets. */
     private final PresenceDesk desk;
     /** This node's newest presence ticket, published with its key; null until it has one. */
@@ -237,6 +265,13 @@ public final class BeaconService implements AutoCloseable {
             switch (net.barn.daemon.store.BeaconKeyStore.loadTicket(keepDir)) {
                 case Checked.Valid<PresenceTicket> v -> ticket = v.value(); // published with the key; drawers check it
                 case Checked.Invalid<PresenceTicket> i -> log.debug("beacon: {}", i.reason());
+            }
+            switch (net.barn.daemon.store.BeaconKeyStore.loadTickets(keepDir)) {
+                case Checked.Valid<List<PresenceTicket>> v -> v.value().forEach(t -> ticketsHeld.put(t.epoch(), t));
+                case Checked.Invalid<List<PresenceTicket>> i -> log.warn("beacon: {}", i.reason());
+            }
+            if (ticket != null) {
+                ticketsHeld.put(ticket.epoch(), ticket);
             }
         }
         this.dht = dht;
@@ -288,7 +323,16 @@ public final class BeaconService implements AutoCloseable {
      * or (outside the committee) the newest it verified by asking members, at most every round.
      */
     public String describe() {
-        return describeRounds() + ticketNote();
+        return describeRounds() + ticketNote() + placementNote();
+    }
+
+    private String placementNote() {
+        net.barn.core.dht.Placement p = placement;
+        if (config.placementEpochs() <= 0) {
+            return "";
+        }
+        return p == null ? "; names at their keys (no placement period salted yet)"
+                : "; names placed for period " + p.period() + (p.holdsTicket() ? ", this node among the ticketed" : ", this node without a ticket for it");
     }
 
     private String ticketNote() {
@@ -386,6 +430,77 @@ public final class BeaconService implements AutoCloseable {
         checkAlive(wall);
         sign(wall);
         askForTicket(wall);
+        place(wall);
+    }
+
+    /** Called on the node's loop with each new placement of the root namespace's records. */
+    public void onPlacement(java.util.function.Consumer<net.barn.core.dht.Placement> listener) {
+        onPlacement = listener;
+    }
+
+    /** The placement this node last gave its root network, or null. */
+    public net.barn.core.dht.Placement placement() {
+        return placement;
+    }
+
+    /**
+     * Once the seed that opens this placement period is known (PROTOCOL 11.8): gives the root
+     * network the period's salt, the last period's, this node's tickets from before each, and
+     * the check of others' tickets under the group key; again whenever one of these changes.
+     * Until then the last placement stays (or none: names at their keys).
+     */
+    private void place(long wall) {
+        long per = config.placementEpochs();
+        if (per <= 0) {
+            return;
+        }
+        long round = epochs.roundAt(wall);
+        long period = Math.floorDiv(epochs.epochOf(round), per);
+        long first = period * per;
+        BeaconEvent.Output salt = seedOf(first);
+        if (salt == null) {
+            if (round >= seedRound(config, first) && wall - placementAskedAt >= config.roundMillis()) {
+                placementAskedAt = wall;
+                fetchSeed(first);
+            }
+            return;
+        }
+        BlsPublicKey groupKey = knownGroupKey;
+        if (groupKey == null) {
+            return;
+        }
+        BeaconEvent.Output previous = seedOf(first - per);
+        PresenceTicket own = ticketBefore(first);
+        PresenceTicket ownPrevious = ticketBefore(first - per);
+        String as = period + "/" + (previous != null) + "/" + groupKey.toHex() + "/" + (own == null ? "-" : own.epoch()) + "/"
+                + (ownPrevious == null ? "-" : ownPrevious.epoch());
+        if (as.equals(placedAs)) {
+            return;
+        }
+        placedAs = as;
+        long window = config.ticketWindowEpochs();
+        net.barn.core.dht.Placement p = new net.barn.core.dht.Placement(period, salt.randomness(),
+                previous == null ? null : previous.randomness(), own == null ? null : own.encode(),
+                ownPrevious == null ? null : ownPrevious.encode(), (forPeriod, id, bytes) -> switch (PresenceTicket.decode(bytes)) {
+                    case Checked.Valid<PresenceTicket> v -> v.value().refuse(groupKey, id, forPeriod * per, window);
+                    case Checked.Invalid<PresenceTicket> i -> i.reason();
+                });
+        placement = p;
+        log.info("beacon: root namespace records placed for period {} ({}presence ticket from before it)", period,
+                own == null ? "no " : "");
+        onPlacement.accept(p);
+    }
+
+    /** This node's newest ticket that serves the placement period opened by the seed of {@code epoch}, or null. */
+    private PresenceTicket ticketBefore(long epoch) {
+        var e = ticketsHeld.floorEntry(epoch - 1);
+        return e != null && e.getKey() >= epoch - config.ticketWindowEpochs() ? e.getValue() : null;
+    }
+
+    /** The output of {@code epoch}'s seed round, if this node holds it. */
+    private BeaconEvent.Output seedOf(long epoch) {
+        BeaconEvent.Output o = seeds.get(epoch);
+        return o != null ? o : periodSeeds.get(epoch);
     }
 
     /** This node's newest presence ticket, or null. */
@@ -456,9 +571,14 @@ public final class BeaconService implements AutoCloseable {
             case Checked.Valid<PresenceTicket.Issued> v -> {
                 ticket = v.value().ticket();
                 knownGroupKey = v.value().groupKey();
+                ticketsHeld.put(epoch, ticket);
+                while (ticketsHeld.size() > net.barn.daemon.store.BeaconKeyStore.TICKETS_KEPT) {
+                    ticketsHeld.pollFirstEntry();
+                }
                 if (keepDir != null) {
                     try {
                         net.barn.daemon.store.BeaconKeyStore.saveTicket(keepDir, ticket);
+                        net.barn.daemon.store.BeaconKeyStore.saveTickets(keepDir, ticketsHeld.values());
                     } catch (IOException e) {
                         log.warn("beacon: could not keep the presence ticket in {}: {}", keepDir, e.getMessage());
                     }
@@ -1006,7 +1126,8 @@ public final class BeaconService implements AutoCloseable {
         if (group == null || committee == null) {
             return null;
         }
-        BeaconEvent.Output held = round > 0 ? seeds.values().stream().filter(o -> o.round() == round).findFirst().orElse(null) : null;
+        BeaconEvent.Output held = round > 0 ? java.util.stream.Stream.concat(seeds.values().stream(), periodSeeds.values().stream())
+                .filter(o -> o.round() == round).findFirst().orElse(null) : null;
         return BeaconCodec.encode(held != null
                 ? new BeaconCodec.Latest(held.epoch(), held.round(), held.signature(), group.publicKey(), committee.size(),
                         Sortition.threshold(committee.size()), committee)
@@ -1015,6 +1136,12 @@ public final class BeaconService implements AutoCloseable {
     }
 
     private void keepSeed(long epoch, BeaconEvent.Output o) {
+        if (config.placementEpochs() > 0 && Math.floorMod(epoch, config.placementEpochs()) == 0) {
+            periodSeeds.put(epoch, o); // salts a placement period: kept while the next period still reads this one
+            while (periodSeeds.size() > 3) {
+                periodSeeds.pollFirstEntry();
+            }
+        }
         seeds.put(epoch, o);
         while (seeds.size() > SEEDS_KEPT) {
             seeds.pollFirstEntry();

@@ -280,11 +280,26 @@ public final class DhtService implements AutoCloseable {
                     ? net.barn.daemon.store.BeaconKeyStore.loadOrCreate(keyDir, new java.security.SecureRandom())
                     : net.barn.core.trust.beacon.Bls.generate(new java.security.SecureRandom());
             beacon = new BeaconService(node, this, k, config, keyDir);
+            beacon.onPlacement(this::placeWith); // names move to their points once the beacon salts a placement period
             if (namespaces != null) {
                 namespaces.epochSeeds(beacon.epochSeeds()); // namespace stewards rotate with the beacon's epochs
             }
         }
         return beacon;
+    }
+
+    /** Places the root namespace's records for a placement period (PROTOCOL 11.8); null: at their keys. */
+    public CompletableFuture<Void> placeWith(net.barn.core.dht.Placement placement) {
+        return onLoop(() -> {
+            dht.placeWith(System.nanoTime(), placement);
+            drain();
+            return null;
+        });
+    }
+
+    /** The placement in force in the root network, or null. */
+    public CompletableFuture<net.barn.core.dht.Placement> placement() {
+        return onLoop(dht::placement);
     }
 
     /** The beacon, if started. */

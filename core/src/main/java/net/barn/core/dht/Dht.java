@@ -762,6 +762,12 @@ public final class Dht {
                         + " fresher records under this key", 0);
             }
             String why = rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type()));
+            if (why != null && placedType(r.type()) && placement.previousSalt() != null) {
+                // A claim countersigned near last period's point, handed on: this node's neighbourhood at the new point
+                // cannot judge it, the replicas that held it can.
+                askNeighbours(now, r.key(), r.type());
+                return new DhtMessage.Stored(s.id(), self, false, why + "; reading the other replicas", 0);
+            }
             if (why != null) {
                 return new DhtMessage.Stored(s.id(), self, false, why, 0);
             }

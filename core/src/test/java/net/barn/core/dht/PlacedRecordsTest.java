@@ -227,6 +227,18 @@ class PlacedRecordsTest {
         assertThat(((DhtMessage.Stored) ticketed.pollTransmit().message()).accepted()).isTrue();
     }
 
+    /** The vector of PROTOCOL 11.8 (computed with Python's hashlib). */
+    @Test
+    void aNamesPointMatchesThePublishedVector() {
+        Key chess = net.barn.core.namespace.NameRecords.nameKey("chess");
+        byte[] salt = new byte[32];
+        Arrays.fill(salt, (byte) 0x5a);
+        assertThat(java.util.HexFormat.of().formatHex(chess.toBytes()))
+                .isEqualTo("dc3d39610f928ebab1b92444064494ffb8b02c20d14f3947ed751df9e5f6ca6f");
+        assertThat(java.util.HexFormat.of().formatHex(new Placement(1, salt, null, null, null, check).point(chess).toBytes()))
+                .isEqualTo("6c57a6eb9ed47952eb5c623cbecc947f5695ebc9db3b3993c8af9455355e5fc9");
+    }
+
     @Test
     void theCodecCarriesTheTargetAndTheTicketAndRefusesAnOversizedTicket() throws ProtocolException {
         Contact a = contact();

@@ -31,6 +31,10 @@ import net.barn.core.trust.beacon.PresenceTicket;
 public final class BeaconKeyStore {
     public static final String FILE_NAME = "beacon.key";
     public static final String TICKET_FILE = "beacon.ticket";
+    /** The tickets a node keeps for placement periods (PROTOCOL 11.8): 104 bytes each, oldest first. */
+    public static final String TICKETS_FILE = "beacon.tickets";
+    /** Tickets kept in {@link #TICKETS_FILE} at most. */
+    public static final int TICKETS_KEPT = 64;
     private static final String HEADER = "barn-beacon-key-v1";
 
     private BeaconKeyStore() {}
@@ -92,6 +96,43 @@ public final class BeaconKeyStore {
                 case Checked.Valid<PresenceTicket> v -> v;
                 case Checked.Invalid<PresenceTicket> i -> Checked.invalid(file + ": " + i.reason());
             };
+        } catch (IOException e) {
+            return Checked.invalid("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Keeps the newest {@link #TICKETS_KEPT} of {@code tickets} (oldest first) in {@code dir}, replacing the file there. */
+    public static void saveTickets(Path dir, java.util.Collection<PresenceTicket> tickets) throws IOException {
+        java.util.List<PresenceTicket> all = new java.util.ArrayList<>(tickets);
+        java.util.List<PresenceTicket> kept = all.subList(Math.max(0, all.size() - TICKETS_KEPT), all.size());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(kept.size() * PresenceTicket.BYTES);
+        for (PresenceTicket t : kept) {
+            out.writeBytes(t.encode());
+        }
+        AtomicFiles.replace(dir.resolve(TICKETS_FILE), out.toByteArray());
+    }
+
+    /** The tickets kept in {@code dir} (empty if none), or why the file is unusable. */
+    public static Checked<java.util.List<PresenceTicket>> loadTickets(Path dir) {
+        Path file = dir.resolve(TICKETS_FILE);
+        if (!Files.exists(file)) {
+            return Checked.valid(java.util.List.of());
+        }
+        try {
+            byte[] all = Files.readAllBytes(file);
+            if (all.length % PresenceTicket.BYTES != 0 || all.length > TICKETS_KEPT * PresenceTicket.BYTES) {
+                return Checked.invalid(file + ": " + all.length + " bytes, not a list of at most " + TICKETS_KEPT + " tickets");
+            }
+            java.util.List<PresenceTicket> out = new java.util.ArrayList<>();
+            for (int at = 0; at < all.length; at += PresenceTicket.BYTES) {
+                switch (PresenceTicket.decode(java.util.Arrays.copyOfRange(all, at, at + PresenceTicket.BYTES))) {
+                    case Checked.Valid<PresenceTicket> v -> out.add(v.value());
+                    case Checked.Invalid<PresenceTicket> i -> {
+                        return Checked.invalid(file + ": ticket " + (at / PresenceTicket.BYTES + 1) + ": " + i.reason());
+                    }
+                }
+            }
+            return Checked.valid(out);
         } catch (IOException e) {
             return Checked.invalid("cannot read " + file + ": " + e.getMessage());
         }
