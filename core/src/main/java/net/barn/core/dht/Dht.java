@@ -189,6 +189,20 @@ public final class Dht {
             return size() > 8192;
         }
     };
+    /**
+     * Names whose history this node has read this placement period (as a replica at a new
+     * point it reads it before it takes or countersigns anything for them); bounded.
+     */
+    private final Set<Key> historyRead = java.util.Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
+            return size() > 8192;
+        }
+    });
+    /** Commit requests waiting for such a read, by name: answered when it ends. */
+    private final Map<Key, List<DhtMessage.Commit>> parkedCommits = new LinkedHashMap<>();
+    private static final int MAX_PARKED_KEYS = 64;
+    private static final int MAX_PARKED_PER_KEY = 16;
     /** Nodes proven misbehaving: not routed through, not asked, their answers not counted. */
     private Predicate<NodeId> excluded = id -> false;
     /** This node's own scores of its peers, fed by the answers it gets; null: none kept. */
@@ -475,11 +489,21 @@ public final class Dht {
         Held local = records.get(new Slot(key, l.recordType));
         Record mine = local != null && local.record.expiresAtMillis() > nowMs ? local.record : null;
         List<Lookup.Answer> valid = new ArrayList<>();
+        // Where a read hears every replica, only the replica set votes (the nearest that answered, counted): a wide
+        // lookup also asks nodes farther out, and liars among them must not add their records to the count.
+        Set<NodeId> replicaSet = null;
+        if (rules.readsAllReplicas(l.recordType)) {
+            replicaSet = new HashSet<>();
+            for (Lookup.Candidate c : l.closestAnswered()) {
+                replicaSet.add(c.contact.id());
+            }
+        }
         for (Lookup.Answer a : l.values()) {
             Record r = a.record();
             if (r.type() != l.recordType || !r.key().equals(key)
-                    || rules.problem(r, nowMs, config, verifier) != null) {
-                continue; // a liar's or a stale answer; it cannot win
+                    || rules.problem(r, nowMs, config, verifier) != null
+                    || replicaSet != null && !replicaSet.contains(a.from().id())) {
+                continue; // a liar's, a stale or a far answer; it cannot win
             }
             valid.add(a);
         }
@@ -501,13 +525,17 @@ public final class Dht {
             }
         }
         boolean placed = placedType(l.recordType);
-        if (placed && 2 * most <= l.closestAnswered().size() + (mine != null ? 1 : 0)) {
-            // No lineage is held by a majority of the ticketed replicas heard (new replicas early in a period hold nothing,
-            // and a few liars' record must not win over their silence): read where the record sat last period, else none.
+        int heard = l.closestAnswered().size() + (mine != null ? 1 : 0);
+        if (placed && rules.readsAllReplicas(l.recordType) && !q.atPrevious && placement.previousSalt() != null
+                && (2 * most <= heard || heard < Math.min(replicas(l.recordType), table.size()) / 2)) {
+            // At this period's point, no lineage is held by a majority of the ticketed replicas heard (new replicas early
+            // in a period hold nothing, and a few liars' record must not win over their silence), or too few were heard to
+            // tell: read where the record sat last period, whose replicas had the period to agree; there the lineage most
+            // of them hold wins, as at a fixed placement.
             if (readPreviousPoint(now, id, q)) {
                 return;
             }
-            winner = null;
+            winner = null; // the placement moved on during the read: nothing settled
         }
         Record best = mine != null && rules.lineage(mine).equals(winner) ? mine : null;
         for (Lookup.Answer a : valid) {
@@ -553,6 +581,9 @@ public final class Dht {
             queries.remove(id); // internal: the newest record is kept above, nobody waits for the answer
             if (q.asking != null) {
                 askingNeighbours.remove(q.asking);
+                if (placed) {
+                    historyReadDone(now, key);
+                }
             }
         } else {
             done(id, result);
@@ -639,15 +670,15 @@ public final class Dht {
                         sent.add(r);
                         bytes += r.size();
                     }
-                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), closestExcept(f.target(), from),
+                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), suggestions(f, from),
                             sent.isEmpty() ? List.of() : sent.subList(1, sent.size()), ticketFor(f));
                 }
                 Held h = records.get(new Slot(f.key(), f.type()));
                 Record r = h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
-                yield new DhtMessage.Value(f.id(), self, r, closestExcept(f.target(), from), List.of(), ticketFor(f));
+                yield new DhtMessage.Value(f.id(), self, r, suggestions(f, from), List.of(), ticketFor(f));
             }
             case DhtMessage.Store s -> store(now, s);
-            case DhtMessage.Commit c -> countersign(now, c);
+            case DhtMessage.Commit c -> historyUnread(c.key(), rules.commitType()) ? parkUntilHistoryRead(now, c) : countersign(now, c);
             default -> null;
         };
         if (reply != null) {
@@ -667,6 +698,36 @@ public final class Dht {
             return placement.ownTicket();
         }
         return f.target().equals(placement.previousPoint(f.key())) ? placement.ownPreviousTicket() : new byte[0];
+    }
+
+    /**
+     * The contacts a read is pointed to: the nearest its target, but for a placed type's point
+     * not those this node found without a ticket for that point's period. Ids ground next to
+     * a point would otherwise fill every answer near it and hide the ticketed replicas beyond.
+     */
+    private List<Contact> suggestions(DhtMessage.FindValue f, NodeId requester) {
+        long period = placedType(f.type()) ? periodOf(f.key(), f.target()) : Long.MIN_VALUE;
+        if (period == Long.MIN_VALUE) {
+            return closestExcept(f.target(), requester);
+        }
+        List<Contact> out = new ArrayList<>(config.k());
+        for (Contact c : table.closest(f.target(), 4 * config.k())) {
+            if (out.size() >= config.k()) {
+                break;
+            }
+            if (!c.id().equals(requester) && !Boolean.FALSE.equals(ticketBook.get(period + "/" + c.id()))) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The placement period whose point of {@code key} {@code target} is (this one or the last), or Long.MIN_VALUE. */
+    private long periodOf(Key key, Key target) {
+        if (target.equals(placement.point(key))) {
+            return placement.period();
+        }
+        return target.equals(placement.previousPoint(key)) ? placement.period() - 1 : Long.MIN_VALUE;
     }
 
     private List<Contact> closestExcept(Key target, NodeId requester) {
@@ -760,6 +821,10 @@ public final class Dht {
             if (rules.multiValued(r.type()) && !makeRoom(r, now)) {
                 return new DhtMessage.Stored(s.id(), self, false, "holding " + MAX_PER_KEY
                         + " fresher records under this key", 0);
+            }
+            if (historyUnread(r.key(), r.type())) {
+                askNeighbours(now, r.key(), r.type());
+                return new DhtMessage.Stored(s.id(), self, false, "reading the name's history first (new replica this period)", 0);
             }
             String why = rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type()));
             if (why != null && placedType(r.type()) && placement.previousSalt() != null) {
@@ -896,6 +961,44 @@ public final class Dht {
         byte[] signature = countersigner.sign(Countersigning.signedBytes(c.key(), c.commitment(), first));
         return new DhtMessage.Countersigned(c.id(), self, true, "", first, countersigner.publicKey(),
                 countersigner.powNonce(), signature);
+    }
+
+    /**
+     * True if this node, a replica of a placed name at this period's point, has not yet read the
+     * name's history (this period's replicas, then the last period's): until it has, it neither
+     * takes a claim nor countersigns one, since a squatter reaching it before the holders hand
+     * the name on would otherwise find it empty-handed.
+     */
+    private boolean historyUnread(Key key, int type) {
+        return type == rules.commitType() && placedType(type) && placement.previousSalt() != null
+                && !historyRead.contains(key) && !records.containsKey(new Slot(key, type));
+    }
+
+    /** Holds a commit until the name's history is read (null: no answer yet), or refuses it if no read can start now. */
+    private DhtMessage.Countersigned parkUntilHistoryRead(long now, DhtMessage.Commit c) {
+        List<DhtMessage.Commit> waiting = parkedCommits.get(c.key());
+        if (waiting == null && parkedCommits.size() >= MAX_PARKED_KEYS || waiting != null && waiting.size() >= MAX_PARKED_PER_KEY) {
+            return new DhtMessage.Countersigned(c.id(), self, false, "busy reading names' histories; ask again", 0, new byte[0], 0,
+                    new byte[0]);
+        }
+        askNeighbours(now, c.key(), rules.commitType());
+        if (!askingNeighbours.contains(new Slot(c.key(), rules.commitType()))) {
+            return new DhtMessage.Countersigned(c.id(), self, false, "busy reading names' histories; ask again", 0, new byte[0], 0,
+                    new byte[0]);
+        }
+        parkedCommits.computeIfAbsent(c.key(), k -> new ArrayList<>()).add(c);
+        return null;
+    }
+
+    /** The read of a name's history ended: answer the commits that waited for it. */
+    private void historyReadDone(long now, Key key) {
+        historyRead.add(key);
+        List<DhtMessage.Commit> waiting = parkedCommits.remove(key);
+        if (waiting != null) {
+            for (DhtMessage.Commit c : waiting) {
+                send(c.sender(), countersign(now, c));
+            }
+        }
     }
 
     /** Room under a key for one more publisher's record: the one expiring first goes, if it expires before {@code r}. */
@@ -1104,8 +1207,7 @@ public final class Dht {
         if (!placedType(q.lookup.recordType) || q.lookup.kind != Lookup.Kind.VALUE) {
             return true;
         }
-        long period = q.lookup.target.equals(placement.point(q.recordKey)) ? placement.period()
-                : q.lookup.target.equals(placement.previousPoint(q.recordKey)) ? placement.period() - 1 : Long.MIN_VALUE;
+        long period = periodOf(q.recordKey, q.lookup.target);
         return period != Long.MIN_VALUE && ticketed(period, from, v.ticket());
     }
 
@@ -1116,10 +1218,8 @@ public final class Dht {
         if (known != null) {
             return known;
         }
-        if (ticket.length == 0) {
-            return false; // not remembered: the node may show its ticket in a later answer
-        }
-        boolean valid = placement.check().refuse(period, id, ticket) == null;
+        // A ticket for a period dates from before it, so a node that shows none now has none for the period.
+        boolean valid = ticket.length > 0 && placement.check().refuse(period, id, ticket) == null;
         ticketBook.put(slot, valid);
         return valid;
     }
@@ -1224,8 +1324,9 @@ public final class Dht {
     private void request(long now, Contact to, DhtMessage m, Purpose purpose, long query) {
         // Checking a name claim costs a replica milliseconds of work and dozens of signatures, and
         // all of a name's replicas check it at once: such stores get three times the usual wait.
+        // So does a commit: it may wait at a new replica of a placed name while it reads the name's history first.
         long timeout = m instanceof DhtMessage.Store st && rules.readsAllReplicas(st.record().type())
-                ? 3 * config.rpcTimeoutNanos() : config.rpcTimeoutNanos();
+                || m instanceof DhtMessage.Commit ? 3 * config.rpcTimeoutNanos() : config.rpcTimeoutNanos();
         Pending p = new Pending(m.id(), to, purpose, query, now, now + timeout);
         pending.put(m.id(), p);
         deadlines.add(p);
@@ -1477,6 +1578,7 @@ public final class Dht {
                 }
             }
             nextMaintenance = Math.min(nextMaintenance, now);
+            historyRead.clear();
         }
         this.placement = placement;
     }

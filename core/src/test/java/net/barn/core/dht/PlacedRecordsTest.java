@@ -32,7 +32,7 @@ class PlacedRecordsTest {
     private static final byte[] OLD_SALT = "salt of period 6".getBytes(StandardCharsets.US_ASCII);
     private final Random r = new Random(11);
     private final Identity alice = Identity.generate(new SeededEntropy(1), PowParams.TEST);
-    /** Owned records (type 1), placed: the rules under test without the name rules' weight. */
+    /** Owned records (type 1), placed and read from every replica as names are: the rules under test without the name rules' weight. */
     private final RecordRules placedOwned = new RecordRules() {
         @Override
         public String problem(Record rec, long nowMillis, DhtConfig config, SignatureVerifier verifier) {
@@ -41,6 +41,11 @@ class PlacedRecordsTest {
 
         @Override
         public boolean placed(int type) {
+            return type == RecordTypes.OWNED;
+        }
+
+        @Override
+        public boolean readsAllReplicas(int type) {
             return type == RecordTypes.OWNED;
         }
     };
@@ -115,7 +120,6 @@ class PlacedRecordsTest {
         for (int i = 0; i < 10; i++) {
             peers.add(contact());
         }
-        List<Contact> ticketed = peers.subList(0, 4);
         Dht dht = dht(self);
         join(dht, peers);
         dht.placeWith(100, placement(self.id(), true));
@@ -150,13 +154,14 @@ class PlacedRecordsTest {
         DhtEvent.GetResult nothing = resultOf(dht, q);
         assertThat(nothing.record()).as("six unticketed answers against four ticketed replicas holding nothing").isNull();
 
-        // The same record from the ticketed replicas is believed.
+        // The same record from a majority of ticketed replicas is believed.
+        List<Contact> holders = peers.subList(0, 6);
         long q2 = dht.get(200, rec.key(), RecordTypes.OWNED);
-        answerAll(dht, peers, (to, m) -> new DhtMessage.Value(m.id(), to, ticketed.contains(to) ? rec : null, List.of(),
+        answerAll(dht, peers, (to, m) -> new DhtMessage.Value(m.id(), to, holders.contains(to) ? rec : null, List.of(),
                 List.of(), ticket(7, to.id())));
         DhtEvent.GetResult found = resultOf(dht, q2);
         assertThat(found.record()).isEqualTo(rec);
-        assertThat(found.agreeing()).isEqualTo(DhtConfig.DEFAULT.quorum()); // owned records: a read ends at its quorum
+        assertThat(found.agreeing()).isEqualTo(6);
     }
 
     @Test
@@ -180,7 +185,7 @@ class PlacedRecordsTest {
         });
         DhtEvent.GetResult found = resultOf(dht, q);
         assertThat(found.record()).isEqualTo(rec);
-        assertThat(found.agreeing()).isEqualTo(DhtConfig.DEFAULT.quorum());
+        assertThat(found.agreeing()).isEqualTo(peers.size());
     }
 
     @Test
