@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DhtService implements AutoCloseable {
     public static final String SERVICE = "barn/dht";
+    /** How long a commit's stream stays open for a late answer: the asker's wait for one (three request timeouts). */
+    private final long commitWaitMillis;
     private static final Logger log = LoggerFactory.getLogger(DhtService.class);
     private static final int MAX_FRAME = DhtCodec.MAX_MESSAGE;
 
@@ -70,6 +72,7 @@ public final class DhtService implements AutoCloseable {
     private volatile boolean closed;
 
     private DhtService(BarnNode node, StateStore store, DhtConfig config, NameRules nameRules) {
+        this.commitWaitMillis = 3 * config.rpcTimeoutNanos() / 1_000_000;
         this.node = node;
         this.store = store;
         this.loop = node.eventLoopGroup().next();
@@ -595,6 +598,17 @@ public final class DhtService implements AutoCloseable {
                     awaitingReply.put(key, s);
                     dht.handleMessage(System.nanoTime(), peer, m);
                     drain();
+                    if (m instanceof DhtMessage.Commit && awaitingReply.containsKey(key)) {
+                        // A new replica of a placed name answers a commit once it has read the name's history
+                        // (PROTOCOL 11.8): the stream waits as long as the asker does, then ends unanswered.
+                        loop.schedule(() -> {
+                            BarnStream late = awaitingReply.remove(key);
+                            if (late != null) {
+                                late.eventLoop().execute(late::finish);
+                            }
+                        }, commitWaitMillis, TimeUnit.MILLISECONDS);
+                        return;
+                    }
                     BarnStream unanswered = awaitingReply.remove(key);
                     if (unanswered != null) {
                         // No answer (over its rate, or nothing to say): end the stream, do not leave it open.

@@ -202,7 +202,12 @@ public final class NameService implements AutoCloseable {
     }
 
     private CompletableFuture<Outcome> publish(Record record, Function<DhtEvent.PutResult, Outcome> outcome) {
-        return dht.put(record, true).thenApply(p -> {
+        // Replicas new to a placed name this period read its history before they take it (PROTOCOL 11.8): put again once
+        // they have, a couple of seconds later.
+        return dht.put(record, true).thenCompose(first -> first.refused().stream().anyMatch(r -> r.contains("reading"))
+                ? CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(2, java.util.concurrent.TimeUnit.SECONDS))
+                        .thenCompose(x -> dht.put(record, true))
+                : CompletableFuture.completedFuture(first)).thenApply(p -> {
             if (p.stored() == 0) {
                 throw new NameException("no replica stored it: " + summary(p.refused()));
             }

@@ -28,7 +28,25 @@ class PlacedNamesTest extends RootNetworkTest {
         return p != null && p.period() >= fromPeriod && p.holdsTicket() && p.previousSalt() != null;
     }
 
+    /**
+     * Reads the name until 5 ticketed replicas agree on it (30 s at most): a read that falls on
+     * a period's first seconds, while some nodes still answer for the last period, hears fewer.
+     */
+    private static NameService.Resolution readBack(DhtService reader) throws Exception {
+        NameService.Resolution[] last = new NameService.Resolution[1];
+        TestRoots.await(() -> {
+            try {
+                last[0] = reader.nameService().show("placed", false).get(20, TimeUnit.SECONDS);
+                return last[0].found() && last[0].agreeing() >= 5;
+            } catch (Exception e) {
+                return false;
+            }
+        }, "a read that 5 ticketed replicas agree on", 30);
+        return last[0];
+    }
+
     @Test
+    @org.junit.jupiter.api.Timeout(300) // the beacon's DKG and first tickets take most of a minute on a loaded machine
     void aNameClaimedInOnePlacementPeriodReadsBackFromTicketedReplicasInLaterOnes() throws Exception {
         RootNetwork network = rootNetwork(9, 200);
         List<DhtService> dhts = network.roots();
@@ -48,19 +66,16 @@ class PlacedNamesTest extends RootNetworkTest {
         NameService.Outcome claimed = dhts.get(0).nameService().claim("placed", new NameService.ClaimTerms(
                 30 * NameService.DAY_MILLIS, List.of(), 1, NamePolicy.getDefaultInstance())).get(90, TimeUnit.SECONDS);
         assertThat(claimed.stored()).as("replicas that stored the claim; refusals: %s", claimed.refused()).isGreaterThanOrEqualTo(5);
-        NameService.Resolution now = dhts.get(5).nameService().show("placed", false).get(60, TimeUnit.SECONDS);
-        assertThat(now.found()).isTrue();
+        NameService.Resolution now = readBack(dhts.get(5));
         assertThat(now.state().owners()).containsExactly(network.nodes().get(0).id());
-        assertThat(now.agreeing()).as("ticketed replicas agreeing").isGreaterThanOrEqualTo(5);
 
         // Two periods on, the name sits at another point; the holders handed it on, and a reader that never
         // read it finds it there from replicas whose tickets check under the group key.
         long claimedIn = beacons.stream().mapToLong(b -> b.placement().period()).max().orElseThrow();
-        await(() -> beacons.stream().allMatch(b -> placedWithTicket(b, claimedIn + 2)), "two placement periods pass", 60);
-        NameService.Resolution later = dhts.get(8).nameService().show("placed", false).get(60, TimeUnit.SECONDS);
-        assertThat(later.found()).as("read %d periods after the first placement", claimedIn + 2 - first).isTrue();
-        assertThat(later.state().owners()).containsExactly(network.nodes().get(0).id());
-        assertThat(later.agreeing()).isGreaterThanOrEqualTo(5);
+        await(() -> beacons.stream().allMatch(b -> b.placement().period() >= claimedIn + 2), "two placement periods pass", 60);
+        NameService.Resolution later = readBack(dhts.get(8));
+        assertThat(later.state().owners()).as("read %d periods after the first placement", claimedIn + 2 - first)
+                .containsExactly(network.nodes().get(0).id());
         assertThat(later.conflicting()).isZero();
     }
 }

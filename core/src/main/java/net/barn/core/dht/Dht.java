@@ -182,10 +182,18 @@ public final class Dht {
     private boolean rejoining;
     /** Where placed types' records sit this period, and whose tickets count; null: at their keys. */
     private Placement placement;
-    /** Presence tickets checked this period: (period, id) to whether it counts; bounded, oldest go first. */
-    private final Map<String, Boolean> ticketBook = new LinkedHashMap<>(64, 0.75f, true) {
+    /** What an answer showed of its responder's ticket for a period, and until when that is believed. */
+    private record TicketSeen(boolean valid, long untilNanos) {}
+
+    /**
+     * A node that showed no ticket for a period is believed for a minute only: around a period's
+     * start nodes learn its salt seconds apart, and one still in the last period shows none.
+     */
+    private static final long NO_TICKET_BELIEVED_NANOS = 60_000_000_000L;
+    /** Presence tickets checked: (period, id) to what was seen; bounded, oldest go first. */
+    private final Map<String, TicketSeen> ticketBook = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, TicketSeen> eldest) {
             return size() > 8192;
         }
     };
@@ -670,12 +678,12 @@ public final class Dht {
                         sent.add(r);
                         bytes += r.size();
                     }
-                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), suggestions(f, from),
+                    yield new DhtMessage.Value(f.id(), self, sent.isEmpty() ? null : sent.get(0), suggestions(now, f, from),
                             sent.isEmpty() ? List.of() : sent.subList(1, sent.size()), ticketFor(f));
                 }
                 Held h = records.get(new Slot(f.key(), f.type()));
                 Record r = h != null && h.record.expiresAtMillis() > nowMillis(now) ? h.record : null;
-                yield new DhtMessage.Value(f.id(), self, r, suggestions(f, from), List.of(), ticketFor(f));
+                yield new DhtMessage.Value(f.id(), self, r, suggestions(now, f, from), List.of(), ticketFor(f));
             }
             case DhtMessage.Store s -> store(now, s);
             case DhtMessage.Commit c -> historyUnread(c.key(), rules.commitType()) ? parkUntilHistoryRead(now, c) : countersign(now, c);
@@ -705,7 +713,7 @@ public final class Dht {
      * not those this node found without a ticket for that point's period. Ids ground next to
      * a point would otherwise fill every answer near it and hide the ticketed replicas beyond.
      */
-    private List<Contact> suggestions(DhtMessage.FindValue f, NodeId requester) {
+    private List<Contact> suggestions(long now, DhtMessage.FindValue f, NodeId requester) {
         long period = placedType(f.type()) ? periodOf(f.key(), f.target()) : Long.MIN_VALUE;
         if (period == Long.MIN_VALUE) {
             return closestExcept(f.target(), requester);
@@ -715,7 +723,8 @@ public final class Dht {
             if (out.size() >= config.k()) {
                 break;
             }
-            if (!c.id().equals(requester) && !Boolean.FALSE.equals(ticketBook.get(period + "/" + c.id()))) {
+            TicketSeen seen = ticketBook.get(period + "/" + c.id());
+            if (!c.id().equals(requester) && (seen == null || seen.valid() || now >= seen.untilNanos())) {
                 out.add(c);
             }
         }
@@ -827,6 +836,10 @@ public final class Dht {
                 return new DhtMessage.Stored(s.id(), self, false, "reading the name's history first (new replica this period)", 0);
             }
             String why = rules.admits(r, nowMillis(now), neighbourhood(r.key(), r.type()));
+            if (why != null && placedType(r.type()) && placement.previousSalt() != null
+                    && rules.admits(r, nowMillis(now), previousNeighbourhood(r.key(), r.type())) == null) {
+                why = null; // committed last period, revealed in this one: countersigned by last period's replicas
+            }
             if (why != null && placedType(r.type()) && placement.previousSalt() != null) {
                 // A claim countersigned near last period's point, handed on: this node's neighbourhood at the new point
                 // cannot judge it, the replicas that held it can.
@@ -910,6 +923,23 @@ public final class Dht {
                 break;
             }
             if (knownTicketed(c.id())) {
+                ids.add(c.id());
+            }
+        }
+        return ids;
+    }
+
+    /** The neighbourhood of a placed record at last period's point: this node and those it found with a ticket for that period. */
+    private Set<NodeId> previousNeighbourhood(Key key, int type) {
+        Set<NodeId> ids = new HashSet<>();
+        ids.add(self.id());
+        Key previous = placement.previousPoint(key);
+        for (Contact c : table.closest(previous, table.size())) {
+            if (ids.size() > replicas(type) + config.k() / 2) {
+                break;
+            }
+            TicketSeen seen = ticketBook.get((placement.period() - 1) + "/" + c.id());
+            if (seen != null && seen.valid()) {
                 ids.add(c.id());
             }
         }
@@ -1107,7 +1137,7 @@ public final class Dht {
                         case DhtMessage.Nodes n when excluded.test(from) -> q.lookup.failed(from);
                         case DhtMessage.Value v when excluded.test(from) -> q.lookup.failed(from);
                         case DhtMessage.Nodes n -> counted(q.lookup.answered(from, allowed(n.contacts()), List.of()));
-                        case DhtMessage.Value v when !counts(q, from, v) ->
+                        case DhtMessage.Value v when !counts(now, q, from, v) ->
                                 counted(q.lookup.ineligible(from, allowed(v.contacts())));
                         case DhtMessage.Value v -> {
                             // Only a valid answer counts towards the quorum: forged ones cannot end a read early.
@@ -1203,30 +1233,37 @@ public final class Dht {
      * Whether an answer to a lookup of a placed type's point counts: its responder showed a
      * presence ticket valid for that point's period. Lookups of other types count every answer.
      */
-    private boolean counts(Query q, NodeId from, DhtMessage.Value v) {
+    private boolean counts(long now, Query q, NodeId from, DhtMessage.Value v) {
         if (!placedType(q.lookup.recordType) || q.lookup.kind != Lookup.Kind.VALUE) {
             return true;
         }
         long period = periodOf(q.recordKey, q.lookup.target);
-        return period != Long.MIN_VALUE && ticketed(period, from, v.ticket());
+        return period != Long.MIN_VALUE && ticketed(now, period, from, v.ticket());
     }
 
-    /** Whether {@code id}'s ticket is valid for {@code period}; each (period, id) is checked once while remembered. */
-    private boolean ticketed(long period, NodeId id, byte[] ticket) {
+    /**
+     * Whether {@code id}'s ticket is valid for {@code period}. A ticket, valid or not, is checked
+     * once per (period, id) while remembered; the lack of one is believed for a minute.
+     */
+    private boolean ticketed(long now, long period, NodeId id, byte[] ticket) {
         String slot = period + "/" + id;
-        Boolean known = ticketBook.get(slot);
-        if (known != null) {
-            return known;
+        TicketSeen seen = ticketBook.get(slot);
+        if (seen != null && (ticket.length == 0 || seen.untilNanos() == Long.MAX_VALUE) && now < seen.untilNanos()) {
+            return seen.valid();
         }
-        // A ticket for a period dates from before it, so a node that shows none now has none for the period.
-        boolean valid = ticket.length > 0 && placement.check().refuse(period, id, ticket) == null;
-        ticketBook.put(slot, valid);
+        if (ticket.length == 0) {
+            ticketBook.put(slot, new TicketSeen(false, now + NO_TICKET_BELIEVED_NANOS));
+            return false;
+        }
+        boolean valid = placement.check().refuse(period, id, ticket) == null;
+        ticketBook.put(slot, new TicketSeen(valid, Long.MAX_VALUE));
         return valid;
     }
 
     /** Whether this node knows {@code id} to hold a ticket for this period (from an answer it checked). */
     private boolean knownTicketed(NodeId id) {
-        return Boolean.TRUE.equals(ticketBook.get(placement.period() + "/" + id));
+        TicketSeen seen = ticketBook.get(placement.period() + "/" + id);
+        return seen != null && seen.valid();
     }
 
     private void counted(int dropped) {
