@@ -110,6 +110,23 @@ class PlacedRecordsTest {
         }
     }
 
+    private List<Contact> peers(int count) {
+        List<Contact> peers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            peers.add(contact());
+        }
+        return peers;
+    }
+
+    /** A node with a ticket for period 7, joined through {@code peers}, placing records at time 100. */
+    private Dht ticketedReplicaAmong(List<Contact> peers) {
+        Contact self = contact();
+        Dht dht = dht(self);
+        join(dht, peers);
+        dht.placeWith(100, placement(self.id(), true));
+        return dht;
+    }
+
     private DhtEvent.GetResult resultOf(Dht dht, long query) {
         for (DhtEvent e; (e = dht.pollEvent()) != null;) {
             if (e instanceof DhtEvent.QueryDone d && d.query() == query) {
@@ -121,14 +138,8 @@ class PlacedRecordsTest {
 
     @Test
     void aReadLooksUpTheRecordsPointAndCountsOnlyAnswersWithATicketForThePeriod() {
-        Contact self = contact();
-        List<Contact> peers = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            peers.add(contact());
-        }
-        Dht dht = dht(self);
-        join(dht, peers);
-        dht.placeWith(100, placement(self.id(), true));
+        List<Contact> peers = peers(10);
+        Dht dht = ticketedReplicaAmong(peers);
         Record rec = record();
         Key point = Sortition.placement(rec.key(), SALT);
         Key oldPoint = Sortition.placement(rec.key(), OLD_SALT);
@@ -173,14 +184,8 @@ class PlacedRecordsTest {
 
     @Test
     void earlyInAPeriodAReadFindsTheRecordWhereTheLastPeriodsTicketedReplicasHoldIt() {
-        Contact self = contact();
-        List<Contact> peers = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            peers.add(contact());
-        }
-        Dht dht = dht(self);
-        join(dht, peers);
-        dht.placeWith(100, placement(self.id(), true));
+        List<Contact> peers = peers(10);
+        Dht dht = ticketedReplicaAmong(peers);
         Record rec = record();
         Key oldPoint = Sortition.placement(rec.key(), OLD_SALT);
         long q = dht.get(100, rec.key(), RecordTypes.OWNED);
