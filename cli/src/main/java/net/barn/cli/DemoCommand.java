@@ -303,9 +303,16 @@ final class DemoCommand implements Callable<Integer> {
             Thread.sleep(50); // polling interval of the wait
         }
         var ticket = beacons.get(last).presenceTicket();
-        out.println(ticket == null ? "   (no presence ticket yet: this epoch's tickets have closed; the next epoch's come)\n"
+        out.print(ticket == null ? "   (no presence ticket yet: this epoch's tickets have closed; the next epoch's come)\n"
                 : String.format("   %s holds a presence ticket of epoch %d, signed by the group: later committees are drawn only%n"
                         + "   among ids that were present before their seed was known%n", name(last), ticket.epoch()));
+        if (ticket != null && config.placementEpochs() > 0) {
+            long next = Math.floorDiv(ticket.epoch(), config.placementEpochs()) * config.placementEpochs() + config.placementEpochs();
+            out.printf("   From epoch %d on (a placement period is %d epochs), each name sits where that epoch's seed puts it,%n"
+                    + "   held only by ids with a ticket like this one from before it; until then names sit at their keys%n",
+                    next, config.placementEpochs());
+        }
+        out.println();
     }
 
     /** Step 10: two people chat in a channel (a maze in the irc namespace); an IRC endpoint is left open. */
