@@ -101,6 +101,7 @@ public final class HijackScenario {
         int notFound = 0;
         int flagged = 0;
         int stored = 0;
+        long requests = 0;
         long wall0 = System.nanoTime();
         for (int i = 0; i < runs; i++) {
             int chunk = Math.min(p.trialsPerRun(), trials - i * p.trialsPerRun());
@@ -116,6 +117,7 @@ public final class HijackScenario {
                 notFound += t.readsNotFound();
                 flagged += t.readsFlaggingConflict();
                 stored += t.honestReplicasStoringForgery();
+                requests += t.readRequests();
             }
             if (!np.weakened() && (!np.grinding() || np.placed())) {
                 r.violations().forEach(v -> violations.add("seed " + np.seed() + ": " + v));
@@ -124,7 +126,7 @@ public final class HijackScenario {
                     s.label(), i + 1, runs, np.seed(), r.successes(), r.trials(), (System.nanoTime() - wall0) / 1e9));
         }
         return new AttackTable.Row(s.label(), p.adversary(), done, wins, 0, 0, String.format(Locale.ROOT,
-                "%d honest reads: %d found nothing, %d flagged a conflict; honest replicas storing a forgery: %d",
-                reads, notFound, flagged, stored));
+                "%d honest reads: %d found nothing, %d flagged a conflict, %.1f requests each; honest replicas storing a forgery: %d",
+                reads, notFound, flagged, reads == 0 ? 0.0 : (double) requests / reads, stored));
     }
 }

@@ -124,9 +124,12 @@ public final class NameAttackScenario {
         }
     }
 
-    /** Per attack: trials, attacker successes, honest reads that found nothing, reads that flagged a conflict. */
+    /**
+     * Per attack: trials, attacker successes, honest reads that found nothing, reads that flagged
+     * a conflict, and the requests those reads sent in all (what a read costs).
+     */
     public record Tally(int trials, int successes, int reads, int readsNotFound, int readsFlaggingConflict,
-            int honestReplicasStoringForgery) {}
+            int honestReplicasStoringForgery, long readRequests) {}
 
     /** What a run produced. */
     public record Result(Params params, Map<Attack, Tally> tallies, List<String> violations, String traceHash, int claimed,
@@ -189,7 +192,7 @@ public final class NameAttackScenario {
             }
         }
         for (Attack a : Attack.values()) {
-            counts.put(a, new int[6]);
+            counts.put(a, new int[7]);
         }
         if (p.placed()) {
             for (DhtSimulation.Node n : sim.nodes()) {
@@ -574,7 +577,7 @@ public final class NameAttackScenario {
             violations.add("only " + held.size() + " of " + p.names() + " honest claims succeeded");
         }
         Map<Attack, Tally> tallies = new EnumMap<>(Attack.class);
-        counts.forEach((a, c) -> tallies.put(a, new Tally(c[0], c[1], c[2], c[3], c[4], c[5])));
+        counts.forEach((a, c) -> tallies.put(a, new Tally(c[0], c[1], c[2], c[3], c[4], c[5], c[6])));
         int successes = tallies.values().stream().mapToInt(Tally::successes).sum();
         if (successes > 0) {
             violations.add(successes + " attacks made an honest read return the attacker's owner");
@@ -762,6 +765,7 @@ public final class NameAttackScenario {
             then(reader, q, r -> {
                 DhtEvent.GetResult g = (DhtEvent.GetResult) r;
                 c[2]++;
+                c[6] += g.requests();
                 if (g.conflicting() > 0) {
                     c[4]++;
                 }
@@ -790,11 +794,11 @@ public final class NameAttackScenario {
                 + " the raced ones), mean %.1f s simulated from commit to stored; %d trials%n", r.claimed(), p.names(),
                 r.honestClaims(), r.claimSeconds(), r.trials());
         out.println();
-        out.println("| attack | trials | attacker won | honest reads | found nothing | flagged a conflict | honest replicas storing the forgery |");
-        out.println("|---|---|---|---|---|---|---|");
-        r.tallies().forEach((a, t) -> out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %d | %d |%n",
+        out.println("| attack | trials | attacker won | honest reads | found nothing | flagged a conflict | honest replicas storing the forgery | requests per read |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        r.tallies().forEach((a, t) -> out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %d | %d | %.1f |%n",
                 a.name().toLowerCase(Locale.ROOT).replace('_', ' '), t.trials(), t.successes(), t.reads(), t.readsNotFound(),
-                t.readsFlaggingConflict(), t.honestReplicasStoringForgery()));
+                t.readsFlaggingConflict(), t.honestReplicasStoringForgery(), t.reads() == 0 ? 0.0 : (double) t.readRequests() / t.reads()));
         out.println();
         out.printf(Locale.ROOT, "simulated %.0f s in %.0f s wall, %d events; trace %s%n", r.simulatedSeconds(), r.wallSeconds(),
                 r.events(), r.traceHash());
