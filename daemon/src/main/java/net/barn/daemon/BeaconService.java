@@ -244,6 +244,7 @@ public final class BeaconService implements AutoCloseable {
     private String placedAs = "";
     private volatile net.barn.core.dht.Placement placement;
     private long placementAskedAt;
+    private long previousAskedAt;
     /** A member's rule for signing presence tickets. */
     private final PresenceDesk desk;
     /** This node's newest presence ticket, published with its key; null until it has one. */
@@ -470,6 +471,13 @@ public final class BeaconService implements AutoCloseable {
             return;
         }
         BeaconEvent.Output previous = seedOf(first - per);
+        if (previous == null && wall - previousAskedAt >= 10 * config.roundMillis()) {
+            // A node started in mid-period: members keep the last periods' seeds, and the last one is where a name's
+            // history is read from until this period's replicas hold it. (Before the beacon's second period nobody has
+            // it: asked every ten rounds.)
+            previousAskedAt = wall;
+            fetchSeed(first - per);
+        }
         PresenceTicket own = ticketBefore(first);
         PresenceTicket ownPrevious = ticketBefore(first - per);
         String as = period + "/" + (previous != null) + "/" + groupKey.toHex() + "/" + (own == null ? "-" : own.epoch()) + "/"
