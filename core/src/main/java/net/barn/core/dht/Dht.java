@@ -699,13 +699,11 @@ public final class Dht {
      * for the period whose point it asks about (this period's or the one before), else none.
      */
     private byte[] ticketFor(DhtMessage.FindValue f) {
-        if (!placedType(f.type())) {
+        long period = placedType(f.type()) ? periodOf(f.key(), f.target()) : Long.MIN_VALUE;
+        if (period == Long.MIN_VALUE) {
             return new byte[0];
         }
-        if (f.target().equals(placement.point(f.key()))) {
-            return placement.ownTicket();
-        }
-        return f.target().equals(placement.previousPoint(f.key())) ? placement.ownPreviousTicket() : new byte[0];
+        return period == placement.period() ? placement.ownTicket() : placement.ownPreviousTicket();
     }
 
     /**
@@ -871,7 +869,7 @@ public final class Dht {
         Key point = placement.point(key);
         int nearer = 0;
         for (Contact c : table.contacts()) {
-            if (point.compareDistance(c.key(), self.key()) < 0 && knownTicketed(c.id())) {
+            if (point.compareDistance(c.key(), self.key()) < 0 && knownTicketed(placement.period(), c.id())) {
                 nearer++;
             }
         }
@@ -917,29 +915,23 @@ public final class Dht {
             }
             return ids;
         }
-        // A placed record's neighbourhood: the nodes nearest its point that this node knows hold a ticket.
-        for (Contact c : table.closest(placement.point(key), table.size())) {
-            if (ids.size() > size) {
-                break;
-            }
-            if (knownTicketed(c.id())) {
-                ids.add(c.id());
-            }
-        }
-        return ids;
+        return ticketedAround(placement.point(key), placement.period(), size);
     }
 
     /** The neighbourhood of a placed record at last period's point: this node and those it found with a ticket for that period. */
     private Set<NodeId> previousNeighbourhood(Key key, int type) {
+        return ticketedAround(placement.previousPoint(key), placement.period() - 1, replicas(type) + config.k() / 2);
+    }
+
+    /** This node and the nodes nearest {@code point} it knows hold a ticket for {@code period}: {@code size} and one more at most. */
+    private Set<NodeId> ticketedAround(Key point, long period, int size) {
         Set<NodeId> ids = new HashSet<>();
         ids.add(self.id());
-        Key previous = placement.previousPoint(key);
-        for (Contact c : table.closest(previous, table.size())) {
-            if (ids.size() > replicas(type) + config.k() / 2) {
+        for (Contact c : table.closest(point, table.size())) {
+            if (ids.size() > size) {
                 break;
             }
-            TicketSeen seen = ticketBook.get((placement.period() - 1) + "/" + c.id());
-            if (seen != null && seen.valid()) {
+            if (knownTicketed(period, c.id())) {
                 ids.add(c.id());
             }
         }
@@ -968,12 +960,8 @@ public final class Dht {
     /** A replica's answer to a claim commitment: countersigned, with when it first saw it, or refused. */
     private DhtMessage.Countersigned countersign(long now, DhtMessage.Commit c) {
         long nowMs = nowMillis(now);
-        String why = null;
-        if (countersigner == null) {
-            why = "this node does not countersign";
-        } else if (notReplica(c.key(), rules.commitType()) != null) {
-            why = notReplica(c.key(), rules.commitType());
-        } else {
+        String why = countersigner == null ? "this node does not countersign" : notReplica(c.key(), rules.commitType());
+        if (why == null) {
             Held h = records.get(new Slot(c.key(), rules.commitType()));
             Record held = h != null && h.record.expiresAtMillis() > nowMs ? h.record : null;
             why = rules.commitProblem(c.key(), held, nowMs);
@@ -1260,9 +1248,9 @@ public final class Dht {
         return valid;
     }
 
-    /** Whether this node knows {@code id} to hold a ticket for this period (from an answer it checked). */
-    private boolean knownTicketed(NodeId id) {
-        TicketSeen seen = ticketBook.get(placement.period() + "/" + id);
+    /** Whether this node knows {@code id} to hold a ticket for {@code period} (from an answer it checked). */
+    private boolean knownTicketed(long period, NodeId id) {
+        TicketSeen seen = ticketBook.get(period + "/" + id);
         return seen != null && seen.valid();
     }
 
